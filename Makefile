@@ -1,0 +1,36 @@
+# l0l1-workbench: `make reproduce` and `make test` work on a fresh machine (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Where no NVIDIA GPU is visible, install the CPU build of torch first: a plain `torch`
+# requirement otherwise resolves to a CUDA build of several GB. Override with TORCH_SPEC=...
+TORCH_SPEC ?= torch==2.13.0
+RESULTS ?= results
+
+.PHONY: install test test-slow bench reproduce catalogue clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	if ! command -v nvidia-smi >/dev/null 2>&1; then $(PY) -m pip install "$(TORCH_SPEC)"; fi
+	$(PY) -m pip install -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(PY) -m pytest
+
+test-slow: install
+	$(PY) -m pytest -m slow
+
+bench: install
+	$(PY) benchmarks/bench_certify.py
+
+# The main job: every pipeline that exists so far, writing under $(RESULTS)/.
+reproduce: install catalogue
+
+catalogue: install
+	$(PY) -m theory catalogue --out $(RESULTS)/theory/catalogue
+
+clean:
+	rm -rf $(VENV) *.egg-info

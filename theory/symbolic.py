@@ -1,0 +1,157 @@
+"""Guarded symbolic primitives used by certification: time limits, exact real roots, limits.
+
+Every helper either returns an exact answer or says it could not (``None``); none of them
+guesses. Roots are returned as 40-digit ``mpmath.mpf`` approximations of *exactly isolated*
+roots (isolating intervals narrower than 1e-30 for polynomials; sympy's closed forms
+otherwise), so that a supremum evaluated at them is exact to far below double precision.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Iterator
+
+import mpmath
+import sympy as sp
+
+__all__ = ["SymbolicTimeout", "time_limit", "ALL", "real_roots", "safe_limit", "is_finite_real",
+           "to_rational"]
+
+DPS = 40
+ALL = "all"  # sentinel: the expression vanishes identically on the interval
+
+
+class SymbolicTimeout(BaseException):
+    """Raised inside a :func:`time_limit` block (BaseException so sympy cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (main thread with SIGALRM only; else no limit)."""
+    usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def _raise(signum, frame):  # noqa: ARG001
+        raise SymbolicTimeout()
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    old_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:  # an enclosing limit: re-arm what was left of it (approximately)
+            signal.setitimer(signal.ITIMER_REAL, old_delay)
+
+
+def to_rational(expr: sp.Expr) -> sp.Expr:
+    """Replace floats by the rationals they denote in decimal (0.1 -> 1/10)."""
+    if not expr.atoms(sp.Float):
+        return expr
+    return sp.nsimplify(expr, rational=True)
+
+
+def is_finite_real(value: object) -> bool:
+    """True when ``value`` is a finite real sympy number."""
+    return isinstance(value, sp.Expr) and bool(value.is_real) and bool(value.is_finite) \
+        and value.is_number
+
+
+def _polynomial_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr):
+    poly = sp.Poly(expr, x)
+    if poly.is_zero:
+        return ALL
+    if not poly.domain.is_QQ and not poly.domain.is_ZZ:
+        return None
+    kwargs = {"eps": sp.Rational(1, 10**30)}
+    if lo.is_finite:
+        kwargs["inf"] = sp.Rational(lo)
+    if hi.is_finite:
+        kwargs["sup"] = sp.Rational(hi)
+    with mpmath.workdps(DPS):
+        return [(mpmath.mpf(a.p) / a.q + mpmath.mpf(b.p) / b.q) / 2
+                for (a, b), _ in poly.intervals(**kwargs)]
+
+
+def _vanishes_at_samples(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
+    """Cheap necessary test for ``expr == 0`` identically: 40-digit values at 7 points."""
+    a = float(lo) if lo.is_finite else (float(hi) - 10 if hi.is_finite else -3.0)
+    b = float(hi) if hi.is_finite else a + 10
+    f = sp.lambdify(x, expr, "mpmath")
+    with mpmath.workdps(DPS):
+        for t in (0.11, 0.23, 0.37, 0.5, 0.61, 0.77, 0.93):
+            try:
+                value = f(mpmath.mpf(a) + (b - a) * mpmath.mpf(t))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue
+            if abs(value) > mpmath.mpf(10) ** (-DPS // 2):
+                return False
+    return True
+
+
+def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
+               timeout: float | None = 10.0):
+    """All real roots of ``expr`` on [lo, hi], exactly isolated.
+
+    Returns
+    -------
+    list of mpmath.mpf, or ALL, or None
+        Sorted roots (40 digits); :data:`ALL` if ``expr`` vanishes identically; ``None`` when
+        the root set could not be determined exactly (infinitely many roots, a transcendental
+        equation sympy cannot solve, or the time limit).
+    """
+    try:
+        with time_limit(timeout):
+            if expr.is_polynomial(x):
+                return _polynomial_roots(sp.expand(expr), x, lo, hi)
+            # Roots of the numerator (superset of the roots; f is continuous on the piece, so
+            # a vanishing denominator is a removable point and one more candidate is harmless).
+            numerator = sp.numer(sp.together(expr))
+            if numerator.is_polynomial(x):
+                return _polynomial_roots(sp.expand(numerator), x, lo, hi)
+            if _vanishes_at_samples(expr, x, lo, hi):
+                return ALL if sp.simplify(expr) == 0 else None
+            numerator = sp.factor(numerator)
+            solutions = sp.solveset(numerator, x, sp.Interval(lo, hi))
+            if not isinstance(solutions, (sp.FiniteSet, type(sp.S.EmptySet))):
+                return None
+            with mpmath.workdps(DPS):
+                roots = []
+                for s in solutions:
+                    v = sp.N(s, DPS)
+                    if not v.is_real:
+                        continue
+                    roots.append(mpmath.mpf(str(v)))
+                return sorted(roots)
+    except SymbolicTimeout:
+        return None
+    except (NotImplementedError, ValueError, TypeError, sp.PolynomialError):
+        return None
+
+
+def safe_limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, timeout: float | None = 10.0,
+               direction: str = "+-"):
+    """``sympy.limit`` with a time limit; ``None`` if it fails, times out or is unevaluated.
+
+    An ``AccumBounds`` (a limit that does not exist but stays in a range) is returned as is.
+    """
+    if point in (sp.oo, -sp.oo):
+        direction = "-" if point == sp.oo else "+"
+    try:
+        with time_limit(timeout):
+            value = sp.limit(expr, x, point, dir=direction)
+    except SymbolicTimeout:
+        return None
+    except (NotImplementedError, ValueError, TypeError, RecursionError, ZeroDivisionError):
+        return None
+    if isinstance(value, sp.AccumBounds):
+        return value
+    if isinstance(value, sp.Limit) or value.has(sp.Limit) or value.has(sp.AccumBounds) \
+            or value.free_symbols or value is sp.nan or value.has(sp.zoo):
+        return None
+    return value
