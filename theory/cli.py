@@ -1,0 +1,216 @@
+"""``python -m theory``: certify expressions, verify the catalogue, check multivariate functions.
+
+Commands
+--------
+certify EXPR [--var x] [--L1 v1,v2,...] [--timeout S] [--json]
+    Class, L, L1_min and the frontier L0*(L1); ``--json`` prints one object with at least
+    ``class``, ``L``, ``L1_min``, ``frontier`` (list of {"L1", "L0"}), ``method``, ``certified``.
+catalogue [--out DIR] [--only ID,...] [--json]
+    Verify every declared constant of :mod:`theory.catalogue`; writes records.jsonl,
+    config.json and env.json under DIR (default results/theory/catalogue).
+multicheck EXPR --vars x1,x2 --L0 A --L1 B --box LO:HI[,LO:HI...] [--samples N] [--seed S] [--json]
+    Numeric search for the worst violation of ||∇²f|| <= L0 + L1||∇f|| on a box (estimated).
+
+Bad input gives one line ``theory: error: ...`` on stderr and exit code 2, never a traceback.
+This module is the package's only user of tqdm (progress), imported lazily.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from theory.parsing import ExpressionError
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints usage + error)
+        raise UsageError(message)
+
+
+def _float_list(text: str, name: str) -> list[float]:
+    values = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            raise UsageError(f"{name}: empty value in {text!r}")
+        try:
+            value = float(item)
+        except ValueError:
+            raise UsageError(f"{name}: {item!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise UsageError(f"{name}: values must be finite and >= 0, got {item}")
+        values.append(value)
+    return values
+
+
+def _number(text: str, name: str, minimum: float = 0.0) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{name}: {text!r} is not a number") from None
+    if not math.isfinite(value) or value < minimum:
+        raise UsageError(f"{name} must be finite and >= {minimum}, got {text}")
+    return value
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "none"
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
+def _cmd_certify(args) -> int:
+    from theory.certify import certify
+
+    L1_values = _float_list(args.L1, "--L1") if args.L1 is not None else None
+    cert = certify(args.expr, args.var, L1_values, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(cert.to_dict()))
+        return 0
+    status = "certified (exact)" if cert.certified else "estimated (numeric)"
+    print(f"f({cert.variable}) = {cert.expression}")
+    print(f"class    {cert.cls}   [{cert.class_method}, "
+          f"{'certified' if cert.class_certified else 'estimated'}]")
+    print(f"L        {_fmt(cert.L)}")
+    print(f"L1_min   {_fmt(cert.L1_min)}   (attained: {_fmt(cert.L1_min_attained)})")
+    print(f"method   {cert.method}   {status}   {cert.seconds:.2f} s")
+    print(f"{'L1':>12}  {'L0*(L1)':>22}  {'argmax x':>14}  method")
+    for pt in cert.frontier:
+        print(f"{pt.L1:>12.6g}  {_fmt(pt.L0):>22}  {_fmt(pt.argmax):>14}  {pt.method}"
+              f"{'' if pt.certified else ' (estimated)'}")
+    for note in cert.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _cmd_catalogue(args) -> int:
+    from tqdm import tqdm
+
+    from theory.catalogue import CATALOGUE
+    from theory.catalogue_check import verify_entry
+    from theory.records import environment_info, write_json, write_jsonl
+
+    wanted = set(args.only.split(",")) if args.only else None
+    entries = [e for e in CATALOGUE if wanted is None or e.id in wanted]
+    if wanted and len(entries) != len(wanted):
+        missing = sorted(wanted - {e.id for e in entries})
+        raise UsageError(f"--only: unknown catalogue id(s) {', '.join(missing)}")
+    records = []
+    for entry in tqdm(entries, desc="catalogue", unit="fn", disable=args.json or None):
+        records += verify_entry(entry, seed=args.seed)
+    out = Path(args.out)
+    write_jsonl(out / "records.jsonl", records)
+    write_json(out / "config.json", {"command": "catalogue", "only": args.only,
+                                     "seed": args.seed, "entries": [e.id for e in entries]})
+    write_json(out / "env.json", environment_info(seed=args.seed))
+    failed = [r for r in records if r.verdict == "fail"]
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records]))
+    else:
+        print(f"{'check':<44} {'measured':>14} {'declared':>14}  verdict")
+        for r in records:
+            shown = (r.extra["measured"], r.extra["declared"]) if r.bound_kind == "none" \
+                else (_fmt(r.measured), _fmt(r.bound))
+            print(f"{r.check_id:<44} {shown[0]:>14} {shown[1]:>14}  {r.verdict}")
+        print(f"{len(records)} records, {len(failed)} failed -> {out / 'records.jsonl'}")
+    return 1 if failed else 0
+
+
+def _box(text: str, n: int) -> list[tuple[float, float]]:
+    parts = [p for p in text.split(",")]
+    if len(parts) == 1 and n > 1:
+        parts *= n
+    if len(parts) != n:
+        raise UsageError(f"--box: need {n} intervals LO:HI, got {len(parts)}")
+    box = []
+    for part in parts:
+        try:
+            lo, hi = (float(v) for v in part.split(":"))
+        except ValueError:
+            raise UsageError(f"--box: {part!r} is not LO:HI") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise UsageError(f"--box: need finite LO < HI, got {part!r}")
+        box.append((lo, hi))
+    return box
+
+
+def _cmd_multicheck(args) -> int:
+    import numpy as np
+
+    from theory.multivariate import check_l0l1
+    from theory.parsing import parse_expression, real_symbol
+
+    names = [v.strip() for v in args.vars.split(",") if v.strip()]
+    if not names:
+        raise UsageError("--vars: give at least one variable name")
+    expr = parse_expression(args.expr, names)
+    L0, L1 = _number(args.L0, "--L0"), _number(args.L1, "--L1")
+    if args.samples < 16:
+        raise UsageError(f"--samples must be >= 16, got {args.samples}")
+    result = check_l0l1(expr, [real_symbol(n) for n in names], L0, L1,
+                        _box(args.box, len(names)), n_samples=args.samples,
+                        rng=np.random.default_rng(args.seed))
+    payload = result.to_dict()
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        for key, value in payload.items():
+            print(f"{key:<16} {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m theory", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    c = sub.add_parser("certify", help="class and frontier of a univariate expression")
+    c.add_argument("expr")
+    c.add_argument("--var", default="x")
+    c.add_argument("--L1", help="comma-separated L1 values (>= 0)")
+    c.add_argument("--timeout", type=float, default=10.0, help="seconds per symbolic step")
+    c.add_argument("--json", action="store_true")
+    k = sub.add_parser("catalogue", help="verify every declared constant of the catalogue")
+    k.add_argument("--out", default="results/theory/catalogue")
+    k.add_argument("--only", help="comma-separated entry ids")
+    k.add_argument("--seed", type=int, default=0, help="seed of the multivariate searches")
+    k.add_argument("--json", action="store_true")
+    m = sub.add_parser("multicheck", help="numeric (L0,L1) check of a multivariate expression")
+    m.add_argument("expr")
+    m.add_argument("--vars", required=True)
+    m.add_argument("--L0", required=True)
+    m.add_argument("--L1", required=True)
+    m.add_argument("--box", required=True, help="LO:HI per variable, comma-separated")
+    m.add_argument("--samples", type=int, default=4096)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 for bad input, 1 for failed checks)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            raise UsageError("choose a command: certify, catalogue or multicheck")
+        if getattr(args, "timeout", 1.0) is not None and not (getattr(args, "timeout", 1.0) > 0):
+            raise UsageError("--timeout must be > 0")
+        handler = {"certify": _cmd_certify, "catalogue": _cmd_catalogue,
+                   "multicheck": _cmd_multicheck}[args.command]
+        return handler(args)
+    except (UsageError, ExpressionError, ValueError) as exc:
+        message = " ".join(str(exc).split())
+        if len(message) > 300:
+            message = message[:297] + "..."
+        print(f"theory: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("theory: interrupted", file=sys.stderr)
+        return 130

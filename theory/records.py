@@ -1,0 +1,194 @@
+"""The result record shared by every check, and atomic JSON / JSON-lines output.
+
+One record per (check, instance): what was measured, against which bound of which statement,
+with the statement's mark (paper.md: ``paper`` read in the paper, ``reconstructed`` derived or
+remembered, ``follow-up`` from a later paper) so that no reader mistakes a reconstructed bound
+for the paper's. Results live in ``results/<package>/<run-name>/`` next to ``config.json`` and
+``env.json``; every file is written to a temporary file in the same folder and renamed, so an
+interrupted run never leaves a truncated file.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["MARKS", "BOUND_KINDS", "VERDICTS", "ResultRecord", "verdict_for", "write_json",
+           "write_jsonl", "append_jsonl", "read_jsonl", "environment_info", "to_jsonable"]
+
+MARKS = ("paper", "reconstructed", "follow-up")
+BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
+VERDICTS = ("pass", "fail", "inconclusive", "shape-only")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy/mpmath/sympy numbers to float/int, inf/nan to strings."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return to_jsonable(value.item())
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isfinite(number):
+        return number
+    return "nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")
+
+
+@dataclass
+class ResultRecord:
+    """One measured quantity confronted with one statement's bound (style.md).
+
+    Attributes
+    ----------
+    check_id : str
+        Stable identifier of the check, e.g. ``"catalogue/x4/frontier"``.
+    theorem : str
+        The statement, e.g. ``"Thm 3"`` or ``"Definition 1"``.
+    mark : str
+        ``paper`` | ``reconstructed`` | ``follow-up`` (see paper.md).
+    params : dict
+        Instance parameters (L0, L1, M, eps, Delta, step, seed...).
+    measured : float | None
+        What the simulation or certification produced.
+    bound : float | None
+        The statement's value (None when the statement has none, e.g. Thm 8).
+    bound_kind : str
+        ``upper`` (pass iff measured <= bound·(1+tol)), ``lower`` (measured >= bound·(1-tol)),
+        ``tight`` (|measured - bound| <= tol·|bound|), ``order``, ``none``.
+    tolerance : float
+        Relative tolerance used by the verdict.
+    verdict : str
+        ``pass`` | ``fail`` | ``inconclusive`` (e.g. a censored count) | ``shape-only``.
+    """
+
+    check_id: str
+    theorem: str
+    mark: str
+    params: dict
+    measured: float | None
+    bound: float | None
+    bound_kind: str
+    tolerance: float
+    verdict: str
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.mark not in MARKS:
+            raise ValueError(f"mark must be one of {MARKS}, got {self.mark!r}")
+        if self.bound_kind not in BOUND_KINDS:
+            raise ValueError(f"bound_kind must be one of {BOUND_KINDS}, got {self.bound_kind!r}")
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        if not (self.tolerance >= 0):
+            raise ValueError(f"tolerance must be >= 0, got {self.tolerance}")
+
+    def to_dict(self) -> dict:
+        return to_jsonable(asdict(self))
+
+
+def verdict_for(measured: float | None, bound: float | None, kind: str, tolerance: float,
+                censored: bool = False) -> str:
+    """The verdict of one comparison; a censored or missing measurement is never a pass.
+
+    ``upper``: measured <= bound (1 + tol); ``lower``: measured >= bound (1 - tol) (an infinite
+    measured count satisfies a lower bound); ``tight``: |measured - bound| <= tol |bound|.
+    """
+    if kind not in BOUND_KINDS:
+        raise ValueError(f"kind must be one of {BOUND_KINDS}, got {kind!r}")
+    if kind in ("order", "none") or bound is None:
+        return "shape-only"
+    if measured is None or (isinstance(measured, float) and math.isnan(measured)):
+        return "inconclusive"
+    if kind == "upper":
+        ok = measured <= bound + tolerance * abs(bound)
+        return "pass" if ok else ("inconclusive" if censored else "fail")
+    if kind == "lower":
+        ok = measured >= bound - tolerance * abs(bound)
+        return "inconclusive" if censored and not ok else ("pass" if ok else "fail")
+    ok = abs(measured - bound) <= tolerance * abs(bound)
+    return "inconclusive" if censored else ("pass" if ok else "fail")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write ``obj`` as indented JSON, atomically (temp file + rename)."""
+    _atomic_write(Path(path), json.dumps(to_jsonable(obj), indent=2, sort_keys=True) + "\n")
+
+
+def write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
+    """Write one JSON object per line (records or dicts), atomically."""
+    lines = [json.dumps(to_jsonable(r.to_dict() if hasattr(r, "to_dict") else r), sort_keys=True)
+             for r in rows]
+    _atomic_write(Path(path), "".join(line + "\n" for line in lines))
+
+
+def append_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
+    """Append rows by rewriting the file atomically (existing rows are kept)."""
+    write_jsonl(path, [*read_jsonl(path), *rows]) if Path(path).exists() else write_jsonl(path, rows)
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Read a JSON-lines file (a torn last line, impossible with atomic writes, is an error)."""
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _git_revision() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5, cwd=Path(__file__).resolve().parent)
+        if out.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True,
+                               timeout=5, cwd=Path(__file__).resolve().parent).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment_info(seed: int | None = None, device: str = "cpu",
+                     packages: tuple[str, ...] = ("numpy", "scipy", "sympy", "mpmath")) -> dict:
+    """Provenance for env.json: versions, platform, device, seed, git revision, time (UTC)."""
+    versions = {}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "machine": platform.machine(), "cpu_count": os.cpu_count(), "packages": versions,
+            "device": device, "seed": seed, "git_revision": _git_revision(),
+            "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
