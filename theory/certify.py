@@ -120,7 +120,7 @@ def _classify(ends: list[EndBehaviour]) -> tuple[str, sp.Expr | None, bool, str]
     if any(e.rho is None for e in ends):
         return "unknown", None, False, "numeric-guarded"
     rhos = [e.rho for e in ends]
-    how = _weakest(["exact-symbolic" for _ in ends]) if ends else "exact-polynomial"
+    how = _weakest([e.how for e in ends])
     if all(e.bounded for e in ends):
         return "L-smooth", sp.Integer(0), True, how
     return "L0L1-smooth", max(rhos, key=lambda r: float(r)), True, how

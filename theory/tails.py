@@ -108,9 +108,10 @@ def end_behaviour(piece: Piece, x: sp.Symbol, end: sp.Expr,
     lim2 = safe_limit(f2, x, end, timeout)
     common = dict(piece=piece, end=end, lim1=lim1, lim2=lim2, _f1=f1, _f2=f2, _x=x,
                   _timeout=timeout)
+    how = "exact-polynomial" if piece.expr.is_polynomial(x) else "exact-symbolic"
     if _bounded(lim2):
         return EndBehaviour(bounded=True, rho=sp.Integer(0), refuted=False, exact=True,
-                            how="exact-symbolic", note="", **common)
+                            how=how, note="", **common)
     if lim2 in (sp.oo, -sp.oo):
         if _bounded(lim1):
             return EndBehaviour(bounded=False, rho=sp.oo, refuted=True, exact=True,
@@ -123,7 +124,7 @@ def end_behaviour(piece: Piece, x: sp.Symbol, end: sp.Expr,
             refuted = rho == sp.oo
             note = f"at x -> {end}: |f''|/|f'| -> oo" if refuted else ""
             return EndBehaviour(bounded=False, rho=rho, refuted=refuted, exact=True,
-                                how="exact-symbolic", note=note, **common)
+                                how=how, note=note, **common)
     if _refuted_on_zeros_of_f1(f1, f2, x, piece, end, timeout):
         return EndBehaviour(bounded=False, rho=sp.oo, refuted=True, exact=True,
                             how="exact-symbolic",

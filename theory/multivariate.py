@@ -1,0 +1,415 @@
+"""Numeric search for (L0,L1)-smoothness of a multivariate sympy expression on a box.
+
+f is (L0,L1)-smooth (Zhang, He, Sra, Jadbabaie, ICLR 2020, Definition 1) if
+
+    ||∇²f(x)||_2 <= L0 + L1 ||∇f(x)||_2   for all x,
+
+with the operator 2-norm of the Hessian. The valid pairs form a convex set whose lower boundary
+is the frontier L0*(L1) = sup_x (||∇²f(x)|| - L1 ||∇f(x)||) (workbench definition, spec §1).
+
+Everything here is an *estimate* (``method = "numeric-search"``, ``certified = False``): the
+supremum over the box is searched on quasi-random points, structured points and local refinement.
+A violation found is a certificate of failure (up to floating point); no violation found is only
+evidence, and a frontier value is a lower bound on the true L0*(L1) on the box.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from itertools import product
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import minimize
+from scipy.stats import qmc
+
+METHOD = "numeric-search"
+Box = Union[float, Sequence[Sequence[float]]]
+# Local refinement: tight tolerances (maxima are often sharp cones at critical points of f, where
+# ||∇f|| has a kink), a bounded iteration count.
+_LBFGSB_OPTIONS = {"ftol": 1e-15, "gtol": 1e-12, "maxiter": 200}
+
+__all__ = ["MultivariateCheck", "FrontierEstimate", "check_l0l1", "estimate_frontier",
+           "evaluate_norms"]
+
+
+def _jsonable(v: Any) -> Any:
+    """Tuples become lists; floats that are not finite become ``"inf"``, ``"-inf"``, ``"nan"``."""
+    if isinstance(v, (tuple, list)):
+        return [_jsonable(w) for w in v]
+    return str(v) if isinstance(v, float) and not math.isfinite(v) else v
+
+
+class _Record:
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable dict (strict JSON: non-finite floats become strings)."""
+        return {k: _jsonable(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class MultivariateCheck(_Record):
+    """Result of :func:`check_l0l1` (an estimate, never a certificate of validity).
+
+    Attributes
+    ----------
+    holds : bool
+        ``verdict == "pass"``: no violation found and every evaluation was finite.
+    verdict : str
+        ``"fail"`` (a point with excess > 0 was found), ``"inconclusive"`` (none found, but some
+        evaluations overflowed) or ``"pass"``.
+    worst_point : tuple of float
+        Point of largest excess found.
+    worst_excess : float
+        max over evaluated x of ||∇²f(x)|| - (L0 + L1||∇f(x)||); > 0 is a violation.
+    worst_ratio : float
+        ||∇²f|| / (L0 + L1||∇f||) at ``worst_point`` (inf if the denominator is 0 < ||∇²f||).
+    hess_norm, grad_norm : float
+        ||∇²f|| and ||∇f|| at ``worst_point``.
+    n_evaluations, n_nonfinite : int
+        Points evaluated; of these, how many gave non-finite values (float overflow).
+    """
+
+    expr: str
+    variables: tuple[str, ...]
+    L0: float
+    L1: float
+    box: tuple[tuple[float, float], ...]
+    holds: bool
+    verdict: str
+    worst_point: tuple[float, ...]
+    worst_excess: float
+    worst_ratio: float
+    hess_norm: float
+    grad_norm: float
+    n_evaluations: int
+    n_nonfinite: int
+    method: str = METHOD
+    certified: bool = False
+
+
+@dataclass(frozen=True)
+class FrontierEstimate(_Record):
+    """Result of :func:`estimate_frontier`: per L1, an estimated *lower bound* on L0*(L1).
+
+    ``L0_lower[i]`` = max found of ||∇²f(x)|| - L1_values[i]·||∇f(x)||, attained at
+    ``argmax[i]`` with norms ``hess_norm[i]``, ``grad_norm[i]``. ``bound_kind = "lower"``: a
+    numeric search can only under-estimate a supremum.
+    """
+
+    expr: str
+    variables: tuple[str, ...]
+    box: tuple[tuple[float, float], ...]
+    L1_values: tuple[float, ...]
+    L0_lower: tuple[float, ...]
+    argmax: tuple[tuple[float, ...], ...]
+    hess_norm: tuple[float, ...]
+    grad_norm: tuple[float, ...]
+    n_evaluations: int
+    n_nonfinite: int
+    bound_kind: str = "lower"
+    method: str = METHOD
+    certified: bool = False
+
+
+def _parse_box(box: Box, n: int) -> np.ndarray:
+    """Return the box as an (n, 2) array; a scalar r > 0 means [-r, r]^n."""
+    if np.isscalar(box):
+        r = float(box)  # type: ignore[arg-type]
+        if not (math.isfinite(r) and r > 0):
+            raise ValueError(f"box radius must be finite and > 0, got {box!r}")
+        return np.tile([-r, r], (n, 1))
+    b = np.asarray(box, dtype=float)
+    if b.shape != (n, 2):
+        raise ValueError(f"box must give one (lo, hi) per variable: expected shape ({n}, 2), "
+                         f"got {b.shape}")
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"box must be finite, got {b.tolist()}")
+    if not np.all(b[:, 0] < b[:, 1]):
+        raise ValueError(f"box needs lo < hi in every coordinate, got {b.tolist()}")
+    return b
+
+
+class _Evaluator:
+    """f, ∇f, ∇²f derived symbolically once, lambdified to numpy, evaluated in batches."""
+
+    def __init__(self, expr: sp.Expr, variables: Sequence[sp.Symbol]) -> None:
+        self.expr, self.vars = sp.sympify(expr), tuple(variables)
+        n = len(self.vars)
+        if n == 0:
+            raise ValueError("need at least one variable")
+        if not all(isinstance(v, sp.Symbol) for v in self.vars) or len(set(self.vars)) != n:
+            raise ValueError(f"variables must be distinct sympy Symbols, got {self.vars}")
+        extra = self.expr.free_symbols - set(self.vars)
+        if extra:
+            raise ValueError("expr must depend only on the given variables; "
+                             f"also uses {sorted(map(str, extra))}")
+        grad = list(sp.derive_by_array(self.expr, self.vars))
+        hess = sp.hessian(self.expr, self.vars)
+        self.iu = np.triu_indices(n)
+        self.entries = [self.expr, *grad, *(hess[i, j] for i, j in zip(*self.iu))]
+        self.fn: Callable[..., list] = sp.lambdify(self.vars, self.entries, modules="numpy")
+        self.n, self.n_evaluations, self.n_nonfinite, self.n_classified = n, 0, 0, 0
+
+    def norms(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """||∇²f|| (max |eigenvalue|) and ||∇f|| at the rows of X; NaN where not finite."""
+        X = np.atleast_2d(X)
+        m, n = X.shape
+        with np.errstate(all="ignore"):
+            vals = np.array([np.broadcast_to(np.asarray(v), (m,)) for v in self.fn(*X.T)])
+        if np.iscomplexobj(vals):
+            bad = np.any(np.abs(vals.imag) > 0, axis=0)
+            if np.any(bad):
+                x_bad = tuple(map(float, X[bad][0]))
+                raise ValueError(f"expression is not real on the box: complex value at x = {x_bad}")
+            vals = vals.real
+        vals = vals.astype(float)
+        ok = np.all(np.isfinite(vals), axis=0)
+        self._classify(X[~ok][: max(0, min(3, 30 - self.n_classified))])
+        self.n_evaluations += m
+        self.n_nonfinite += int(np.sum(~ok))
+        g = vals[1 : n + 1].T
+        H = np.zeros((m, n, n))
+        H[:, self.iu[0], self.iu[1]] = vals[n + 1 :].T
+        H[:, self.iu[1], self.iu[0]] = vals[n + 1 :].T
+        hn = np.full(m, np.nan)
+        gn = np.full(m, np.nan)
+        if np.any(ok):
+            hn[ok] = np.max(np.abs(np.linalg.eigvalsh(H[ok])), axis=1)
+            scale = np.max(np.abs(g[ok]), axis=1)  # scaled norm: no overflow in squaring
+            scale[scale == 0] = 1.0
+            gn[ok] = scale * np.linalg.norm(g[ok] / scale[:, None], axis=1)
+        return hn, gn
+
+    def _classify(self, X: np.ndarray) -> None:
+        """Re-evaluate non-finite points in 30 digits: raise if not real/finite, else it is overflow.
+
+        Only the first 30 non-finite points met are classified; later ones count as overflow.
+        """
+        problems = []
+        for x in X:
+            self.n_classified += 1
+            subs = dict(zip(self.vars, (sp.Float(float(t), 30) for t in x)))
+            for e in self.entries:
+                try:
+                    val = sp.sympify(e).evalf(30, subs=subs)
+                except (ArithmeticError, TypeError):  # e.g. mpmath's 1/0
+                    val = sp.zoo
+                where = f"on the box at x = {tuple(map(float, x))}: {e} = {val}"
+                if (not val.is_number or val.has(sp.nan, sp.zoo, sp.oo, -sp.oo)
+                        or val.is_finite is False):
+                    problems.append((1, f"expression (or a derivative) is not finite {where}"))
+                elif abs(complex(val).imag) > 0:
+                    problems.append((0, f"expression is not real {where}"))
+        if problems:  # "not real" is named first: it is the root cause when both occur
+            raise ValueError(min(problems)[1])
+
+
+def _structured_points(b: np.ndarray) -> np.ndarray:
+    """Box centre, points on the axes through it (at the faces and halfway), and corners (n <= 10)."""
+    c = b.mean(axis=1)
+    pts = [c]
+    for i in range(len(c)):
+        for t in (b[i, 0], 0.5 * (b[i, 0] + c[i]), 0.5 * (c[i] + b[i, 1]), b[i, 1]):
+            p = c.copy()
+            p[i] = t
+            pts.append(p)
+    if len(c) <= 10:
+        pts.extend(np.array(corner) for corner in product(*b))
+    return np.array(pts)
+
+
+def _sample(b: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Scrambled Halton points in the box (seeded from ``rng``) plus structured points."""
+    try:
+        eng = qmc.Halton(len(b), scramble=True, rng=rng)
+    except TypeError:  # scipy < 1.15 spells it ``seed``
+        eng = qmc.Halton(len(b), scramble=True, seed=rng)
+    U = qmc.scale(eng.random(n_samples), b[:, 0], b[:, 1])
+    return np.vstack([_structured_points(b), U])
+
+
+def _search(ev: _Evaluator, b: np.ndarray, X: np.ndarray, hn: np.ndarray, gn: np.ndarray,
+            L1: float, n_refine: int) -> tuple[np.ndarray, float, float, float]:
+    """Maximise φ(x) = ||∇²f(x)|| - L1||∇f(x)|| from the samples, then L-BFGS-B from the top k."""
+    phi = hn - L1 * gn
+    if not np.any(np.isfinite(phi)):
+        raise ValueError("no finite evaluation on the box: every point overflowed")
+    order = np.argsort(np.where(np.isfinite(phi), -phi, np.inf))
+    best = int(order[0])
+    x_best, h_best, g_best, phi_best = X[best], hn[best], gn[best], phi[best]
+
+    def neg_phi_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
+        # -φ and its central-difference gradient from one batched evaluation of 2n + 1 points
+        h = np.diag(1e-8 * np.maximum(1.0, np.abs(x)))
+        P = np.vstack([x, np.clip(x + h, b[:, 0], b[:, 1]), np.clip(x - h, b[:, 0], b[:, 1])])
+        hn_, gn_ = ev.norms(P)
+        v = hn_ - L1 * gn_
+        if not math.isfinite(v[0]):
+            return 1e300, np.zeros(len(x))
+        n = len(x)
+        grad = (v[1 : n + 1] - v[n + 1 :]) / np.diag(P[1 : n + 1] - P[n + 1 :])
+        return -float(v[0]), -np.where(np.isfinite(grad), grad, 0.0)
+
+    starts: list[np.ndarray] = []  # best points first, at least 5% of the box apart (max-norm)
+    for i in order[: int(np.sum(np.isfinite(phi)))]:
+        if len(starts) == n_refine:
+            break
+        if all(np.max(np.abs(X[i] - s) / (b[:, 1] - b[:, 0])) > 0.05 for s in starts):
+            starts.append(X[i])
+    for x0 in starts:
+        res = minimize(neg_phi_and_grad, x0, jac=True, method="L-BFGS-B", bounds=b,
+                       options=_LBFGSB_OPTIONS)
+        x = np.clip(res.x, b[:, 0], b[:, 1])
+        h, g = ev.norms(x[None, :])
+        v = h[0] - L1 * g[0]
+        if math.isfinite(v) and v > phi_best:
+            x_best, h_best, g_best, phi_best = x, h[0], g[0], v
+    return x_best, float(h_best), float(g_best), float(phi_best)
+
+
+def _nonneg(name: str, value: float) -> float:
+    """``float(value)``, or ValueError unless finite and >= 0."""
+    if not (math.isfinite(float(value)) and float(value) >= 0):
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return float(value)
+
+
+def _prepare(expr: sp.Expr, variables: Sequence[sp.Symbol], box: Box, n_samples: int,
+             n_refine: int, rng: np.random.Generator) -> tuple[_Evaluator, np.ndarray, np.ndarray]:
+    """Validate, compile, sample: the evaluator, the box array and the sample points."""
+    if int(n_samples) < 1 or int(n_refine) < 0:
+        raise ValueError(f"need n_samples >= 1 and n_refine >= 0, got {n_samples}, {n_refine}")
+    ev = _Evaluator(expr, variables)
+    b = _parse_box(box, ev.n)
+    return ev, b, _sample(b, int(n_samples), rng)
+
+
+def evaluate_norms(expr: sp.Expr, variables: Sequence[sp.Symbol],
+                   points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """||∇²f(x)||_2 (largest |eigenvalue|) and ||∇f(x)||_2 at given points, as used by the search.
+
+    Parameters
+    ----------
+    expr, variables
+        As in :func:`check_l0l1`.
+    points : array_like, shape (m, n) or (n,)
+        Evaluation points, one per row.
+
+    Returns
+    -------
+    hess_norm, grad_norm : numpy.ndarray, shape (m,)
+        NaN where a value overflowed; ValueError where f is not real and finite.
+    """
+    ev = _Evaluator(expr, variables)
+    X = np.atleast_2d(np.asarray(points, dtype=float))
+    if X.shape[1] != ev.n:
+        raise ValueError(f"points must have {ev.n} columns, got shape {X.shape}")
+    return ev.norms(X)
+
+
+def check_l0l1(expr: sp.Expr, variables: Sequence[sp.Symbol], L0: float, L1: float, box: Box, *,
+               n_samples: int = 2048, rng: np.random.Generator, n_refine: int = 8) -> MultivariateCheck:
+    r"""Search a box for a violation of (L0,L1)-smoothness (Definition 1 of Zhang et al. 2020).
+
+    Maximises the excess
+
+    .. math:: e(x) = \|\nabla^2 f(x)\|_2 - (L_0 + L_1 \|\nabla f(x)\|_2), \quad x \in B,
+
+    over scrambled Halton points, the box centre, axis points and corners, then refines the
+    ``n_refine`` best by L-BFGS-B with the box as bounds. ∇f and ∇²f are derived symbolically;
+    ||∇²f|| is the largest |eigenvalue| of the symmetric Hessian (``numpy.linalg.eigvalsh``).
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        f, real and twice differentiable on the box.
+    variables : sequence of sympy.Symbol
+        The coordinates of x; ``expr`` may use no other symbol.
+    L0, L1 : float
+        Candidate constants, finite and >= 0.
+    box : float or sequence of (lo, hi)
+        Finite interval per variable with lo < hi, or a radius r > 0 meaning [-r, r]^n.
+    n_samples : int
+        Quasi-random points (plus structured ones).
+    rng : numpy.random.Generator
+        Seeds the scrambling; the same seed gives identical results.
+    n_refine : int
+        Local refinements, started from the points of largest excess.
+
+    Returns
+    -------
+    MultivariateCheck
+        An estimate (``certified = False``). ``verdict == "fail"`` certifies failure up to
+        floating point (the point is reported); ``"pass"`` is only evidence. Non-finite
+        evaluations (overflow) are counted in ``n_nonfinite`` and make a pass ``"inconclusive"``.
+
+    Raises
+    ------
+    ValueError
+        For L0 < 0, L1 < 0, no variables, a symbol outside ``variables``, a bad box, or an
+        expression (or derivative) that is not real and finite somewhere on the box.
+    """
+    L0, L1 = _nonneg("L0", L0), _nonneg("L1", L1)
+    ev, b, X = _prepare(expr, variables, box, n_samples, n_refine, rng)
+    hn, gn = ev.norms(X)
+    x, h, g, phi = _search(ev, b, X, hn, gn, L1, int(n_refine))
+    den = L0 + L1 * g
+    ratio = h / den if den > 0 else (math.inf if h > 0 else 0.0)
+    excess = phi - L0
+    verdict = "fail" if excess > 0 else ("inconclusive" if ev.n_nonfinite else "pass")
+    return MultivariateCheck(
+        expr=str(ev.expr), variables=tuple(map(str, ev.vars)), L0=L0, L1=L1,
+        box=tuple(map(tuple, b.tolist())), holds=verdict == "pass", verdict=verdict,
+        worst_point=tuple(map(float, x)), worst_excess=float(excess), worst_ratio=float(ratio),
+        hess_norm=h, grad_norm=g, n_evaluations=ev.n_evaluations, n_nonfinite=ev.n_nonfinite)
+
+
+def estimate_frontier(expr: sp.Expr, variables: Sequence[sp.Symbol], L1_values: Sequence[float],
+                      box: Box, *, rng: np.random.Generator, n_samples: int = 2048,
+                      n_refine: int = 8) -> FrontierEstimate:
+    r"""Estimate the frontier L0*(L1) = sup_{x in B} (||∇²f(x)|| - L1||∇f(x)||) on a box.
+
+    The pair (L0, L1) is valid on B iff L0 >= L0*(L1) (workbench frontier, spec §1; the paper
+    gives none). One batch of samples is shared by all L1; each L1 gets its own refinement
+    (see :func:`check_l0l1`). A numeric search can only *under*-estimate a supremum, so every
+    value is a lower bound (``bound_kind = "lower"``), exact only if the argmax was found.
+
+    Parameters
+    ----------
+    expr, variables, box, rng, n_samples, n_refine
+        As in :func:`check_l0l1`.
+    L1_values : sequence of float
+        Slopes, each finite and >= 0 (at least one).
+
+    Returns
+    -------
+    FrontierEstimate
+        Per L1: the lower bound, the argmax point and the norms there.
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_l0l1`, or for an empty or negative ``L1_values``.
+
+    Notes
+    -----
+    Some functions have a frontier only on bounded sets. The deep-linear scalar loss
+    f(w1, w2) = (w1·w2 - 1)² has ∇f = 0 on its minimiser set w1·w2 = 1 while ||∇²f|| grows like
+    w1² + w2² there, so it is not (L0,L1)-smooth on R² for any constants; its L0*(L1) on
+    [-r, r]² grows with r, and a catalogue may declare its constants for a given box only.
+    Maxima at critical points of f are sharp cones (||∇f|| has a kink where ∇f = 0); the
+    refinement (central differences from one batched evaluation) reaches them to ~1e-9 relative.
+    """
+    L1s = tuple(_nonneg("L1", v) for v in L1_values)
+    if not L1s:
+        raise ValueError("L1_values must hold at least one value")
+    ev, b, X = _prepare(expr, variables, box, n_samples, n_refine, rng)
+    hn, gn = ev.norms(X)
+    found = [_search(ev, b, X, hn, gn, L1, int(n_refine)) for L1 in L1s]
+    return FrontierEstimate(
+        expr=str(ev.expr), variables=tuple(map(str, ev.vars)), box=tuple(map(tuple, b.tolist())),
+        L1_values=L1s, L0_lower=tuple(r[3] for r in found),
+        argmax=tuple(tuple(map(float, r[0])) for r in found),
+        hess_norm=tuple(r[1] for r in found), grad_norm=tuple(r[2] for r in found),
+        n_evaluations=ev.n_evaluations, n_nonfinite=ev.n_nonfinite)
