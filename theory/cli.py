@@ -196,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for bad input, 1 for failed checks)."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # "--box -1:1" would read as an option: glue values that start with '-' to --box.
+    for i in range(len(argv) - 2, -1, -1):
+        if argv[i] == "--box" and argv[i + 1].startswith("-"):
+            argv[i:i + 2] = [f"--box={argv[i + 1]}"]
     try:
         args = parser.parse_args(argv)
         if args.command is None:

@@ -106,10 +106,13 @@ class ResultRecord:
 
 def verdict_for(measured: float | None, bound: float | None, kind: str, tolerance: float,
                 censored: bool = False) -> str:
-    """The verdict of one comparison; a censored or missing measurement is never a pass.
+    """The verdict of one comparison; a censored or missing measurement is never a pass by luck.
 
     ``upper``: measured <= bound (1 + tol); ``lower``: measured >= bound (1 - tol) (an infinite
     measured count satisfies a lower bound); ``tight``: |measured - bound| <= tol |bound|.
+    ``censored`` means the true value is only known to be >= measured (an iteration cap was
+    hit): an upper bound then fails only if even the cap exceeds it, and is otherwise
+    inconclusive; a lower bound passes only if the cap already reaches it.
     """
     if kind not in BOUND_KINDS:
         raise ValueError(f"kind must be one of {BOUND_KINDS}, got {kind!r}")
@@ -119,10 +122,10 @@ def verdict_for(measured: float | None, bound: float | None, kind: str, toleranc
         return "inconclusive"
     if kind == "upper":
         ok = measured <= bound + tolerance * abs(bound)
-        return "pass" if ok else ("inconclusive" if censored else "fail")
+        return ("inconclusive" if censored else "pass") if ok else "fail"
     if kind == "lower":
         ok = measured >= bound - tolerance * abs(bound)
-        return "inconclusive" if censored and not ok else ("pass" if ok else "fail")
+        return "pass" if ok else ("inconclusive" if censored else "fail")
     ok = abs(measured - bound) <= tolerance * abs(bound)
     return "inconclusive" if censored else ("pass" if ok else "fail")
 

@@ -1,0 +1,79 @@
+"""Result records: verdict logic (censoring is never a pass), validation, atomic files."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from theory.records import (ResultRecord, environment_info, read_jsonl, to_jsonable, verdict_for,
+                            write_json, write_jsonl)
+
+
+@pytest.mark.parametrize("measured,bound,kind,censored,expected", [
+    (10, 20, "upper", False, "pass"), (21, 20, "upper", False, "fail"),
+    (21, 20, "upper", True, "fail"), (19, 20, "upper", True, "inconclusive"),
+    (30, 20, "lower", False, "pass"), (30, 20, "lower", True, "pass"),
+    (10, 20, "lower", False, "fail"), (10, 20, "lower", True, "inconclusive"),
+    (math.inf, 20, "lower", False, "pass"), (20.0000001, 20, "tight", False, "pass"),
+    (20.1, 20, "tight", False, "fail"), (20, 20, "tight", True, "inconclusive"),
+    (None, 20, "upper", False, "inconclusive"), (5, None, "upper", False, "shape-only"),
+    (5, 3, "order", False, "shape-only"),
+])
+def test_verdicts(measured, bound, kind, censored, expected):
+    assert verdict_for(measured, bound, kind, 1e-6, censored) == expected
+
+
+def test_censored_upper_count_is_never_a_pass():
+    """A run stopped at max_iter only shows T_eps >= cap: below the bound that proves nothing."""
+    for cap in (1, 10, 19.99):
+        assert verdict_for(cap, 20, "upper", 0.0, censored=True) == "inconclusive"
+    assert verdict_for(30, 20, "upper", 0.0, censored=True) == "fail"  # T >= 30 > 20: certain
+
+
+@pytest.mark.parametrize("field,value", [("mark", "guessed"), ("bound_kind", "sideways"),
+                                         ("verdict", "ok"), ("tolerance", -1.0)])
+def test_record_validation(field, value):
+    kwargs = dict(check_id="c", theorem="Thm 3", mark="paper", params={}, measured=1.0, bound=2.0,
+                  bound_kind="upper", tolerance=0.0, verdict="pass")
+    kwargs[field] = value
+    with pytest.raises(ValueError, match=field):
+        ResultRecord(**kwargs)
+
+
+def test_jsonl_roundtrip_and_no_temp_files(tmp_path):
+    rec = ResultRecord("c/1", "Thm 6", "reconstructed", {"h": 0.1}, 12.0, math.inf, "upper", 0.0,
+                       "pass")
+    write_jsonl(tmp_path / "r" / "records.jsonl", [rec, rec])
+    rows = read_jsonl(tmp_path / "r" / "records.jsonl")
+    assert len(rows) == 2 and rows[0]["bound"] == "inf" and rows[0]["params"] == {"h": 0.1}
+    write_json(tmp_path / "r" / "config.json", {"a": float("nan")})
+    assert json.loads((tmp_path / "r" / "config.json").read_text()) == {"a": "nan"}
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["config.json", "records.jsonl"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "records.jsonl"
+    write_jsonl(path, [{"a": 1}])
+
+    class Boom:
+        def to_dict(self):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl(path, [Boom()])
+    assert read_jsonl(path) == [{"a": 1}] and len(list(tmp_path.iterdir())) == 1
+
+
+def test_environment_info_fields():
+    env = environment_info(seed=3)
+    assert env["seed"] == 3 and env["packages"]["sympy"] and env["python"]
+    assert "git_revision" in env and env["created_utc"].endswith("+00:00")
+
+
+def test_to_jsonable_numpy_and_mpmath():
+    import mpmath
+    import numpy as np
+
+    assert to_jsonable({"a": np.float64(1.5), "b": np.int64(2), "c": mpmath.mpf(3),
+                        "d": (np.inf, -np.inf)}) == {"a": 1.5, "b": 2, "c": 3.0, "d": ["inf", "-inf"]}
