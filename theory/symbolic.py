@@ -63,19 +63,73 @@ def is_finite_real(value: object) -> bool:
 
 
 def _polynomial_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr):
+    """Real roots on [lo, hi]: exact isolation (sympy, square-free part) + 40-digit bracketing.
+
+    Each isolating interval of the square-free part holds exactly one simple root, so the
+    polynomial changes sign across it and the Illinois bracketing solver converges to it.
+    """
     poly = sp.Poly(expr, x)
     if poly.is_zero:
         return ALL
     if not poly.domain.is_QQ and not poly.domain.is_ZZ:
         return None
-    kwargs = {"eps": sp.Rational(1, 10**30)}
+    poly = poly.sqf_part()
+    kwargs = {}
     if lo.is_finite:
         kwargs["inf"] = sp.Rational(lo)
     if hi.is_finite:
         kwargs["sup"] = sp.Rational(hi)
-    with mpmath.workdps(DPS):
-        return [(mpmath.mpf(a.p) / a.q + mpmath.mpf(b.p) / b.q) / 2
-                for (a, b), _ in poly.intervals(**kwargs)]
+    coeffs = poly.all_coeffs()
+    roots = []
+    with mpmath.workdps(DPS + 10):
+        mp_coeffs = [mpmath.mpf(c.p) / c.q for c in map(sp.Rational, coeffs)]
+
+        def value(t, derivative=False):
+            return mpmath.polyval(mp_coeffs, t, derivative=derivative)
+
+        for (a, b), _ in poly.intervals(**kwargs):
+            if a == b:
+                roots.append(mpmath.mpf(a.p) / a.q)
+                continue
+            # The interval holds exactly one root in its interior, but an endpoint may be
+            # another (rational) root: shrink exactly until neither endpoint is a root.
+            while poly.eval(a) == 0 or poly.eval(b) == 0:
+                m = (a + b) / 2
+                if poly.eval(m) == 0:
+                    a = b = m
+                    break
+                if poly.count_roots(a, m) - (poly.eval(a) == 0) >= 1:
+                    b = m
+                else:
+                    a = m
+            a_mp, b_mp = mpmath.mpf(a.p) / a.q, mpmath.mpf(b.p) / b.q
+            roots.append(a_mp if a == b else _bracketed_root(value, a_mp, b_mp))
+    return roots
+
+
+def _bracketed_root(value, a, b):
+    """Root of ``value`` in [a, b] given a sign change: bisection to ~1e-12, then guarded Newton
+    on the polynomial (quadratic convergence to the working precision)."""
+    fa = value(a)
+    while b - a > mpmath.mpf(10) ** -12 * max(1, abs(a)):
+        mid = (a + b) / 2
+        fm = value(mid)
+        if fm == 0:
+            return mid
+        if (fm > 0) == (fa > 0):
+            a, fa = mid, fm
+        else:
+            b = mid
+    t = (a + b) / 2
+    for _ in range(8):
+        v, dv = value(t, derivative=True)
+        if dv == 0:
+            break
+        step = v / dv
+        if not a <= t - step <= b:
+            break
+        t -= step
+    return t
 
 
 def _vanishes_at_samples(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
@@ -105,6 +159,7 @@ def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
         the root set could not be determined exactly (infinitely many roots, a transcendental
         equation sympy cannot solve, or the time limit).
     """
+    lo, hi = sp.sympify(lo), sp.sympify(hi)
     try:
         with time_limit(timeout):
             if expr.is_polynomial(x):
