@@ -82,14 +82,16 @@ STATEMENTS: dict[str, dict] = {
                "Δ' = Δ + (5 L0 + 2 L1 τ) τ² + 9 τ L0²/L1",
                "Assumptions 1-3 and 5 globally, L1 > 0; clipped SGD, η = min{1/(20L0), "
                "1/(128L1τ), 1/√T}, h = min{η, 1/(16 L1 (||g|| + τ))}", "thm7_bound",
-               "steps [paper]; bound reconstructed; three-term shape confirmed by Gaash et al. 2025"),
+               "steps [paper]; bound reconstructed; three-term shape confirmed by "
+               "Gaash et al. 2025"),
     "thm8": _s("Thm 8", "paper", "upper", "not recovered",
                "Assumptions 1-5; SGD with h = min{1/√T, 1/(L1 (M + τ))}", "thm8_bound",
                "step [paper]; bound not recovered: verdict shape-only, no pass/fail on constants"),
     "sgd_lower": _s("SGD lower-bound remark", "paper", "lower", "none known",
                     "stochastic oracle, Assumption 5", None,
                     "the paper says no lower bound is known for SGD; Thm 4 still applies"),
-    "vankov": _s("Vankov et al. 2024", "follow-up", "upper", "2 L0 Δ/(a ε²) + 3 L1 Δ/(a ε), a = 1",
+    "vankov": _s("Vankov et al. 2024", "follow-up", "upper",
+                 "2 L0 Δ/(a ε²) + 3 L1 Δ/(a ε), a = 1",
                  "(L0,L1)-smooth; GD with h = 1/(L0 + 1.5 L1 ||g||)", "vankov_bound",
                  "min_k ||∇f(x_k)|| <= ε once K + 1 >= value; as restated in third-party notes"),
     "vankov_clipped": _s("Koloskova et al. 2023; Vankov et al. 2024", "follow-up", "upper",
@@ -145,9 +147,10 @@ def thm4_bound(L0: float, L1: float, M: float, eps: float, Delta: float, *,
     :math:`T_\varepsilon \ge L_1 M(\Delta - 5\varepsilon/8)/(8\varepsilon^2\ell)`.
 
     Hypotheses [paper]: Assumptions 1-4, L0 >= 1, L1 >= 1, M > 1. The bound is
-    **reconstructed**: ℓ = log M + 1, or with ``alt_log`` ℓ = 1 + log(M L1/L0) (the factor of the
-    spec §5 constructions; needs M L1 > L0, and unlike log M + 1 it is invariant under
-    f → c f and x → a x). The value is clamped at 0 (vacuous when Δ <= 5ε/8).
+    **reconstructed**: ℓ = log M + 1, or with ``alt_log`` ℓ = 1 + log(M L1/L0) (the factor of
+    the spec §5 constructions; needs M L1 > L0; unlike log M + 1 it is invariant under
+    f → c f). Neither form is invariant under x → a x: the 5ε/8 carries the construction's
+    fixed bowl width. The value is clamped at 0 (vacuous when Δ <= 5ε/8).
     """
     _need(L0 >= 1, "L0 >= 1", L0=L0)
     _need(L1 >= 1, "L1 >= 1", L1=L1)
@@ -196,7 +199,8 @@ def rem5_speedup(L0: float, L1: float, M: float, eps: float) -> Bound:
 
 
 def thm6_bound(L0: float, L1: float, M: float, eps: float, Delta: float) -> Bound:
-    r"""Thm 6 (GD, h = 1/(2(M L1 + L0)), upper): :math:`T_\varepsilon \le 4(ML_1 + L_0)\Delta/\varepsilon^2`.
+    r"""Thm 6 (GD, h = 1/(2(M L1 + L0)), upper):
+    :math:`T_\varepsilon \le 4(ML_1 + L_0)\Delta/\varepsilon^2`.
 
     Step [paper]; bound **reconstructed**. Sketch: a step has length <= 1/(2 L1), so by the
     Grönwall bound the Hessian along it is <= e^{1/2}(M L1 + L0) and f drops by at least
@@ -244,9 +248,11 @@ def _vankov(sid: str, a: float, L0: float, L1: float, eps: float, Delta: float) 
 
 def vankov_bound(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     r"""GD with h = 1/(L0 + 1.5 L1||∇f||) [follow-up: Vankov et al. 2024]: min_k ||∇f(x_k)|| <= ε
-    once :math:`K + 1 \ge 2L_0\Delta/(a\varepsilon^2) + 3L_1\Delta/(a\varepsilon)`, a = 1.
+    once
 
-    Requires L0 > 0, L1 >= 0, ε > 0, Δ >= 0.
+    .. math:: K + 1 \ge 2L_0\Delta/(a\varepsilon^2) + 3L_1\Delta/(a\varepsilon),\quad a = 1
+
+    (as restated in third-party notes). Requires L0 > 0, L1 >= 0, ε > 0, Δ >= 0.
     """
     return _vankov("vankov", 1.0, L0, L1, eps, Delta)
 

@@ -48,7 +48,7 @@ def _constant_record(entry: CatalogueEntry, L1: float, declared, measured, certi
 
 def _f_star_record(entry: CatalogueEntry, expr: sp.Expr) -> ResultRecord:
     symbols = [sp.Symbol(v, real=True) for v in entry.variables]
-    f = sp.lambdify(symbols, expr, "numpy")
+    f = sp.lambdify(symbols, expr, ["scipy", "numpy"])
     n = len(symbols)
     if entry.region is not None:
         lo, hi = np.array(entry.region).T
@@ -76,7 +76,7 @@ def _f_star_record(entry: CatalogueEntry, expr: sp.Expr) -> ResultRecord:
         notes="min over a grid then Nelder-Mead; must not go below f* and must reach it")
 
 
-def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 10.0
+def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 5.0
                  ) -> list[ResultRecord]:
     """All records for one entry: class, every declared constant, f*."""
     expr = sympy_expr(entry)

@@ -137,7 +137,7 @@ def _numeric_class(frontier_at) -> tuple[str, str]:
 
 def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
             L1_values: list[float] | tuple[float, ...] | None = None,
-            timeout: float | None = 10.0) -> Certificate:
+            timeout: float | None = 5.0) -> Certificate:
     """Decide the (L0,L1)-class of a univariate f and its frontier L0*(L1).
 
     Parameters

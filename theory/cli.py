@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -174,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("expr")
     c.add_argument("--var", default="x")
     c.add_argument("--L1", help="comma-separated L1 values (>= 0)")
-    c.add_argument("--timeout", type=float, default=10.0, help="seconds per symbolic step")
+    c.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic step")
     c.add_argument("--json", action="store_true")
     k = sub.add_parser("catalogue", help="verify every declared constant of the catalogue")
     k.add_argument("--out", default="results/theory/catalogue")
@@ -219,3 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("theory: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line (THEORY_DEBUG=1 re-raises)
+        if os.environ.get("THEORY_DEBUG"):
+            raise
+        print(f"theory: internal error ({type(exc).__name__}): {' '.join(str(exc).split())[:250]}"
+              " -- rerun with THEORY_DEBUG=1 for the traceback", file=sys.stderr)
+        return 1

@@ -8,7 +8,7 @@ gives its mark:
   tight, with equality, on the extremal function ``f(x) = (L0/L1²)(e^{L1|x|} − L1|x| − 1)``.
 - Local Lipschitz constants A0, A1: **follow-up**, B. Zhang, Jin, Fang, Wang, NeurIPS 2020.
 - Global upper model: **follow-up**, Vankov et al. 2024.
-- Gradient bound on a sublevel set: **follow-up**, Li, Qian, Tian, Rakhlin, Jadbabaie 2023, Lemma 3.5.
+- Gradient bound on a sublevel set: **follow-up**, Li et al. 2023, Lemma 3.5.
 
 All functions broadcast with numpy; a 0-d result is returned as ``float``.
 """

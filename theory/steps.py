@@ -97,7 +97,8 @@ def normalized_over_clipped(grad_norm: ArrayLike, gamma: ArrayLike) -> Step:
 
 
 def clip_factor(grad_norm: ArrayLike, c: ArrayLike) -> Step:
-    r"""PyTorch ``clip_grad_norm_(c)`` then SGD: :math:`\theta \leftarrow \theta - \eta\min\{1, c/\|g\|\}g`.
+    r"""PyTorch ``clip_grad_norm_(c)`` then SGD:
+    :math:`\theta \leftarrow \theta - \eta\min\{1, c/\|g\|\}g`.
 
     Returns the factor min{1, c/||g||}; after it the norm of the gradient is min{||g||, c}.
     η·clip_factor(||g||, γ) equals :func:`clipped_step` (||g||, η, γ).
@@ -107,7 +108,9 @@ def clip_factor(grad_norm: ArrayLike, c: ArrayLike) -> Step:
 
 
 def normalized_factor(grad_norm: ArrayLike, c: ArrayLike) -> Step:
-    r"""Practical normalized update :math:`\theta \leftarrow \theta - \eta\,c/(\|g\|+c)\,g`; returns c/(||g||+c).
+    r"""Practical normalized update :math:`\theta \leftarrow \theta - \eta\,c/(\|g\|+c)\,g`.
+
+    Returns the factor c/(||g||+c).
 
     (η_n/c)·normalized_factor(||g||, c) equals :func:`normalized_step` (||g||, η_n, c).
     """
@@ -194,7 +197,8 @@ def vankov_clipped_step(grad_norm: ArrayLike, L0: float, L1: float) -> Step:
 
 def li_constant_step(L0: float, L1: float, Delta: float) -> float:
     r"""Largest constant GD step of Li et al. 2023 [follow-up]: :math:`1/(L_0 + 2L_1G)`,
-    :math:`G = 2L_1\Delta + \sqrt{4L_1^2\Delta^2 + 2L_0\Delta}` (:func:`theory.lemmas.li_gradient_bound`).
+    :math:`G = 2L_1\Delta + \sqrt{4L_1^2\Delta^2 + 2L_0\Delta}`
+    (:func:`theory.lemmas.li_gradient_bound`).
 
     The step depends on Δ = f(x0) − f*. Requires L0 > 0, L1 >= 0, Δ >= 0.
     """

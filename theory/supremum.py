@@ -46,7 +46,7 @@ def _derivatives(piece: Piece, x: sp.Symbol) -> _Derivatives:
     f2 = sp.diff(f1, x)
     f3 = sp.diff(f2, x)
     return _Derivatives(f1, f2, f3, (sp.lambdify(x, f1, "mpmath"), sp.lambdify(x, f2, "mpmath")),
-                        (sp.lambdify(x, f1, "numpy"), sp.lambdify(x, f2, "numpy")),
+                        (sp.lambdify(x, f1, ["scipy", "numpy"]), sp.lambdify(x, f2, ["scipy", "numpy"])),
                         bool(piece.expr.is_polynomial(x)))
 
 
@@ -135,7 +135,7 @@ def _numeric(piece: Piece, L1, d: _Derivatives, tails) -> PieceSupremum:
 
 
 def piece_supremum(piece: Piece, x: sp.Symbol, L1: sp.Expr, ends: list,
-                   timeout: float | None = 10.0) -> PieceSupremum:
+                   timeout: float | None = 5.0) -> PieceSupremum:
     """sup_{x in piece} |f''| - L1|f'| (exact when roots and tail limits are exact).
 
     ``ends`` are the :class:`theory.tails.EndBehaviour` of this piece's infinite ends.

@@ -149,7 +149,7 @@ def _vanishes_at_samples(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) 
 
 
 def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
-               timeout: float | None = 10.0):
+               timeout: float | None = 5.0):
     """All real roots of ``expr`` on [lo, hi], exactly isolated.
 
     Returns
@@ -189,7 +189,7 @@ def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
         return None
 
 
-def safe_limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, timeout: float | None = 10.0,
+def safe_limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, timeout: float | None = 5.0,
                direction: str = "+-"):
     """``sympy.limit`` with a time limit; ``None`` if it fails, times out or is unevaluated.
 
