@@ -246,7 +246,8 @@ def envelope_fit(x: Any, y: Any, quantile: float = 1.0, *, grid_size: int = 257)
     q = 1 optimum; then refined by bounded Brent between the neighbours of the best grid point.
     Here :math:`U = L_1^{(1)} + L_0^{(1)}/\bar x` from the q = 1 optimum: as
     :math:`L_0^*_q \ge 0`, any :math:`L_1 > U` has criterion above the q = 1 value, which the
-    grid already attains -- so the criterion at q is never larger than at q = 1.
+    grid already attains -- so the criterion at q is never larger than at q = 1. L1 is accurate
+    to Brent's tolerance (about 1e-8 relative); L0 is then the exact order statistic at that L1.
 
     Parameters
     ----------
@@ -409,7 +410,9 @@ def fit_all(x: Any, y: Any, rng: np.random.Generator, quantiles: tuple[float, ..
     Layout: ``schema``, ``mark``, ``model``, ``n``, ``x_range``, ``y_range``; ``envelope``: a
     list of :meth:`FitResult.to_dict` records, one per quantile in the given order; ``regression``:
     one record; ``correlation``: :func:`log_correlation`; ``bootstrap``: the resampling settings.
-    Non-finite numbers become None so ``json.dumps(..., allow_nan=False)`` succeeds.
+    Non-finite numbers become None so ``json.dumps(..., allow_nan=False)`` succeeds. Cost is
+    dominated by the q < 1 bootstraps, n_boot * O((2 grid_size + ~30) n): about 2 s for n = 1000,
+    n_boot = 100.
 
     Parameters
     ----------

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy.optimize import minimize_scalar
 
 from theory.pieces import Piece
 from theory.symbolic import ALL, DPS, real_roots
@@ -89,6 +88,7 @@ def _grid(piece: Piece) -> np.ndarray:
 
 def _numeric(piece: Piece, L1, d: _Derivatives, tails) -> PieceSupremum:
     """Guarded grid search plus bounded refinement; never certified."""
+    from scipy.optimize import minimize_scalar  # 0.5 s import, only needed on this route
     l1 = float(L1)
     xs = _grid(piece)
 
