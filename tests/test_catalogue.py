@@ -69,3 +69,20 @@ def test_wrong_class_and_f_star_fail():
 def test_multivariate_understated_constant_fails():
     entry = dataclasses.replace(get("deep-linear-scalar"), declared=(Declared(0, 20.0),))
     assert verify_entry(entry)[1].verdict == "fail"
+
+
+def test_deep_linear_refuted_exactly_along_the_minimiser_curve():
+    records = verify_entry(get("deep-linear-scalar"))
+    assert records[0].verdict == "pass" and records[0].extra["certified"] is True
+    assert records[0].extra["measured"] == "not-L0L1-smooth"
+
+
+def test_witness_negative_control():
+    """Along (t, t) the gradient of (w1 w2 - 1)² diverges: no refutation may be claimed."""
+    import sympy as sp
+
+    from theory.catalogue_check import refuted_along
+
+    w1, w2 = sp.symbols("w1 w2", real=True)
+    assert not refuted_along((w1 * w2 - 1) ** 2, [w1, w2], ("t", "t"))
+    assert not refuted_along((w1**2 + w2**2) ** 2, [w1, w2], ("t", "1/t"))

@@ -48,6 +48,9 @@ class CatalogueEntry:
     notes: str = ""
     region: tuple[tuple[float, float], ...] | None = None  # box where constants hold (n-D)
     params: dict = field(default_factory=dict)
+    # n-D refutation witness: a curve x(t), t -> oo, along which ||∇f|| stays bounded while a
+    # Hessian diagonal entry (a lower bound on ||∇²f||) diverges.
+    witness: tuple[str, ...] | None = None
 
 
 def _poly_frontier(d: int, L1: float) -> float:
@@ -138,13 +141,13 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    "||x||⁴-type function", "reconstructed",
                    "||∇f|| = 4r³, ||∇²f|| = 12r²: L0*(L1) = 16/L1² at r = 2/L1 (box [-3,3]²).",
                    region=((-3.0, 3.0), (-3.0, 3.0))),
-    CatalogueEntry("deep-linear-scalar", "(w1*w2 - 1)**2", ("w1", "w2"), "L0L1-smooth",
+    CatalogueEntry("deep-linear-scalar", "(w1*w2 - 1)**2", ("w1", "w2"), "not-L0L1-smooth",
                    (Declared(0, 26.0),), 0.0, (0.1, 0.2),
                    "paper §2.3 deep linear network, scalar case", "paper",
                    "∇²f = 2[[w2², 2w1w2-1],[2w1w2-1, w1²]]; on the box [-2,2]² the norm is at most "
                    "2((w1²+w2²)/2 + |2w1w2-1|) <= 26, attained at (2,-2). Not (L0,L1)-smooth on R²: "
-                   "on w1 w2 = 1 the gradient vanishes while the Hessian grows.",
-                   region=((-2.0, 2.0), (-2.0, 2.0))),
+                   "on w1 w2 = 1 the gradient vanishes while the Hessian grows (witness (t, 1/t)).",
+                   region=((-2.0, 2.0), (-2.0, 2.0)), witness=("t", "1/t")),
 )
 
 

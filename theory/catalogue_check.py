@@ -17,9 +17,11 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from theory.catalogue import CatalogueEntry, sympy_expr
+from theory.parsing import parse_expression
 from theory.certify import certify
 from theory.multivariate import check_l0l1, estimate_frontier
 from theory.records import ResultRecord, verdict_for
+from theory.symbolic import safe_limit
 
 __all__ = ["verify_entry", "CERTIFIED_RTOL", "ESTIMATED_RTOL"]
 
@@ -76,6 +78,24 @@ def _f_star_record(entry: CatalogueEntry, expr: sp.Expr) -> ResultRecord:
         notes="min over a grid then Nelder-Mead; must not go below f* and must reach it")
 
 
+def refuted_along(expr: sp.Expr, symbols: list[sp.Symbol], witness: tuple[str, ...],
+                  timeout: float | None = 10.0) -> bool:
+    """Exact refutation of (L0,L1)-smoothness along a curve x(t), t -> oo.
+
+    Since ||∇²f|| >= |∂²f/∂x_i²|, if ||∇f(x(t))||² has a finite limit while some
+    |∂²f/∂x_i²(x(t))| -> oo, then ||∇²f|| - L1||∇f|| -> oo for every L1: no constants exist.
+    """
+    t = sp.Symbol("t", positive=True)
+    curve = {s: parse_expression(w, ["t"]).subs(sp.Symbol("t", real=True), t)
+             for s, w in zip(symbols, witness)}
+    grad_sq = sp.simplify(sum(sp.diff(expr, s).subs(curve) ** 2 for s in symbols))
+    grad_limit = safe_limit(grad_sq, t, sp.oo, timeout)
+    if grad_limit is None or not grad_limit.is_finite:
+        return False
+    return any(safe_limit(sp.Abs(sp.simplify(sp.diff(expr, s, 2).subs(curve))), t, sp.oo,
+                          timeout) == sp.oo for s in symbols)
+
+
 def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 5.0
                  ) -> list[ResultRecord]:
     """All records for one entry: class, every declared constant, f*."""
@@ -102,13 +122,16 @@ def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 5
                 if chk.verdict == "fail":
                     rec.verdict = "fail"
             records.append(rec)
-        measured_class, class_certified = entry.cls, False  # not decidable on a box
+        if entry.witness is not None and refuted_along(expr, symbols, entry.witness, timeout):
+            measured_class, class_certified = "not-L0L1-smooth", True
+        else:  # global class not decided numerically: constants are checked on the box only
+            measured_class, class_certified = entry.cls, False
     records.insert(0, ResultRecord(
         check_id=f"catalogue/{entry.id}/class", theorem="Definition 1", mark=entry.mark,
         params={"expression": entry.expression, "variables": list(entry.variables)},
         measured=None, bound=None, bound_kind="none", tolerance=0.0,
         verdict="pass" if measured_class == entry.cls else "fail",
-        notes="declared vs certified class" if len(entry.variables) == 1 else
+        notes="declared vs certified class" if len(entry.variables) == 1 or class_certified else
         "class of a multivariate entry is declared, not decided (constants checked on the box)",
         extra={"declared": entry.cls, "measured": measured_class,
                "certified": class_certified}))
