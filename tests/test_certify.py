@@ -226,3 +226,62 @@ def test_C2_joins_accepted():
 def test_bad_L1_values(bad):
     with pytest.raises(ValueError):
         certify("x**4", "x", bad)
+
+
+@pytest.mark.parametrize("expr", ["x**3 - x", "2*x**5 + x**2", "x**7 - 3*x**4 + 1", "x**4/4 - x**2/2",
+                                  "0.1*x**6 - x"])
+def test_lemma_2_polynomials_of_degree_3_or_more(expr):
+    """Lemma 2: (L0,L1)-smooth for some constants but not L-smooth; L1_min = 0, not attained."""
+    cert = certify(expr, "x", [0, 1])
+    assert cert.cls == "L0L1-smooth" and cert.certified and cert.L is None
+    assert cert.L1_min == 0 and cert.L1_min_attained is False
+    assert cert.frontier[0].L0 is None and cert.frontier[1].L0 is not None
+
+
+# --- regressions from the adversarial review ----------------------------------------------------
+
+@pytest.mark.parametrize("expr,L1,expected", [
+    ("Abs(x)**(5/2)", 1, 3.75 * 0.5**0.5 - 2.5 * 0.5**1.5),  # C² at 0: accepted, t = 1/2
+    ("Abs(x)**2.5", 1, 3.75 * 0.5**0.5 - 2.5 * 0.5**1.5),
+])
+def test_fractional_power_kinks_that_are_C2(expr, L1, expected):
+    assert frontier(expr, [L1])[0] == pytest.approx(expected, rel=EXACT_RTOL)
+
+
+def test_irrational_coefficients_numeric_polynomial_route():
+    cert = certify("pi*x**2", "x", [0])
+    assert cert.L >= 2 * math.pi and cert.L == pytest.approx(2 * math.pi, rel=1e-15)
+    assert cert.method == "numeric-polynomial" and not cert.certified
+    pt = certify("sqrt(2)*x**4", "x", [3]).frontier[0]
+    assert pt.L0 >= 16 * math.sqrt(2) / 9 and pt.L0 == pytest.approx(16 * math.sqrt(2) / 9, rel=1e-15)
+
+
+@pytest.mark.parametrize("expr,L1,truth", [
+    ("sin(x)", 2, 1.0), ("exp(sin(x))", 1, math.e), ("exp(x) + x**2", 1, 2.70346742249839),
+    ("x**2 + sin(x)", 5, 2.43513085903671),
+])
+def test_numeric_route_errs_on_the_valid_side(expr, L1, truth):
+    """Maxima at kinks (f' = 0) are found by bracketing roots: estimates are >= the truth."""
+    pt = certify(expr, "x", [L1]).frontier[0]
+    assert not pt.certified and truth <= pt.L0 <= truth * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("expr", ["exp(x**2)*(3 + sin(x))", "exp(x**2/2)*(2 + cos(x))"])
+def test_overflowing_oscillating_growth_is_not_called_smooth(expr):
+    cert = certify(expr, "x", [1, 100])
+    assert cert.cls == "not-L0L1-smooth" and all(p.L0 is None for p in cert.frontier)
+
+
+@pytest.mark.parametrize("expr,needle", [
+    ("Piecewise((x**2, x < 0))", "undefined"), ("1e999*x", "beyond double"),
+    ("10**10**10", "beyond double"), ("x**100000", "degree"), ("exp(1000)*x**2", "beyond double"),
+    ("+".join(f"Abs(x - {i})**3" for i in range(8)), "explode"),
+])
+def test_out_of_scope_inputs_are_clear_errors(expr, needle):
+    with pytest.raises(ExpressionError, match=needle):
+        certify(expr, "x", [1])
+
+
+def test_L0_beyond_double_precision_is_an_error_not_infinity():
+    with pytest.raises(ExpressionError, match="exceeds double precision"):
+        certify("1e300*x**4", "x", [1e-10])

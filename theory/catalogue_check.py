@@ -96,7 +96,7 @@ def refuted_along(expr: sp.Expr, symbols: list[sp.Symbol], witness: tuple[str, .
                           timeout) == sp.oo for s in symbols)
 
 
-def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 5.0
+def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 10.0
                  ) -> list[ResultRecord]:
     """All records for one entry: class, every declared constant, f*."""
     expr = sympy_expr(entry)

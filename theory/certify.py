@@ -19,6 +19,10 @@ Roots come from exact polynomial root isolation (``exact-polynomial``) or a fini
 f''/f' (computed once per end). The value is evaluated in 40-digit arithmetic and reported
 rounded *up* to a double, so a reported (L0, L1) is always a valid pair.
 
+**Numeric polynomial roots** (``numeric-polynomial``, ``certified = False``): the same candidate
+set, with the roots of a polynomial with irrational coefficients (pi*x**2) found by
+``mpmath.polyroots`` at 60 digits instead of exact isolation.
+
 **Guarded numeric route** (``numeric-guarded``, ``certified = False``) when roots or limits are
 not exact: a dense grid (linear near the origin, geometric out to 1e6) refined by bounded
 scalar maximisation, combined with the symbolic tail limits where known; a maximum at the edge
@@ -46,7 +50,8 @@ from theory.tails import EndBehaviour, end_behaviour
 __all__ = ["FrontierPoint", "Certificate", "certify", "CLASSES", "METHODS"]
 
 CLASSES = ("L-smooth", "L0L1-smooth", "not-L0L1-smooth", "unknown")
-METHODS = ("exact-polynomial", "exact-symbolic", "numeric-guarded")  # strongest first
+METHODS = ("exact-polynomial", "exact-symbolic", "numeric-polynomial",
+           "numeric-guarded")  # strongest first
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ def _frontier_point(L1: float, sups: list[PieceSupremum]) -> FrontierPoint:
     if best.value == mpmath.inf or best.value is None:
         return FrontierPoint(L1, None, None, None, None, method, certified)
     raw = _round_up(best.value)
+    if math.isinf(raw) and raw > 0:
+        raise ExpressionError(f"L0*(L1 = {L1:g}) = {mpmath.nstr(best.value, 6)} exceeds double "
+                              "precision: rescale f")
     return FrontierPoint(L1, max(0.0, raw), raw, None if best.argmax is None
                          else float(best.argmax), best.argmax is not None, method, certified)
 
@@ -137,7 +145,7 @@ def _numeric_class(frontier_at) -> tuple[str, str]:
 
 def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
             L1_values: list[float] | tuple[float, ...] | None = None,
-            timeout: float | None = 5.0) -> Certificate:
+            timeout: float | None = 10.0) -> Certificate:
     """Decide the (L0,L1)-class of a univariate f and its frontier L0*(L1).
 
     Parameters
@@ -180,7 +188,7 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
         if bad:
             raise ValueError(f"L1 values must be finite and >= 0, got {bad[0]}")
     exact_expr = to_rational(expr)
-    pieces, points = split_pieces(exact_expr, x)
+    pieces, points = split_pieces(exact_expr, x, timeout)
     check_c2_joins(pieces, points, x)
     for piece in pieces:
         check_piece_domain(piece, x, timeout)
@@ -212,6 +220,7 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
     if cls == "unknown":  # symbolic tail analysis failed: estimate the class numerically
         cls, note = _numeric_class(frontier_at)
         class_certified, class_method = False, "numeric-guarded"
+        L1_min = sp.Integer(0) if cls == "L-smooth" else None  # L0*(0) finite: L1_min = 0
         notes.append(note)
     frontier = [frontier_at(v) for v in requested]
     at_zero = frontier_at(sp.Integer(0)) if cls == "L-smooth" else None

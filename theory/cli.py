@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from theory.parsing import ExpressionError
+from theory.records import to_jsonable
 
 EXIT_BAD_INPUT = 2
 
@@ -74,7 +75,7 @@ def _cmd_certify(args) -> int:
     L1_values = _float_list(args.L1, "--L1") if args.L1 is not None else None
     cert = certify(args.expr, args.var, L1_values, timeout=args.timeout)
     if args.json:
-        print(json.dumps(cert.to_dict()))
+        print(json.dumps(to_jsonable(cert.to_dict()), allow_nan=False))
         return 0
     status = "certified (exact)" if cert.certified else "estimated (numeric)"
     print(f"f({cert.variable}) = {cert.expression}")
@@ -175,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("expr")
     c.add_argument("--var", default="x")
     c.add_argument("--L1", help="comma-separated L1 values (>= 0)")
-    c.add_argument("--timeout", type=float, default=5.0, help="seconds per symbolic step")
+    c.add_argument("--timeout", type=float, default=10.0, help="seconds per symbolic step")
     c.add_argument("--json", action="store_true")
     k = sub.add_parser("catalogue", help="verify every declared constant of the catalogue")
     k.add_argument("--out", default="results/theory/catalogue")

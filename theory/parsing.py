@@ -34,7 +34,9 @@ ALLOWED_FUNCTIONS: dict[str, object] = {
 }
 CONSTANTS: dict[str, object] = {"pi": sp.pi, "E": sp.E, "e": sp.E}
 _PARSER_ATOMS = {"Integer": sp.Integer, "Float": sp.Float, "Symbol": sp.Symbol,
-                 "Function": sp.Function}
+                 "Function": sp.Function, "Add": sp.Add, "Mul": sp.Mul, "Pow": sp.Pow,
+                 "Lt": sp.Lt, "Le": sp.Le, "Gt": sp.Gt, "Ge": sp.Ge, "Eq": sp.Eq, "Ne": sp.Ne,
+                 "And": sp.And, "Or": sp.Or, "Not": sp.Not}
 _TRANSFORMS = standard_transformations + (convert_xor, implicit_multiplication)
 _ALLOWED_CHARS = re.compile(r"^[A-Za-z0-9_\s\.\+\-\*/\^\(\),<>=&|~]*$")
 
@@ -63,6 +65,50 @@ def _check_tokens(text: str) -> None:
             raise ExpressionError(f"name {tok.string!r} is not allowed")
         if tok.type == tokenize.OP and tok.string in {".", "[", "]", "{", "}", ":", ";", "@", "lambda"}:
             raise ExpressionError(f"operator {tok.string!r} is not allowed")
+
+
+MAX_EXPONENT = 1000      # |exponent| of a power of the variable (polynomial degree)
+MAX_MAGNITUDE = 300      # decimal exponent of any constant: beyond double precision otherwise
+
+
+def _magnitude(node: sp.Basic) -> float | None:
+    """log10 of |node| for a number built of numbers (None if not numeric or not estimable)."""
+    if isinstance(node, (sp.Integer, sp.Rational, sp.Float)):
+        value = abs(sp.Rational(node)) if not isinstance(node, sp.Float) else abs(node)
+        return float(sp.log(value, 10).evalf(5)) if value != 0 else -float("inf")
+    if isinstance(node, sp.Pow):
+        base, exp = _magnitude(node.base), node.exp
+        exp_mag = _magnitude(exp)
+        if base is None or exp_mag is None or not exp.is_number:
+            return None
+        if exp_mag > 6:  # exponent beyond a million: |result| is astronomically large or small
+            return float("inf") if base > 0 else None
+        return base * float(exp.evalf(15)) if base != -float("inf") else None
+    if isinstance(node, sp.exp) and node.args[0].is_number:
+        arg = _magnitude(node.args[0])
+        if arg is None or arg > 6:
+            return None if arg is None else float("inf")
+        return float(sp.re(node.args[0]).evalf(15)) / 2.302585092994046
+    if isinstance(node, sp.Mul) and node.is_number:
+        parts = [_magnitude(a) for a in node.args]
+        return None if any(p is None for p in parts) else sum(parts)
+    return None
+
+
+def _check_sizes(expr: sp.Basic, text: str) -> None:
+    """Reject constants beyond double range and powers of the variable above MAX_EXPONENT."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Pow, sp.Integer, sp.Float, sp.Rational, sp.exp)) and \
+                node.is_number:
+            magnitude = _magnitude(node)
+            if magnitude is not None and abs(magnitude) > MAX_MAGNITUDE and magnitude > 0:
+                raise ExpressionError(f"constant {str(node)[:40]} in {text[:60]!r} is beyond "
+                                      f"double precision (|c| > 1e{MAX_MAGNITUDE}): rescale f")
+        elif isinstance(node, sp.Pow) and node.exp.is_number and not node.base.is_number:
+            exp_mag = _magnitude(node.exp)
+            if exp_mag is not None and exp_mag > 3:
+                raise ExpressionError(f"power {str(node)[:40]} in {text[:60]!r} exceeds the "
+                                      f"supported degree {MAX_EXPONENT}")
 
 
 def parse_expression(text: str, variables: str | list[str] = "x") -> sp.Expr:
@@ -111,12 +157,15 @@ def parse_expression(text: str, variables: str | list[str] = "x") -> sp.Expr:
     local = {**ALLOWED_FUNCTIONS, **CONSTANTS, **symbols}
     global_ns = {"__builtins__": {}, **_PARSER_ATOMS}
     try:
+        # Unevaluated first: refuse numbers too large to evaluate (10**10**10 would hang).
+        _check_sizes(parse_expr(text, local_dict=local, global_dict=global_ns,
+                                transformations=_TRANSFORMS, evaluate=False), text)
         expr = parse_expr(text, local_dict=local, global_dict=global_ns,
                           transformations=_TRANSFORMS, evaluate=True)
     except ExpressionError:
         raise
     except (SyntaxError, TypeError, ValueError, AttributeError, NameError, ZeroDivisionError,
-            RecursionError, sp.SympifyError, tokenize.TokenError) as exc:
+            RecursionError, OverflowError, sp.SympifyError, tokenize.TokenError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ExpressionError(f"malformed expression {text!r}: {msg}") from None
     if not isinstance(expr, sp.Expr):

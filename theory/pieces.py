@@ -22,6 +22,7 @@ from theory.symbolic import SymbolicTimeout, time_limit
 __all__ = ["Piece", "split_pieces", "check_c2_joins", "check_piece_domain"]
 
 _KINKS = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside, sp.Piecewise)
+MAX_KINKS = 6
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def _intervals_of(s: sp.Set) -> tuple[list[sp.Interval], list[sp.Expr]]:
     return intervals, points
 
 
-def split_pieces(expr: sp.Expr, x: sp.Symbol) -> tuple[list[Piece], list[tuple[sp.Expr, sp.Expr]]]:
+def split_pieces(expr: sp.Expr, x: sp.Symbol, timeout: float | None = 10.0
+                 ) -> tuple[list[Piece], list[tuple[sp.Expr, sp.Expr]]]:
     """Split ``expr`` into smooth pieces on intervals covering R.
 
     Returns
@@ -65,7 +67,14 @@ def split_pieces(expr: sp.Expr, x: sp.Symbol) -> tuple[list[Piece], list[tuple[s
     """
     if not expr.has(*_KINKS):
         return [Piece(expr, -sp.oo, sp.oo)], []
-    folded = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+    if sum(1 for _ in sp.preorder_traversal(expr) if isinstance(_, _KINKS)) > MAX_KINKS:
+        raise ExpressionError(f"more than {MAX_KINKS} Abs/sign/Max/Min/Heaviside/Piecewise terms: "
+                              "the piecewise split would explode; simplify f")
+    try:
+        with time_limit(timeout):
+            folded = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+    except SymbolicTimeout:
+        raise ExpressionError(f"could not split f into smooth pieces within {timeout} s") from None
     if not isinstance(folded, sp.Piecewise):
         return [Piece(folded, -sp.oo, sp.oo)], []
     covered: sp.Set = sp.S.EmptySet
@@ -82,6 +91,9 @@ def split_pieces(expr: sp.Expr, x: sp.Symbol) -> tuple[list[Piece], list[tuple[s
         intervals, isolated = _intervals_of(region)
         pieces += [Piece(branch, iv.start, iv.end) for iv in intervals]
         points += [(p, branch.subs(x, p)) for p in isolated]
+    undefined = sp.S.Reals - covered
+    if undefined is not sp.S.EmptySet:
+        raise ExpressionError(f"f is undefined on {undefined} (a Piecewise without a True branch?)")
     pieces.sort(key=lambda p: float(p.lo) if p.lo.is_finite else -np.inf)
     merged: list[Piece] = []
     for piece in pieces:
@@ -100,6 +112,14 @@ def _equal_at(a: sp.Expr, b: sp.Expr) -> bool:
     return value.is_number and abs(complex(value)) < 1e-25
 
 
+def _one_sided(expr: sp.Expr, x: sp.Symbol, b: sp.Expr, direction: str) -> sp.Expr:
+    """Value at b, or the one-sided limit where substitution is undefined (x**(5/2)/x at 0)."""
+    value = expr.subs(x, b)
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        value = sp.limit(expr, x, b, dir=direction)
+    return value
+
+
 def check_c2_joins(pieces: list[Piece], points: list[tuple[sp.Expr, sp.Expr]],
                    x: sp.Symbol) -> list[sp.Expr]:
     """Verify f, f', f'' agree from both sides at every join; return the join points.
@@ -116,8 +136,8 @@ def check_c2_joins(pieces: list[Piece], points: list[tuple[sp.Expr, sp.Expr]],
             raise ExpressionError(f"the pieces leave a gap between {left.hi} and {right.lo}")
         b = left.hi
         for order, name in enumerate(("f", "f'", "f''")):
-            lval = sp.diff(left.expr, x, order).subs(x, b)
-            rval = sp.diff(right.expr, x, order).subs(x, b)
+            lval = _one_sided(sp.diff(left.expr, x, order), x, b, "-")
+            rval = _one_sided(sp.diff(right.expr, x, order), x, b, "+")
             if not _equal_at(lval, rval):
                 raise ExpressionError(
                     f"not twice differentiable at x = {b}: {name} jumps from {sp.N(lval, 6)} "
@@ -145,7 +165,7 @@ def _sample_points(piece: Piece, n: int = 201) -> np.ndarray:
     return np.concatenate([-offsets[::-1], offsets[1:]])
 
 
-def check_piece_domain(piece: Piece, x: sp.Symbol, timeout: float | None = 5.0) -> None:
+def check_piece_domain(piece: Piece, x: sp.Symbol, timeout: float | None = 10.0) -> None:
     """Check f, f', f'' are real and continuous on the whole piece (Assumption 2 of the paper).
 
     Uses :func:`sympy.calculus.util.continuous_domain` (singularities such as ``1/x`` or

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from theory.pieces import Piece
-from theory.symbolic import ALL, DPS, real_roots
+from theory.symbolic import ALL, DPS, ApproxRoots, real_roots
 
 __all__ = ["PieceSupremum", "piece_supremum"]
 
@@ -54,23 +54,55 @@ def _roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr, timeout: float
     return real_roots(expr, x, lo, hi, timeout)
 
 
+@functools.lru_cache(maxsize=256)
+def _end_values(piece: Piece, x: sp.Symbol) -> tuple:
+    """(f'(b), f''(b)) at each finite end b, as one-sided limits where substitution fails."""
+    out = []
+    d = _derivatives(piece, x)
+    for b, direction in ((piece.lo, "+"), (piece.hi, "-")):
+        if not b.is_finite:
+            continue
+        pair = []
+        for e in (d.f1, d.f2):
+            v = e.subs(x, b)
+            if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                v = sp.limit(e, x, b, dir=direction)
+            pair.append(mpmath.mpf(str(sp.N(v, DPS))))
+        out.append((mpmath.mpf(str(sp.N(b, DPS))), pair[0], pair[1]))
+    return tuple(out)
+
+
+def _g_at(d: _Derivatives, x: sp.Symbol, p, l1):
+    """|f''(p)| - l1|f'(p)| in 40 digits; a removable singularity falls back to sympy limits."""
+    try:
+        return abs(d.mp[1](p)) - l1 * abs(d.mp[0](p))
+    except (ZeroDivisionError, ValueError):
+        point = sp.Float(str(p), DPS)
+        v1, v2 = (mpmath.mpf(str(sp.N(sp.limit(e, x, point), DPS))) for e in (d.f1, d.f2))
+        return abs(v2) - l1 * abs(v1)
+
+
 def _exact(piece: Piece, x, L1, d: _Derivatives, tails, timeout) -> PieceSupremum | None:
     sets = [_roots(e, x, piece.lo, piece.hi, timeout)
             for e in (d.f1, d.f2, sp.expand(d.f3 - L1 * d.f2), sp.expand(d.f3 + L1 * d.f2))]
     if any(s is None for s in sets):
         return None
-    points = [mpmath.mpf(str(sp.N(e, DPS))) for e in (piece.lo, piece.hi) if e.is_finite]
-    points += [r for s in sets if s is not ALL for r in s]
     best, argmax = -mpmath.inf, None
     with mpmath.workdps(DPS):
         l1 = mpmath.mpf(str(sp.N(L1, DPS)))
-        for p in points:
-            value = abs(d.mp[1](p)) - l1 * abs(d.mp[0](p))
+        for p, v1, v2 in _end_values(piece, x):
+            value = abs(v2) - l1 * abs(v1)
+            if value > best:
+                best, argmax = value, p
+        for p in (r for s in sets if s is not ALL for r in s):
+            value = _g_at(d, x, p, l1)
             if value > best:
                 best, argmax = value, p
     for t in tails:
         if t > best:  # approached, not attained, at an infinite end
             best, argmax = t, None
+    if any(isinstance(s, ApproxRoots) for s in sets):
+        return PieceSupremum(best, argmax, "numeric-polynomial", False)
     method = "exact-polynomial" if d.polynomial else "exact-symbolic"
     return PieceSupremum(best, argmax, method, True)
 
@@ -86,22 +118,68 @@ def _grid(piece: Piece) -> np.ndarray:
     return np.unique(np.clip(grid, lo, hi))
 
 
-def _numeric(piece: Piece, L1, d: _Derivatives, tails) -> PieceSupremum:
-    """Guarded grid search plus bounded refinement; never certified."""
-    from scipy.optimize import minimize_scalar  # 0.5 s import, only needed on this route
-    l1 = float(L1)
-    xs = _grid(piece)
+NUMERIC_PAD = 1e-12  # relative upward pad of numeric estimates (location error of the maximiser)
+MAX_MP_POINTS = 3000  # grid points re-evaluated in 40 digits when double precision fails
 
-    def g(z):
+
+def _grid_values(d: _Derivatives, xs: np.ndarray, l1: float) -> tuple[np.ndarray, np.ndarray]:
+    """g on the grid as mpf-comparable floats; points where double precision fails (overflow,
+    or cancellation: rounding error above 1e-9 of |g|) are re-evaluated in 40 digits.
+
+    Returns the points kept and their values (an object array of mpf where re-evaluated).
+    """
+    with np.errstate(all="ignore"):
+        a1 = np.abs(np.broadcast_to(np.asarray(d.np[0](xs), dtype=float), xs.shape))
+        a2 = np.abs(np.broadcast_to(np.asarray(d.np[1](xs), dtype=float), xs.shape))
+        values = a2 - l1 * a1
+        error = 8 * np.finfo(float).eps * (a2 + l1 * a1)
+        poor = ~np.isfinite(values) | (error > 1e-9 * np.maximum(1.0, np.abs(values)))
+    out = values.astype(object)
+    keep = ~poor
+    idx = np.flatnonzero(poor)
+    if len(idx) > MAX_MP_POINTS:
+        idx = idx[np.linspace(0, len(idx) - 1, MAX_MP_POINTS).astype(int)]
+    with mpmath.workdps(DPS):
+        for i in idx:
+            try:
+                value = abs(d.mp[1](mpmath.mpf(xs[i]))) - l1 * abs(d.mp[0](mpmath.mpf(xs[i])))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue
+            if mpmath.isfinite(value) and mpmath.im(value) == 0:
+                out[i], keep[i] = mpmath.re(value), True
+    return xs[keep], out[keep]
+
+
+def _kinks(d: _Derivatives, xs: np.ndarray) -> list[float]:
+    """Roots of f' and f'' bracketed by sign changes on the grid, refined by brentq."""
+    from scipy.optimize import brentq
+
+    roots = []
+    for fn in d.np:
         with np.errstate(all="ignore"):
-            return np.abs(np.asarray(d.np[1](z), dtype=float)) - \
-                l1 * np.abs(np.asarray(d.np[0](z), dtype=float))
+            v = np.broadcast_to(np.asarray(fn(xs), dtype=float), xs.shape)
+        ok = np.isfinite(v[:-1]) & np.isfinite(v[1:])
+        for i in np.flatnonzero(ok & (np.sign(v[:-1]) * np.sign(v[1:]) < 0))[:2000]:
+            try:
+                roots.append(brentq(lambda z: float(fn(z)), xs[i], xs[i + 1], xtol=1e-15))
+            except (ValueError, RuntimeError):
+                continue
+    return roots
 
-    values = np.broadcast_to(g(xs), xs.shape).copy()
-    ok = np.isfinite(values)
-    if not ok.any():
-        return PieceSupremum(mpmath.inf, None, "numeric-guarded", False)
-    xs, values = xs[ok], values[ok]
+
+def _numeric(piece: Piece, x: sp.Symbol, L1, d: _Derivatives, tails) -> PieceSupremum:
+    """Guarded grid search, kink roots and bounded refinement; never certified."""
+    from scipy.optimize import minimize_scalar  # 0.5 s import, only needed on this route
+
+    with np.errstate(all="ignore"):
+        return _numeric_search(piece, x, float(L1), d, tails, minimize_scalar)
+
+
+def _numeric_search(piece, x, l1, d, tails, minimize_scalar) -> PieceSupremum:
+    none = PieceSupremum(mpmath.inf, None, "numeric-guarded", False)
+    xs, values = _grid_values(d, _grid(piece), l1)
+    if len(xs) == 0:
+        return none
     i = int(np.argmax(values))
     # Guards for an infinite side whose tail limit is unknown: a maximum at the edge of the
     # searched region, or a supremum still growing between |x - anchor| <= 1e3 and <= 1e6,
@@ -114,28 +192,40 @@ def _numeric(piece: Piece, L1, d: _Derivatives, tails) -> PieceSupremum:
                 or known.get(end, False):
             continue
         outer, inner = side * (xs - anchor) > 1e3, np.abs(xs - anchor) <= 1e3
-        inner_best = values[inner].max() if inner.any() else -np.inf
+        inner_best = max(values[inner]) if inner.any() else -mpmath.inf
         at_edge = i == (len(xs) - 1 if side == 1 else 0)
-        growing = outer.any() and values[outer].max() > inner_best + 1e-6 * abs(inner_best) + 1e-9
+        growing = outer.any() and max(values[outer]) > inner_best + 1e-6 * abs(inner_best) + 1e-9
         if at_edge or growing:
-            return PieceSupremum(mpmath.inf, None, "numeric-guarded", False)
+            return none
     best, argmax = values[i], xs[i]
-    interior = np.flatnonzero((values[1:-1] >= values[:-2]) & (values[1:-1] >= values[2:])) + 1
-    for j in interior[np.argsort(values[interior])[-10:]]:
-        res = minimize_scalar(lambda z: -float(g(z)), bounds=(xs[j - 1], xs[j + 1]),
-                              method="bounded", options={"xatol": 1e-12})
-        if np.isfinite(res.fun) and -res.fun > best:
-            best, argmax = -res.fun, res.x
-    best_mp = mpmath.mpf(float(best))
+    candidates = list(_kinks(d, xs))
+    interior = np.flatnonzero([values[k] >= values[k - 1] and values[k] >= values[k + 1]
+                               for k in range(1, len(values) - 1)]) + 1
+    order = sorted(interior, key=lambda k: values[k])[-10:]
+    for j in order:
+        res = minimize_scalar(lambda z: -float(abs(d.np[1](z)) - l1 * abs(d.np[0](z))),
+                              bounds=(xs[j - 1], xs[j + 1]), method="bounded",
+                              options={"xatol": 1e-12})
+        candidates.append(res.x)
+    with mpmath.workdps(DPS):
+        for c in candidates:
+            try:
+                value = _g_at(d, x, mpmath.mpf(float(c)), l1)
+            except (ValueError, TypeError, ZeroDivisionError):
+                continue
+            if mpmath.isfinite(value) and value > best:
+                best, argmax = value, c
+    best_mp = mpmath.mpf(best)
+    best_mp += abs(best_mp) * NUMERIC_PAD
     for _, t in tails:
-        if t is not None and t >= best_mp:
+        if t is not None and t > best_mp:
             best_mp, argmax = t, None
     return PieceSupremum(best_mp, None if argmax is None else mpmath.mpf(float(argmax)),
                          "numeric-guarded", False)
 
 
 def piece_supremum(piece: Piece, x: sp.Symbol, L1: sp.Expr, ends: list,
-                   timeout: float | None = 5.0) -> PieceSupremum:
+                   timeout: float | None = 10.0) -> PieceSupremum:
     """sup_{x in piece} |f''| - L1|f'| (exact when roots and tail limits are exact).
 
     ``ends`` are the :class:`theory.tails.EndBehaviour` of this piece's infinite ends.
@@ -146,4 +236,4 @@ def piece_supremum(piece: Piece, x: sp.Symbol, L1: sp.Expr, ends: list,
         exact = _exact(piece, x, L1, d, [t for _, t in tails], timeout)
         if exact is not None:
             return exact
-    return _numeric(piece, L1, d, tails)
+    return _numeric(piece, x, L1, d, tails)

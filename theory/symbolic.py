@@ -15,7 +15,7 @@ from typing import Iterator
 import mpmath
 import sympy as sp
 
-__all__ = ["SymbolicTimeout", "time_limit", "ALL", "real_roots", "safe_limit", "is_finite_real",
+__all__ = ["SymbolicTimeout", "time_limit", "ALL", "ApproxRoots", "real_roots", "safe_limit", "is_finite_real",
            "to_rational"]
 
 DPS = 40
@@ -72,7 +72,7 @@ def _polynomial_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr):
     if poly.is_zero:
         return ALL
     if not poly.domain.is_QQ and not poly.domain.is_ZZ:
-        return None
+        return _approximate_polynomial_roots(poly, lo, hi)
     poly = poly.sqf_part()
     kwargs = {}
     if lo.is_finite:
@@ -105,6 +105,31 @@ def _polynomial_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr):
             a_mp, b_mp = mpmath.mpf(a.p) / a.q, mpmath.mpf(b.p) / b.q
             roots.append(a_mp if a == b else _bracketed_root(value, a_mp, b_mp))
     return roots
+
+
+class ApproxRoots(list):
+    """Roots computed numerically (irrational coefficients): accurate, but not certified."""
+
+
+def _approximate_polynomial_roots(poly: sp.Poly, lo: sp.Expr, hi: sp.Expr):
+    """Real roots of a polynomial with real irrational coefficients (pi, sqrt(2), e^3...).
+
+    ``mpmath.polyroots`` (Durand-Kerner) at 60 digits; roots whose imaginary part is below
+    1e-25 of their size count as real. Marked :class:`ApproxRoots` (never certified).
+    """
+    try:
+        with mpmath.workdps(DPS + 20):
+            coeffs = [mpmath.mpf(str(sp.N(c, DPS + 20))) for c in poly.all_coeffs()]
+            if len(coeffs) < 2:
+                return ApproxRoots()
+            found = mpmath.polyroots(coeffs, maxsteps=400, extraprec=200)
+    except (TypeError, ValueError, mpmath.libmp.NoConvergence):
+        return None
+    lo_f = mpmath.mpf(str(sp.N(lo, DPS))) if lo.is_finite else -mpmath.inf
+    hi_f = mpmath.mpf(str(sp.N(hi, DPS))) if hi.is_finite else mpmath.inf
+    real = [mpmath.re(r) for r in found
+            if abs(mpmath.im(r)) <= mpmath.mpf(10) ** -25 * (1 + abs(r))]
+    return ApproxRoots(sorted(r for r in real if lo_f <= r <= hi_f))
 
 
 def _bracketed_root(value, a, b):
@@ -149,7 +174,7 @@ def _vanishes_at_samples(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) 
 
 
 def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
-               timeout: float | None = 5.0):
+               timeout: float | None = 10.0):
     """All real roots of ``expr`` on [lo, hi], exactly isolated.
 
     Returns
@@ -189,7 +214,7 @@ def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
         return None
 
 
-def safe_limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, timeout: float | None = 5.0,
+def safe_limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, timeout: float | None = 10.0,
                direction: str = "+-"):
     """``sympy.limit`` with a time limit; ``None`` if it fails, times out or is unevaluated.
 

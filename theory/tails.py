@@ -100,7 +100,7 @@ def _refuted_on_zeros_of_f1(f1, f2, x, piece: Piece, end, timeout) -> bool:
 
 
 def end_behaviour(piece: Piece, x: sp.Symbol, end: sp.Expr,
-                  timeout: float | None = 5.0) -> EndBehaviour:
+                  timeout: float | None = 10.0) -> EndBehaviour:
     """Analyse the infinite ``end`` of ``piece`` exactly (see the module docstring)."""
     f1 = sp.diff(piece.expr, x)
     f2 = sp.diff(f1, x)
