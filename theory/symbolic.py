@@ -133,27 +133,27 @@ def _approximate_polynomial_roots(poly: sp.Poly, lo: sp.Expr, hi: sp.Expr):
 
 
 def _bracketed_root(value, a, b):
-    """Root of ``value`` in [a, b] given a sign change: bisection to ~1e-12, then guarded Newton
-    on the polynomial (quadratic convergence to the working precision)."""
+    """Root of ``value`` in [a, b] given a sign change: safeguarded Newton (a bisection step
+    whenever Newton would leave the bracket), to the working precision."""
     fa = value(a)
-    while b - a > mpmath.mpf(10) ** -12 * max(1, abs(a)):
-        mid = (a + b) / 2
-        fm = value(mid)
-        if fm == 0:
-            return mid
-        if (fm > 0) == (fa > 0):
-            a, fa = mid, fm
-        else:
-            b = mid
     t = (a + b) / 2
-    for _ in range(8):
+    tol = mpmath.mpf(10) ** -(DPS + 5)
+    for _ in range(300):
         v, dv = value(t, derivative=True)
-        if dv == 0:
-            break
-        step = v / dv
-        if not a <= t - step <= b:
-            break
-        t -= step
+        if v == 0:
+            return t
+        if (v > 0) == (fa > 0):
+            a, fa = t, v
+        else:
+            b = t
+        step = v / dv if dv != 0 else None
+        if step is None or not a < t - step < b:
+            t_next = (a + b) / 2
+        else:
+            t_next = t - step
+        if abs(t_next - t) <= tol * max(1, abs(t)):
+            return t_next
+        t = t_next
     return t
 
 
