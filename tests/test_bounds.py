@@ -68,9 +68,43 @@ def test_thm3_matches_remark5_order():
 
 
 def test_thm4_vacuous_below_5eps_over_8_and_zero_delta():
-    assert B.thm4_bound(1, 1, 2, 1.0, 0.5).value == 0.0
-    assert B.thm4_bound(1, 1, 2, 1.0, 0.0).value == 0.0
+    assert B.thm4_bound(6, 1, 2, 1.0, 0.5).value == 0.0
+    assert B.thm4_bound(6, 1, 2, 1.0, 0.0).value == 0.0
     assert B.thm6_bound(1, 1, 2, 1.0, 0.0).value == 0.0
+
+
+def test_thm4_outside_construction_range_is_refused_unless_asked():
+    """Construction B needs eps <= L0/6 and 2 eps <= M (spec §5): a false finding otherwise."""
+    with pytest.raises(ValueError, match="construction B"):
+        B.thm4_bound(1, 1, 2, 1.0, 10)
+    bound = B.thm4_bound(1, 1, 2, 1.0, 10, require_construction_range=False)
+    assert bound.value > 0 and "unsupported" in bound.note
+
+
+def test_marks_match_paper_md_section_4():
+    """Pinned independently of STATEMENTS (which the Bound objects copy)."""
+    expected = {"thm3_bound": "reconstructed", "thm4_bound": "reconstructed",
+                "thm6_bound": "reconstructed", "thm7_bound": "reconstructed",
+                "rem5_gd_order": "paper", "rem5_clipped_order": "paper", "rem5_speedup": "paper",
+                "thm8_bound": "paper", "vankov_bound": "follow-up",
+                "vankov_clipped_bound": "follow-up", "li_step_bound": "follow-up"}
+    args = {"thm3_bound": (1, 1, 0.1, 1), "thm4_bound": (6, 1, 2, 0.1, 1),
+            "thm6_bound": (1, 1, 2, 0.1, 1), "thm7_bound": (1, 1, 0.1, 0.1, 1),
+            "rem5_gd_order": (1, 1, 2, 0.1, 1), "rem5_clipped_order": (1, 1, 0.1, 1),
+            "rem5_speedup": (1, 1, 2, 0.1), "thm8_bound": (1, 2, 0.1, 0.1, 1),
+            "vankov_bound": (1, 1, 0.1, 1), "vankov_clipped_bound": (1, 1, 0.1, 1),
+            "li_step_bound": (1, 1, 1)}
+    for name, mark in expected.items():
+        assert getattr(B, name)(*args[name]).mark == mark, name
+
+
+@pytest.mark.parametrize("call", [lambda: B.thm3_bound(1, 1, 1e-170, 1),
+                                  lambda: B.thm7_bound(1, 1, 1, 1e-100, 1),
+                                  lambda: B.thm3_bound(float("inf"), 1, 1, 1),
+                                  lambda: B.rem5_speedup(1, 1, 1e300, 1e-200)])
+def test_overflow_is_a_value_error(call):
+    with pytest.raises(ValueError):
+        call()
 
 
 @PROPERTY
@@ -82,7 +116,7 @@ def test_upper_bounds_increase_as_eps_decreases(L0, L1, M, eps, D, shrink):
     assert B.thm6_bound(L0, L1, M, shrink * eps, D).value >= B.thm6_bound(L0, L1, M, eps, D).value
     gd = B.rem5_gd_order
     assert gd(L0, L1, M, shrink * eps, D).value >= gd(L0, L1, M, eps, D).value
-    if L1 > 0:
+    if L1 > 1e-6:  # 9 tau L0²/L1 overflows double precision as L1 -> 0 (a ValueError)
         t7 = B.thm7_bound
         assert t7(L0, L1, 0.1, shrink * eps, D).value >= t7(L0, L1, 0.1, eps, D).value
 
@@ -93,9 +127,10 @@ def test_upper_bounds_increase_as_eps_decreases(L0, L1, M, eps, D, shrink):
 def test_thm4_grows_with_M_and_as_eps_decreases(L0, L1, M, eps, D, grow, alt):
     if alt and M * L1 <= L0:
         M = max(M, 2 * L0 / L1)
-    b = B.thm4_bound(L0, L1, M, eps, D, alt_log=alt).value
-    assert B.thm4_bound(L0, L1, grow * M, eps, D, alt_log=alt).value >= b
-    assert B.thm4_bound(L0, L1, M, eps / grow, D, alt_log=alt).value >= b
+    kw = dict(alt_log=alt, require_construction_range=False)  # a property of the formula
+    b = B.thm4_bound(L0, L1, M, eps, D, **kw).value
+    assert B.thm4_bound(L0, L1, grow * M, eps, D, **kw).value >= b
+    assert B.thm4_bound(L0, L1, M, eps / grow, D, **kw).value >= b
 
 
 def test_remark5_speedup_unbounded_in_M():

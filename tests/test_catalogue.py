@@ -35,7 +35,9 @@ def test_entry_is_well_formed(entry):
 def test_every_declared_constant_verifies(entry):
     records = verify_entry(entry, seed=0)
     assert len(records) == len(entry.declared) + 2  # class + constants + f*
-    failures = [(r.check_id, r.measured, r.bound, r.notes) for r in records if r.verdict != "pass"]
+    undecided = len(entry.variables) > 1 and entry.witness is None  # class not decidable on a box
+    failures = [(r.check_id, r.measured, r.bound, r.notes) for r in records if r.verdict != "pass"
+                and not (undecided and r.check_id.endswith("/class") and r.verdict == "inconclusive")]
     assert not failures
 
 

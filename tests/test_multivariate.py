@@ -209,3 +209,15 @@ def test_records_are_strict_json_and_reproducible() -> None:
     assert fa == fb
     for rec in (a.to_dict(), fa.to_dict()):
         assert json.loads(json.dumps(rec, allow_nan=False)) == rec
+
+
+def test_kinked_expression_is_a_clear_error():
+    x, y = sp.symbols("x y", real=True)
+    with pytest.raises(ValueError, match="DiracDelta"):
+        check_l0l1(sp.Abs(x) ** 3 + y**2, [x, y], 1.0, 1.0, 1.0, rng=np.random.default_rng(0))
+
+
+def test_rng_must_be_a_generator():
+    x, y = sp.symbols("x y", real=True)
+    with pytest.raises(ValueError, match="Generator"):
+        check_l0l1(x**2 + y**2, [x, y], 1.0, 1.0, 1.0, rng=None)

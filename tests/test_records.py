@@ -17,6 +17,7 @@ from theory.records import (ResultRecord, environment_info, read_jsonl, to_jsona
     (10, 20, "lower", False, "fail"), (10, 20, "lower", True, "inconclusive"),
     (math.inf, 20, "lower", False, "pass"), (20.0000001, 20, "tight", False, "pass"),
     (20.1, 20, "tight", False, "fail"), (20, 20, "tight", True, "inconclusive"),
+    (20.1, 20, "tight", True, "fail"), (5, float("nan"), "upper", False, "inconclusive"),
     (None, 20, "upper", False, "inconclusive"), (5, None, "upper", False, "shape-only"),
     (5, 3, "order", False, "shape-only"),
 ])

@@ -11,6 +11,7 @@ no function.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -105,6 +106,20 @@ STATEMENTS: dict[str, dict] = {
 }
 
 
+def _guarded(fn):
+    """Floating-point overflow in a bound (ε = 1e-170) is a clear ValueError, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            bound = fn(*args, **kwargs)
+        except (ZeroDivisionError, OverflowError):
+            raise ValueError(f"{fn.__name__}: parameters overflow double precision") from None
+        if bound.value is not None and not math.isfinite(bound.value):
+            raise ValueError(f"{fn.__name__}: the bound overflows double precision")
+        return bound
+    return wrapper
+
+
 def _need(ok: bool, condition: str, **values: float) -> None:
     if not ok:
         got = ", ".join(f"{k}={v!r}" for k, v in values.items())
@@ -114,6 +129,8 @@ def _need(ok: bool, condition: str, **values: float) -> None:
 def _common(L0: float | None = None, L1: float | None = None, eps: float | None = None,
             Delta: float | None = None, *, L1_positive: bool = False) -> None:
     # `not (x > 0)` also rejects NaN
+    for name, value in (("L0", L0), ("L1", L1), ("eps", eps), ("Delta", Delta)):
+        _need(value is None or not math.isinf(value), f"finite {name}", **{name: value})
     if L0 is not None:
         _need(L0 > 0, "L0 > 0", L0=L0)
     if L1 is not None:
@@ -130,6 +147,7 @@ def _bound(sid: str, value: float | None, note: str | None = None) -> Bound:
                  s["formula"], s["note"] if note is None else note)
 
 
+@_guarded
 def thm3_bound(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     r"""Thm 3 (clipped GD, upper): :math:`T_\varepsilon \le 20L_0\Delta/\varepsilon^2
     + 20\max\{1, L_1^2\}\Delta/L_0` with η_c = 1/(10 L0), γ = min{10 L0, L0/L1}.
@@ -141,8 +159,9 @@ def thm3_bound(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     return _bound("thm3", 20 * L0 * Delta / eps**2 + 20 * max(1.0, L1**2) * Delta / L0)
 
 
+@_guarded
 def thm4_bound(L0: float, L1: float, M: float, eps: float, Delta: float, *,
-               alt_log: bool = False) -> Bound:
+               alt_log: bool = False, require_construction_range: bool = True) -> Bound:
     r"""Thm 4 (fixed-step GD, lower): for every fixed h some member of the class needs
     :math:`T_\varepsilon \ge L_1 M(\Delta - 5\varepsilon/8)/(8\varepsilon^2\ell)`.
 
@@ -151,6 +170,10 @@ def thm4_bound(L0: float, L1: float, M: float, eps: float, Delta: float, *,
     the spec §5 constructions; needs M L1 > L0; unlike log M + 1 it is invariant under
     f → c f). Neither form is invariant under x → a x: the 5ε/8 carries the construction's
     fixed bowl width. The value is clamped at 0 (vacuous when Δ <= 5ε/8).
+
+    The reconstruction rests on construction B (spec §5), a member of the class only when
+    ε <= L0/6 and 2ε <= M: outside that range the formula is not supported and, by default,
+    ValueError is raised (``require_construction_range=False`` returns it with a note).
     """
     _need(L0 >= 1, "L0 >= 1", L0=L0)
     _need(L1 >= 1, "L1 >= 1", L1=L1)
@@ -162,9 +185,16 @@ def thm4_bound(L0: float, L1: float, M: float, eps: float, Delta: float, *,
     else:
         ell, which = math.log(M) + 1, "ℓ = log M + 1"
     value = max(0.0, L1 * M * (Delta - 5 * eps / 8) / (8 * eps**2 * ell))
-    return _bound("thm4", value, f"hypotheses [paper]; bound reconstructed; {which}")
+    note = f"hypotheses [paper]; bound reconstructed; {which}"
+    in_range = eps <= L0 / 6 and 2 * eps <= M
+    if not in_range:
+        _need(not require_construction_range, "eps <= L0/6 and 2*eps <= M (construction B)",
+              eps=eps, L0=L0, M=M)
+        note += "; outside construction B's range (eps <= L0/6, 2 eps <= M): unsupported"
+    return _bound("thm4", value, note)
 
 
+@_guarded
 def rem5_gd_order(L0: float, L1: float, M: float, eps: float, Delta: float) -> Bound:
     r"""Remark 5, fixed-step GD: :math:`\Omega((L_1M/\log M + L_0)\Delta/\varepsilon^2)` [paper].
 
@@ -175,6 +205,7 @@ def rem5_gd_order(L0: float, L1: float, M: float, eps: float, Delta: float) -> B
     return _bound("rem5_gd", (L1 * M / math.log(M) + L0) * Delta / eps**2)
 
 
+@_guarded
 def rem5_clipped_order(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     r"""Remark 5, clipped GD: :math:`O(L_0\Delta/\varepsilon^2 + L_1^2\Delta/L_0)` [paper].
 
@@ -184,6 +215,7 @@ def rem5_clipped_order(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     return _bound("rem5_clipped", L0 * Delta / eps**2 + L1**2 * Delta / L0)
 
 
+@_guarded
 def rem5_speedup(L0: float, L1: float, M: float, eps: float) -> Bound:
     r"""Remark 5, ratio of the GD order to the clipped-GD order [paper]:
 
@@ -198,6 +230,7 @@ def rem5_speedup(L0: float, L1: float, M: float, eps: float) -> Bound:
                   / (L0 / eps**2 + L1**2 / L0))
 
 
+@_guarded
 def thm6_bound(L0: float, L1: float, M: float, eps: float, Delta: float) -> Bound:
     r"""Thm 6 (GD, h = 1/(2(M L1 + L0)), upper):
     :math:`T_\varepsilon \le 4(ML_1 + L_0)\Delta/\varepsilon^2`.
@@ -212,6 +245,7 @@ def thm6_bound(L0: float, L1: float, M: float, eps: float, Delta: float) -> Boun
     return _bound("thm6", 4 * (M * L1 + L0) * Delta / eps**2)
 
 
+@_guarded
 def thm7_bound(L0: float, L1: float, tau: float, eps: float, Delta: float) -> Bound:
     r"""Thm 7 (clipped SGD, upper):
 
@@ -229,6 +263,7 @@ def thm7_bound(L0: float, L1: float, tau: float, eps: float, Delta: float) -> Bo
                                    (80 * L0 + 512 * L1 * tau) / eps**2))
 
 
+@_guarded
 def thm8_bound(L1: float, M: float, tau: float, eps: float, Delta: float) -> Bound:
     """Thm 8 (SGD, h = min{1/√T, 1/(L1(M + τ))}): an upper bound exists [paper].
 
@@ -246,6 +281,7 @@ def _vankov(sid: str, a: float, L0: float, L1: float, eps: float, Delta: float) 
     return _bound(sid, 2 * L0 * Delta / (a * eps**2) + 3 * L1 * Delta / (a * eps))
 
 
+@_guarded
 def vankov_bound(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     r"""GD with h = 1/(L0 + 1.5 L1||∇f||) [follow-up: Vankov et al. 2024]: min_k ||∇f(x_k)|| <= ε
     once
@@ -257,6 +293,7 @@ def vankov_bound(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     return _vankov("vankov", 1.0, L0, L1, eps, Delta)
 
 
+@_guarded
 def vankov_clipped_bound(L0: float, L1: float, eps: float, Delta: float) -> Bound:
     r"""Clipped GD, h = min{1/(2L0), 1/(3L1||∇f||)} [follow-up: Koloskova et al. 2023; Vankov et
     al. 2024]: the bound of :func:`vankov_bound` with a = 1/2, i.e. O(L0Δ/ε² + L1Δ/ε).
@@ -264,6 +301,7 @@ def vankov_clipped_bound(L0: float, L1: float, eps: float, Delta: float) -> Boun
     return _vankov("vankov_clipped", 0.5, L0, L1, eps, Delta)
 
 
+@_guarded
 def li_step_bound(L0: float, L1: float, Delta: float) -> Bound:
     r"""Constant-step GD [follow-up: Li et al. 2023]: converges for
     :math:`\eta \le 1/(L_0 + 2L_1G)`, :math:`G = 2L_1\Delta + \sqrt{4L_1^2\Delta^2 + 2L_0\Delta}`.

@@ -101,7 +101,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    params={"L0": 1.0, "L1": 2.0}),
     CatalogueEntry("log-cosh", "log(exp(x) + exp(-x))", ("x",), "L-smooth",
                    (Declared(0, 1.0), Declared(1, 1.0), Declared(10, 1.0)), math.log(2), (3.0,),
-                   "paper.md §1: refutes the public claim that it is (0, L1)-smooth", "paper",
+                   "paper.md §1: refutes the public claim that it is (0, L1)-smooth", "reconstructed",
                    "f' = tanh x, f'' = sech² x = 1 - t², t = |tanh x|: g = 1 - t² - L1 t peaks at "
                    "x = 0 with value 1 for every L1, so L0 >= 1 always."),
     CatalogueEntry("softplus", "log(1 + exp(x))", ("x",), "L-smooth",
@@ -131,10 +131,10 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    params={"eps": 0.1, "Delta": 1.0}),
     CatalogueEntry("exp-square", "exp(x**2)", ("x",), "not-L0L1-smooth",
                    (Declared(1, None), Declared(100, None)), 1.0, (1.0,),
-                   "paper.md §1 negative example", "paper", "|f''|/|f'| = (1 + 2x²)/|x| -> oo."),
+                   "paper.md §1 negative example", "reconstructed", "|f''|/|f'| = (1 + 2x²)/|x| -> oo."),
     CatalogueEntry("sin-square", "sin(x**2)", ("x",), "not-L0L1-smooth",
                    (Declared(1, None), Declared(100, None)), -1.0, (1.0,),
-                   "paper.md §1 negative example", "paper",
+                   "paper.md §1 negative example", "reconstructed",
                    "f' = 0 at x = sqrt(n pi + pi/2) where |f''| = 4x² -> oo."),
     CatalogueEntry("norm-quartic-2d", "(x1**2 + x2**2)**2", ("x1", "x2"), "L0L1-smooth",
                    (Declared(1, 16.0), Declared(2, 4.0)), 0.0, (1.5, 1.0),
@@ -144,8 +144,9 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("deep-linear-scalar", "(w1*w2 - 1)**2", ("w1", "w2"), "not-L0L1-smooth",
                    (Declared(0, 26.0),), 0.0, (0.1, 0.2),
                    "paper §2.3 deep linear network, scalar case", "paper",
-                   "∇²f = 2[[w2², 2w1w2-1],[2w1w2-1, w1²]]; on the box [-2,2]² the norm is at most "
-                   "2((w1²+w2²)/2 + |2w1w2-1|) <= 26, attained at (2,-2). Not (L0,L1)-smooth on R²: "
+                   "∇²f = 2[[a, b],[b, c]], a = w2², c = w1², b = 2w1w2-1, with norm "
+                   "2((a+c)/2 + sqrt(((a-c)/2)² + b²)) <= 2(max(a, c) + |b|) <= 2(4 + 9) = 26 on the "
+                   "box [-2,2]², equality at (2,-2). Not (L0,L1)-smooth on R²: "
                    "on w1 w2 = 1 the gradient vanishes while the Hessian grows (witness (t, 1/t)).",
                    region=((-2.0, 2.0), (-2.0, 2.0)), witness=("t", "1/t")),
 )

@@ -125,12 +125,13 @@ def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 1
         if entry.witness is not None and refuted_along(expr, symbols, entry.witness, timeout):
             measured_class, class_certified = "not-L0L1-smooth", True
         else:  # global class not decided numerically: constants are checked on the box only
-            measured_class, class_certified = entry.cls, False
+            measured_class, class_certified = None, False
     records.insert(0, ResultRecord(
         check_id=f"catalogue/{entry.id}/class", theorem="Definition 1", mark=entry.mark,
         params={"expression": entry.expression, "variables": list(entry.variables)},
         measured=None, bound=None, bound_kind="none", tolerance=0.0,
-        verdict="pass" if measured_class == entry.cls else "fail",
+        verdict="inconclusive" if measured_class is None else
+        ("pass" if measured_class == entry.cls else "fail"),
         notes="declared vs certified class" if len(entry.variables) == 1 or class_certified else
         "class of a multivariate entry is declared, not decided (constants checked on the box)",
         extra={"declared": entry.cls, "measured": measured_class,

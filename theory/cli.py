@@ -119,7 +119,7 @@ def _cmd_catalogue(args) -> int:
     else:
         print(f"{'check':<44} {'measured':>14} {'declared':>14}  verdict")
         for r in records:
-            shown = (r.extra["measured"], r.extra["declared"]) if r.bound_kind == "none" \
+            shown = (str(r.extra["measured"]), str(r.extra["declared"])) if r.bound_kind == "none" \
                 else (_fmt(r.measured), _fmt(r.bound))
             print(f"{r.check_id:<44} {shown[0]:>14} {shown[1]:>14}  {r.verdict}")
         print(f"{len(records)} records, {len(failed)} failed -> {out / 'records.jsonl'}")

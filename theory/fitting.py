@@ -151,7 +151,22 @@ def envelope_frontier(x: Any, y: Any, L1_values: Any, quantile: float = 1.0) -> 
 
 
 def _cover_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Exact minimiser of L0 + L1 mean(x) over covering lines, via the upper convex hull."""
+    """Exact minimiser of L0 + L1 mean(x) over covering lines, via the upper convex hull.
+
+    Computed on x / max x and y / max y (the criterion's minimiser is equivariant under both
+    scalings), so hull cross products neither overflow nor underflow at extreme scales.
+    """
+    sx = float(np.max(x)) if np.max(x) > 0 else 1.0
+    sy = float(np.max(y)) if np.max(y) > 0 else 1.0
+    L0, L1 = _cover_fit_unit(x / sx, y / sy)
+    if not (math.isfinite(L0) and math.isfinite(L1)):
+        return L0 * sy, L1 * sy / sx
+    L1 = L1 * sy / sx
+    with np.errstate(over="ignore", invalid="ignore"):  # cover in the caller's units exactly
+        return max(float(np.max(y - L1 * x)), 0.0), L1
+
+
+def _cover_fit_unit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     o = np.lexsort((y, x))
     xs, ys = x[o], y[o]
     last = np.r_[xs[1:] != xs[:-1], True]  # highest y at each distinct x
@@ -391,9 +406,11 @@ def bootstrap_fit(x: Any, y: Any, rng: np.random.Generator,
     else:
         raise ValueError("fit must be 'envelope' or 'regression'")
     xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    # batch bounds memory: scipy otherwise draws all n_boot x n resample indices at once
+    batch = max(1, min(int(n_boot), 2_000_000 // max(xa.size, 1)))
     res = stats.bootstrap((xa, ya), lambda a, b: np.array(core(a, b)), paired=True,
                           vectorized=False, n_resamples=int(n_boot), confidence_level=ci,
-                          method=method, **{_RNG_KW: rng})
+                          method=method, batch=batch, **{_RNG_KW: rng})
     (lo, hi), se = res.confidence_interval, res.standard_error
     extra = {**point.extra, "ci_level": float(ci), "n_boot": int(n_boot), "ci_method": method,
              "se_L0": float(se[0]), "se_L1": float(se[1])}
@@ -430,6 +447,8 @@ def fit_all(x: Any, y: Any, rng: np.random.Generator, quantiles: tuple[float, ..
     dict
     """
     xa, ya = _check_xy(x, y, 3, spread=True)
+    if int(np.count_nonzero((xa > 0) & (ya > 0))) < 3:  # log_correlation's need, checked first
+        raise ValueError("need at least 3 pairs with x > 0 and y > 0 for the log correlation")
     if len(quantiles) == 0:
         raise ValueError("quantiles must be non-empty")
     qs = [_check_q(q) for q in quantiles]

@@ -148,6 +148,10 @@ class _Evaluator:
         hess = sp.hessian(self.expr, self.vars)
         self.iu = np.triu_indices(n)
         self.entries = [self.expr, *grad, *(hess[i, j] for i, j in zip(*self.iu))]
+        if any(e.has(sp.DiracDelta) for e in self.entries):
+            raise ValueError("the second derivatives contain DiracDelta (Abs/Max/Heaviside kinks):"
+                             " the multivariate check needs a twice-differentiable expression "
+                             "written without kinks")
         self.fn: Callable[..., list] = sp.lambdify(self.vars, self.entries, modules="numpy")
         self.n, self.n_evaluations, self.n_nonfinite, self.n_classified = n, 0, 0, 0
 
@@ -280,6 +284,10 @@ def _prepare(expr: sp.Expr, variables: Sequence[sp.Symbol], box: Box, n_samples:
     """Validate, compile, sample: the evaluator, the box array and the sample points."""
     if int(n_samples) < 1 or int(n_refine) < 0:
         raise ValueError(f"need n_samples >= 1 and n_refine >= 0, got {n_samples}, {n_refine}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (reproducibility), got {rng!r}")
+    if isinstance(expr, str):
+        raise ValueError("expr must be a sympy expression (use theory.parsing.parse_expression)")
     ev = _Evaluator(expr, variables)
     b = _parse_box(box, ev.n)
     return ev, b, _sample(b, int(n_samples), rng)

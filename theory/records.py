@@ -36,6 +36,8 @@ def to_jsonable(value: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # numpy array
+        return to_jsonable(value.tolist())
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -116,9 +118,11 @@ def verdict_for(measured: float | None, bound: float | None, kind: str, toleranc
     """
     if kind not in BOUND_KINDS:
         raise ValueError(f"kind must be one of {BOUND_KINDS}, got {kind!r}")
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
     if kind in ("order", "none") or bound is None:
         return "shape-only"
-    if measured is None or (isinstance(measured, float) and math.isnan(measured)):
+    if measured is None or math.isnan(float(measured)) or math.isnan(float(bound)):
         return "inconclusive"
     if kind == "upper":
         ok = measured <= bound + tolerance * abs(bound)
@@ -127,7 +131,9 @@ def verdict_for(measured: float | None, bound: float | None, kind: str, toleranc
         ok = measured >= bound - tolerance * abs(bound)
         return "pass" if ok else ("inconclusive" if censored else "fail")
     ok = abs(measured - bound) <= tolerance * abs(bound)
-    return "inconclusive" if censored else ("pass" if ok else "fail")
+    if censored:  # true value >= measured: certain failure only when already above the band
+        return "fail" if measured > bound + tolerance * abs(bound) else "inconclusive"
+    return "pass" if ok else "fail"
 
 
 def _atomic_write(path: Path, text: str) -> None:
