@@ -177,6 +177,8 @@ def check_piece_domain(piece: Piece, x: sp.Symbol, timeout: float | None = 10.0)
     ExpressionError
         Naming the derivative order and where it fails.
     """
+    if piece.expr.is_polynomial(x) and all(c.is_real for c in sp.Poly(piece.expr, x).coeffs()):
+        return  # a real polynomial is real and smooth everywhere
     derivatives = [piece.expr, sp.diff(piece.expr, x), sp.diff(piece.expr, x, 2)]
     if any(d.has(sp.DiracDelta) for d in derivatives):
         raise ExpressionError("not twice differentiable: the second derivative has a Dirac delta")

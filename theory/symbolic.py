@@ -136,6 +136,15 @@ def _bracketed_root(value, a, b):
     """Root of ``value`` in [a, b] given a sign change: safeguarded Newton (a bisection step
     whenever Newton would leave the bracket), to the working precision."""
     fa = value(a)
+    for _ in range(12):  # shrink the bracket 4096-fold so Newton starts in its basin
+        mid = (a + b) / 2
+        fm = value(mid)
+        if fm == 0:
+            return mid
+        if (fm > 0) == (fa > 0):
+            a, fa = mid, fm
+        else:
+            b = mid
     t = (a + b) / 2
     tol = mpmath.mpf(10) ** -(DPS + 5)
     for _ in range(300):
@@ -147,6 +156,8 @@ def _bracketed_root(value, a, b):
         else:
             b = t
         step = v / dv if dv != 0 else None
+        if step is not None and abs(step) <= tol * max(1, abs(t)):
+            return t - step  # converged (t - step may round to t, a bracket end)
         if step is None or not a < t - step < b:
             t_next = (a + b) / 2
         else:
