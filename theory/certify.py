@@ -65,6 +65,7 @@ class FrontierPoint:
     attained: bool | None
     method: str
     certified: bool
+    note: str | None = None  # e.g. why no L0 was found on the numeric route
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,13 @@ def _weakest(methods: list[str]) -> str:
 
 
 def _frontier_point(L1: float, sups: list[PieceSupremum]) -> FrontierPoint:
-    best = max(sups, key=lambda s: s.value)
     method = _weakest([s.method for s in sups])
     certified = all(s.certified for s in sups)
-    if best.value == mpmath.inf or best.value is None:
+    undecided = [s.undecided for s in sups if s.undecided]
+    if undecided:
+        return FrontierPoint(L1, None, None, None, None, method, False, undecided[0])
+    best = max(sups, key=lambda s: s.value)
+    if best.value == mpmath.inf:
         return FrontierPoint(L1, None, None, None, None, method, certified)
     raw = _round_up(best.value)
     if math.isinf(raw) and raw > 0:
@@ -137,7 +141,10 @@ def _classify(ends: list[EndBehaviour]) -> tuple[str, sp.Expr | None, bool, str]
 def _numeric_class(frontier_at) -> tuple[str, str]:
     """Estimated class when the tails are undecided: is a finite L0 found at L1 = 0, 1, 10, 100?"""
     for L1 in (0, 1, 10, 100):
-        if frontier_at(sp.Integer(L1)).L0 is not None:
+        point = frontier_at(sp.Integer(L1))
+        if point.note is not None:
+            return "unknown", f"class undecided numerically at L1 = {L1}: {point.note}"
+        if point.L0 is not None:
             cls = "L-smooth" if L1 == 0 else "L0L1-smooth"
             return cls, f"class estimated numerically: first finite L0*(L1) found at L1 = {L1}"
     return "not-L0L1-smooth", "class estimated numerically: no finite L0 found for L1 <= 100"

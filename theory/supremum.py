@@ -27,6 +27,7 @@ class PieceSupremum:
     argmax: object
     method: str
     certified: bool
+    undecided: str | None = None  # numeric route: why no verdict (not evidence of infinity)
 
 
 @dataclass(frozen=True)
@@ -119,14 +120,39 @@ def _grid(piece: Piece) -> np.ndarray:
 
 
 NUMERIC_PAD = 1e-12  # relative upward pad of numeric estimates (location error of the maximiser)
-MAX_MP_POINTS = 3000  # grid points re-evaluated in 40 digits when double precision fails
+MAX_MP_POINTS = 3000  # grid points re-evaluated in mpmath when double precision fails
+MAX_DIGITS = 300      # most digits spent on one cancelling point
+UNEVALUABLE = "f'' and f' cancel beyond 300 digits (or f is undefined) on an unexplored side"
 
 
-def _grid_values(d: _Derivatives, xs: np.ndarray, l1: float) -> tuple[np.ndarray, np.ndarray]:
-    """g on the grid as mpf-comparable floats; points where double precision fails (overflow,
-    or cancellation: rounding error above 1e-9 of |g|) are re-evaluated in 40 digits.
+def _mp_value(d: _Derivatives, x: float, l1: float):
+    """g(x) in enough digits that cancellation between |f''| and l1|f'| leaves 1e-9 relative
+    accuracy (up to MAX_DIGITS); None when that is not reachable or f is undefined there."""
+    digits = DPS
+    while digits <= MAX_DIGITS:
+        with mpmath.workdps(digits):
+            try:
+                a1, a2 = abs(d.mp[0](mpmath.mpf(x))), abs(d.mp[1](mpmath.mpf(x)))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return None
+            value = a2 - l1 * a1
+            if not (mpmath.isfinite(value) and mpmath.im(value) == 0):
+                return None
+            scale = a2 + l1 * a1
+            if scale == 0 or abs(value) > scale * mpmath.mpf(10) ** (9 - digits):
+                return +mpmath.re(value)
+            digits = min(MAX_DIGITS + 1, digits + int(mpmath.log10(scale / max(abs(value),
+                                                                          1e-300))) + 10)
+    return None
 
-    Returns the points kept and their values (an object array of mpf where re-evaluated).
+
+def _grid_values(d: _Derivatives, xs: np.ndarray, l1: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """g on the grid; points where double precision fails (overflow, or cancellation: rounding
+    error above 1e-9 of |g|) are re-evaluated in as many digits as the cancellation needs.
+
+    Returns the points kept, their values (mpf where re-evaluated) and the points that could
+    not be evaluated reliably (cancellation beyond MAX_DIGITS, e.g. e^x - (e^x - 2x) at 1e6).
     """
     with np.errstate(all="ignore"):
         a1 = np.abs(np.broadcast_to(np.asarray(d.np[0](xs), dtype=float), xs.shape))
@@ -139,15 +165,14 @@ def _grid_values(d: _Derivatives, xs: np.ndarray, l1: float) -> tuple[np.ndarray
     idx = np.flatnonzero(poor)
     if len(idx) > MAX_MP_POINTS:
         idx = idx[np.linspace(0, len(idx) - 1, MAX_MP_POINTS).astype(int)]
-    with mpmath.workdps(DPS):
-        for i in idx:
-            try:
-                value = abs(d.mp[1](mpmath.mpf(xs[i]))) - l1 * abs(d.mp[0](mpmath.mpf(xs[i])))
-            except (ZeroDivisionError, ValueError, OverflowError):
-                continue
-            if mpmath.isfinite(value) and mpmath.im(value) == 0:
-                out[i], keep[i] = mpmath.re(value), True
-    return xs[keep], out[keep]
+    unreliable = []
+    for i in idx:
+        value = _mp_value(d, float(xs[i]), l1)
+        if value is None:
+            unreliable.append(xs[i])
+        else:
+            out[i], keep[i] = value, True
+    return xs[keep], out[keep], np.array(unreliable)
 
 
 def _kinks(d: _Derivatives, xs: np.ndarray) -> list[float]:
@@ -177,9 +202,9 @@ def _numeric(piece: Piece, x: sp.Symbol, L1, d: _Derivatives, tails) -> PieceSup
 
 def _numeric_search(piece, x, l1, d, tails, minimize_scalar) -> PieceSupremum:
     none = PieceSupremum(mpmath.inf, None, "numeric-guarded", False)
-    xs, values = _grid_values(d, _grid(piece), l1)
+    xs, values, unreliable = _grid_values(d, _grid(piece), l1)
     if len(xs) == 0:
-        return none
+        return PieceSupremum(None, None, "numeric-guarded", False, UNEVALUABLE)
     i = int(np.argmax(values))
     # Guards for an infinite side whose tail limit is unknown: a maximum at the edge of the
     # searched region, or a supremum still growing between |x - anchor| <= 1e3 and <= 1e6,
@@ -191,12 +216,18 @@ def _numeric_search(piece, x, l1, d, tails, minimize_scalar) -> PieceSupremum:
         if (end == sp.oo and piece.hi.is_finite) or (end == -sp.oo and piece.lo.is_finite) \
                 or known.get(end, False):
             continue
+        if (side * (unreliable - anchor) > 0).any():  # cannot see that side: no verdict
+            return PieceSupremum(None, None, "numeric-guarded", False, UNEVALUABLE)
         outer, inner = side * (xs - anchor) > 1e3, np.abs(xs - anchor) <= 1e3
         inner_best = max(values[inner]) if inner.any() else -mpmath.inf
         at_edge = i == (len(xs) - 1 if side == 1 else 0)
         growing = outer.any() and max(values[outer]) > inner_best + 1e-6 * abs(inner_best) + 1e-9
-        if at_edge or growing:
+        if growing:  # evidence that the supremum is infinite
             return none
+        if at_edge:  # the sup may be approached at infinity, or lie beyond: no verdict
+            return PieceSupremum(None, None, "numeric-guarded", False,
+                                 "the maximum sits at the edge of the search (|x| = 1e6) and "
+                                 "the tail limit is unknown")
     best, argmax = values[i], xs[i]
     candidates = list(_kinks(d, xs))
     interior = np.flatnonzero([values[k] >= values[k - 1] and values[k] >= values[k + 1]
