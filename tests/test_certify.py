@@ -294,5 +294,5 @@ def test_starved_symbolic_steps_never_give_a_wrong_verdict(expr, L1):
     cert = certify(expr, "x", [L1], timeout=0.01)
     assert cert.frontier[0].L0 is None
     assert cert.cls in ("unknown", "L0L1-smooth")
-    if not cert.frontier[0].certified and cert.cls == "unknown":
-        assert cert.frontier[0].note
+    if cert.cls == "unknown":
+        assert any("undecided" in note for note in cert.notes)
