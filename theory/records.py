@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 __all__ = ["MARKS", "BOUND_KINDS", "VERDICTS", "ResultRecord", "verdict_for", "write_json",
-           "write_jsonl", "append_jsonl", "read_jsonl", "environment_info", "to_jsonable"]
+           "write_jsonl", "read_jsonl", "environment_info", "to_jsonable"]
 
 MARKS = ("paper", "reconstructed", "follow-up")
 BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
@@ -162,11 +162,6 @@ def write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
     lines = [json.dumps(to_jsonable(r.to_dict() if hasattr(r, "to_dict") else r), sort_keys=True)
              for r in rows]
     _atomic_write(Path(path), "".join(line + "\n" for line in lines))
-
-
-def append_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
-    """Append rows by rewriting the file atomically (existing rows are kept)."""
-    write_jsonl(path, [*read_jsonl(path), *rows]) if Path(path).exists() else write_jsonl(path, rows)
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
