@@ -1,5 +1,8 @@
 """Algorithms (GD, clipped/normalized GD, SGD, clipped SGD) on constructed functions and theorem checks.
 
-Not implemented yet: this package is delivered by the issue "synthetic/: run the algorithms on
-constructed functions and check every theorem". It may import ``theory`` (numpy/scipy only).
+So far: :mod:`synthetic.runners` (deterministic GD, clipped GD, normalized GD, vectorised over a
+batch of runs, exact iteration counts and statuses) and ``python -m synthetic run``. The
+stochastic runners, the lower-bound constructions and the theorem checks (issue "synthetic/: run
+the algorithms on constructed functions and check every theorem") are still to come. Imports
+``theory`` and numpy/scipy only.
 """

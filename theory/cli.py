@@ -23,20 +23,9 @@ import os
 import sys
 from pathlib import Path
 
+from theory.cli_common import EXIT_BAD_INPUT, OneLineParser as _Parser, UsageError, emit
 from theory.parsing import ExpressionError
 from theory.records import to_jsonable
-
-EXIT_BAD_INPUT = 2
-
-
-class UsageError(Exception):
-    """Bad command-line input: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse prints usage + error)
-        raise UsageError(message)
-
 
 def _float_list(text: str, name: str) -> list[float]:
     values = []
@@ -160,12 +149,7 @@ def _cmd_multicheck(args) -> int:
     result = check_l0l1(expr, [real_symbol(n) for n in names], L0, L1,
                         _box(args.box, len(names)), n_samples=args.samples,
                         rng=np.random.default_rng(args.seed))
-    payload = result.to_dict()
-    if args.json:
-        print(json.dumps(payload))
-    else:
-        for key, value in payload.items():
-            print(f"{key:<16} {value}")
+    emit(to_jsonable(result.to_dict()), args.json)
     return 0
 
 

@@ -1,0 +1,132 @@
+"""Deterministic runners: GD, clipped GD and normalized GD, vectorised over a batch of runs.
+
+One call runs B independent runs (different steps, starting points or both) in lock-step:
+
+    x_{t+1} = x_t - h_t ∇f(x_t),   h_t = rule(||∇f(x_t)||)    (paper §3)
+
+with ``rule`` fixed (h), clipped (h_c = min{η, γη/||g||}) or normalized (h_n = η/(||g|| + β)),
+from :mod:`theory.steps`. T_ε is the first t with ||∇f(x_t)|| <= ε, an exact integer count of
+gradient steps (x_0 counts as t = 0). Each run ends with a status:
+
+* ``converged`` — ||∇f(x_t)|| <= ε at t = T_ε;
+* ``diverged`` — a non-finite iterate or gradient, or max|x_t| beyond ``blowup``; the run stops
+  at the first bad value, so no NaN is ever passed on (``final_grad_norm`` is the last finite
+  one);
+* ``max_iter`` — censored: no ε-stationary point within ``max_iter`` steps (T_ε > max_iter).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory.objective import Objective
+from theory.steps import clipped_step, fixed_step, normalized_step
+
+__all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic"]
+
+METHODS = ("gd", "clipped", "normalized")
+PARAMETERS = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}
+STATUSES = ("converged", "diverged", "max_iter")
+_RULES = {"gd": lambda g, p: fixed_step(g, p["h"]),
+          "clipped": lambda g, p: clipped_step(g, p["eta"], p["gamma"]),
+          "normalized": lambda g, p: normalized_step(g, p["eta"], p["beta"])}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Outcome of B runs: ``iterations`` is T_ε (-1 where not converged)."""
+
+    iterations: np.ndarray
+    status: np.ndarray
+    final_grad_norm: np.ndarray
+    final_x: np.ndarray
+
+    def record(self, i: int = 0) -> dict:
+        """The command line's JSON fields for run ``i`` (iterations null unless converged)."""
+        converged = self.status[i] == "converged"
+        return {"iterations": int(self.iterations[i]) if converged else None,
+                "status": str(self.status[i]), "final_grad_norm": float(self.final_grad_norm[i])}
+
+
+def _parameters(method: str, params: dict) -> dict[str, np.ndarray]:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    needed = PARAMETERS[method]
+    missing = [k for k in needed if params.get(k) is None]
+    if missing:
+        raise ValueError(f"method {method} needs {', '.join('--' + k for k in missing)}")
+    extra = [k for k, v in params.items() if v is not None and k not in needed]
+    if extra:
+        raise ValueError(f"method {method} does not take {', '.join('--' + k for k in extra)}")
+    out = {k: np.atleast_1d(np.asarray(params[k], dtype=float)) for k in needed}
+    for k, v in out.items():
+        if not (np.all(np.isfinite(v)) and np.all(v > 0)):
+            raise ValueError(f"{k} must be finite and > 0, got {params[k]}")
+    return out
+
+
+def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: int = 1_000_000,
+                      blowup: float = 1e150, **params) -> RunResult:
+    """Run B deterministic runs until each converges, diverges or hits ``max_iter``.
+
+    Parameters
+    ----------
+    obj : Objective
+        f and ∇f (:func:`theory.objective.objective`).
+    x0 : array_like, shape (d,) or (B, d) (a scalar or (B,) when d = 1)
+        Starting points.
+    method : {"gd", "clipped", "normalized"}
+    eps : float
+        Target gradient norm, > 0.
+    max_iter : int
+        Most gradient steps per run, >= 0.
+    blowup : float
+        max|x| beyond this counts as divergence.
+    **params : float or array of shape (B,)
+        ``h`` (gd), ``eta`` and ``gamma`` (clipped), ``eta`` and ``beta`` (normalized); arrays
+        give one run per entry, broadcast against the starting points.
+
+    Raises
+    ------
+    ValueError
+        Unknown method, missing/extra/non-positive parameters, eps <= 0, max_iter < 0, shapes.
+    """
+    p = _parameters(method, params)
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be finite and > 0, got {eps}")
+    if int(max_iter) < 0:
+        raise ValueError(f"max_iter must be >= 0, got {max_iter}")
+    X = np.asarray(x0, dtype=float)
+    X = X.reshape(-1, 1) if obj.dim == 1 else np.atleast_2d(X)
+    if X.shape[1] != obj.dim or not np.all(np.isfinite(X)):
+        raise ValueError(f"x0 must be finite with {obj.dim} coordinate(s), got shape {X.shape}")
+    try:
+        batch = np.broadcast_shapes((X.shape[0],), *(v.shape for v in p.values()))[0]
+    except ValueError:
+        raise ValueError("x0 and the step parameters have incompatible batch sizes") from None
+    X = np.broadcast_to(X, (batch, obj.dim)).copy()
+    p = {k: np.broadcast_to(v, (batch,)) for k, v in p.items()}
+    iterations = np.full(batch, -1, dtype=np.int64)
+    status = np.full(batch, "max_iter", dtype=object)
+    final_gn = np.full(batch, np.nan)
+    active = np.arange(batch)
+    rule = _RULES[method]
+    for t in range(int(max_iter) + 1):
+        G = obj.gradient(X[active])
+        with np.errstate(all="ignore"):
+            gn = np.linalg.norm(G, axis=1)
+        bad = ~np.isfinite(gn) | (np.abs(X[active]).max(axis=1) > blowup)
+        done = ~bad & (gn <= eps)
+        status[active[bad]], status[active[done]] = "diverged", "converged"
+        iterations[active[done]] = t
+        finite = np.isfinite(gn)  # a diverged run reports its last finite gradient norm
+        final_gn[active[finite]] = gn[finite]
+        keep = ~(bad | done)
+        active, G, gn = active[keep], G[keep], gn[keep]
+        if active.size == 0 or t == max_iter:
+            break
+        h = np.asarray(rule(gn, {k: v[active] for k, v in p.items()}), dtype=float)
+        with np.errstate(all="ignore"):
+            X[active] -= h.reshape(-1, 1) * G
+    return RunResult(iterations, status.astype(str), final_gn, X)
