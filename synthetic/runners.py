@@ -23,7 +23,7 @@ import numpy as np
 from theory.objective import Objective
 from theory.steps import clipped_step, fixed_step, normalized_step
 
-__all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic"]
+__all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic", "iterate"]
 
 METHODS = ("gd", "clipped", "normalized")
 PARAMETERS = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}
@@ -107,12 +107,28 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
         raise ValueError("x0 and the step parameters have incompatible batch sizes") from None
     X = np.broadcast_to(X, (batch, obj.dim)).copy()
     p = {k: np.broadcast_to(v, (batch,)) for k, v in p.items()}
+    rule = _RULES[method]
+
+    def displacement(active: np.ndarray, G: np.ndarray, gn: np.ndarray) -> np.ndarray:
+        h = np.asarray(rule(gn, {k: v[active] for k, v in p.items()}), dtype=float)
+        return h.reshape(-1, 1) * G
+
+    return iterate(obj, X, eps, int(max_iter), blowup, displacement)
+
+
+def iterate(obj: Objective, X: np.ndarray, eps: float, max_iter: int, blowup: float,
+            displacement) -> RunResult:
+    """The lock-step loop shared by every runner: x_{t+1} = x_t - displacement(active, ∇f, ||∇f||).
+
+    Stops each run at its first ε-stationary iterate (converged), first non-finite gradient or
+    max|x| > blowup (diverged), or after ``max_iter`` steps (max_iter). ``X`` is updated in place.
+    """
+    batch = X.shape[0]
     iterations = np.full(batch, -1, dtype=np.int64)
     status = np.full(batch, "max_iter", dtype=object)
     final_gn = np.full(batch, np.nan)
     active = np.arange(batch)
-    rule = _RULES[method]
-    for t in range(int(max_iter) + 1):
+    for t in range(max_iter + 1):
         G = obj.gradient(X[active])
         with np.errstate(all="ignore"):
             gn = np.linalg.norm(G, axis=1)
@@ -126,7 +142,6 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
         active, G, gn = active[keep], G[keep], gn[keep]
         if active.size == 0 or t == max_iter:
             break
-        h = np.asarray(rule(gn, {k: v[active] for k, v in p.items()}), dtype=float)
         with np.errstate(all="ignore"):
-            X[active] -= h.reshape(-1, 1) * G
+            X[active] -= displacement(active, G, gn)
     return RunResult(iterations, status.astype(str), final_gn, X)

@@ -1,0 +1,121 @@
+"""Stochastic runners (SGD, clipped SGD) and bounded-noise oracles (Assumption 5).
+
+Assumption 5 (paper §2): the oracle returns g = ∇f(x) + ξ with E ξ = 0 and ||ξ|| <= τ almost
+surely. Two oracles, each unbiased and bounded, drawing only from the generator passed in:
+
+* ``uniform_ball``: ξ uniform in the d-ball of radius τ (radius τ U^{1/d}, uniform direction);
+* ``two_point``: ξ = ±τ e with e a uniform unit direction (||ξ|| = τ exactly; ±τ in 1-D).
+
+The step rule sees g, not ∇f (paper §3: "including inside the step-size rule"):
+
+* ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see :func:`theory.steps.thm8_step`);
+* ``clipped-sgd``: h = min{η, γη/(||g|| + offset)}; with γη = 1/(16 L1) and offset = τ this is
+  Thm 7's step min{η, 1/(16 L1(||g_k|| + τ))} (see :func:`theory.steps.thm7_step`).
+
+Hitting time: the first t with ||∇f(x_t)|| <= ε (the true gradient), per run; the paper's
+stochastic T_ε is the median over runs (spec §4, reconstructed), :func:`median_hitting_time`.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from synthetic.runners import RunResult, iterate
+from theory.objective import Objective
+
+__all__ = ["uniform_ball", "two_point", "NOISES", "run_stochastic", "median_hitting_time"]
+
+Noise = Callable[[np.random.Generator, int, int], np.ndarray]
+
+
+def _directions(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    v = rng.standard_normal((n, d))
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.where(norms == 0, 1.0, norms)
+
+
+def uniform_ball(tau: float) -> Noise:
+    """ξ uniform in the ball of radius ``tau`` (unbiased, ||ξ|| <= tau)."""
+    if not (np.isfinite(tau) and tau >= 0):
+        raise ValueError(f"tau must be finite and >= 0, got {tau}")
+    return lambda rng, n, d: _directions(rng, n, d) * (tau * rng.random((n, 1)) ** (1.0 / d))
+
+
+def two_point(tau: float) -> Noise:
+    """ξ = tau·e, e a uniform unit direction (symmetric, so unbiased; ||ξ|| = tau)."""
+    if not (np.isfinite(tau) and tau >= 0):
+        raise ValueError(f"tau must be finite and >= 0, got {tau}")
+    return lambda rng, n, d: tau * _directions(rng, n, d)
+
+
+NOISES = {"uniform-ball": uniform_ball, "two-point": two_point}
+
+
+def _rule(method: str, params: dict) -> Callable[[np.ndarray, dict], np.ndarray]:
+    needed = {"sgd": ("h",), "clipped-sgd": ("eta", "gamma")}.get(method)
+    if needed is None:
+        raise ValueError(f"unknown method {method!r}; choose sgd or clipped-sgd")
+    missing = [k for k in needed if params.get(k) is None]
+    if missing:
+        raise ValueError(f"method {method} needs {', '.join(missing)}")
+    for k in needed:
+        if not np.all(np.asarray(params[k], dtype=float) > 0):
+            raise ValueError(f"{k} must be > 0, got {params[k]}")
+    if method == "sgd":
+        return lambda gn, p: np.broadcast_to(p["h"], gn.shape)
+    return lambda gn, p: np.minimum(p["eta"], p["gamma"] * p["eta"] / (gn + p["offset"]))
+
+
+def run_stochastic(obj: Objective, x0, method: str, eps: float, noise: Noise,
+                   rng: np.random.Generator, *, runs: int = 1, max_iter: int = 100_000,
+                   blowup: float = 1e150, offset: float = 0.0, **params) -> RunResult:
+    """``runs`` independent stochastic runs (times any per-run parameter arrays), in lock-step.
+
+    Parameters
+    ----------
+    obj, x0, eps, max_iter, blowup
+        As in :func:`synthetic.runners.run_deterministic`.
+    method : {"sgd", "clipped-sgd"}
+    noise : callable
+        An oracle from :data:`NOISES` (``noise(rng, n, d)`` -> (n, d) noise).
+    rng : numpy.random.Generator
+        The only source of randomness (reproducible for a given seed).
+    runs : int
+        Independent repetitions of every parameter setting (seeds of one generator).
+    offset : float
+        Added to ||g|| in the clipped rule (τ for Thm 7's step).
+    **params
+        ``h`` (sgd) or ``eta``, ``gamma`` (clipped-sgd); floats or per-setting arrays.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("rng must be a numpy.random.Generator")
+    if not (np.isfinite(eps) and eps > 0) or int(max_iter) < 0 or int(runs) < 1:
+        raise ValueError(f"need eps > 0, max_iter >= 0, runs >= 1; got {eps}, {max_iter}, {runs}")
+    rule = _rule(method, params)
+    p = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items() if v is not None}
+    settings = max([v.size for v in p.values()] + [1])
+    p = {k: np.tile(np.broadcast_to(v, (settings,)), runs) for k, v in p.items()}
+    p["offset"] = np.full(settings * runs, float(offset))
+    X = np.asarray(x0, dtype=float)
+    X = X.reshape(-1, 1) if obj.dim == 1 else np.atleast_2d(X)
+    batch = settings * int(runs)
+    X = np.broadcast_to(X[:1] if X.shape[0] == 1 else X, (batch, obj.dim)).copy()
+
+    def displacement(active: np.ndarray, G: np.ndarray, gn: np.ndarray) -> np.ndarray:
+        g = G + noise(rng, active.size, obj.dim)
+        h = rule(np.linalg.norm(g, axis=1), {k: v[active] for k, v in p.items()})
+        return np.asarray(h, dtype=float).reshape(-1, 1) * g
+
+    return iterate(obj, X, eps, int(max_iter), blowup, displacement)
+
+
+def median_hitting_time(result: RunResult) -> float | None:
+    """Median of T_ε over runs, censored and diverged runs counting as +oo.
+
+    None when more than half the runs did not converge (the median is then unknown: only a
+    lower bound, ``max_iter``, is known), which a check must report as inconclusive.
+    """
+    times = np.where(result.status == "converged", result.iterations, np.inf).astype(float)
+    median = float(np.median(times))
+    return None if not np.isfinite(median) else median
