@@ -42,7 +42,7 @@ import mpmath
 import sympy as sp
 
 from theory.parsing import ExpressionError, parse_expression, real_symbol
-from theory.pieces import Piece, check_c2_joins, check_piece_domain, split_pieces
+from theory.pieces import check_c2_joins, check_piece_domain, split_pieces
 from theory.supremum import PieceSupremum, piece_supremum
 from theory.symbolic import to_rational
 from theory.tails import EndBehaviour, end_behaviour

@@ -194,13 +194,13 @@ def _kinks(d: _Derivatives, xs: np.ndarray) -> list[float]:
 
 def _numeric(piece: Piece, x: sp.Symbol, L1, d: _Derivatives, tails) -> PieceSupremum:
     """Guarded grid search, kink roots and bounded refinement; never certified."""
+    with np.errstate(all="ignore"):
+        return _numeric_search(piece, x, float(L1), d, tails)
+
+
+def _numeric_search(piece, x, l1, d, tails) -> PieceSupremum:
     from scipy.optimize import minimize_scalar  # 0.5 s import, only needed on this route
 
-    with np.errstate(all="ignore"):
-        return _numeric_search(piece, x, float(L1), d, tails, minimize_scalar)
-
-
-def _numeric_search(piece, x, l1, d, tails, minimize_scalar) -> PieceSupremum:
     none = PieceSupremum(mpmath.inf, None, "numeric-guarded", False)
     xs, values, unreliable = _grid_values(d, _grid(piece), l1)
     if len(xs) == 0:

@@ -134,20 +134,12 @@ def _approximate_polynomial_roots(poly: sp.Poly, lo: sp.Expr, hi: sp.Expr):
 
 def _bracketed_root(value, a, b):
     """Root of ``value`` in [a, b] given a sign change: safeguarded Newton (a bisection step
-    whenever Newton would leave the bracket), to the working precision."""
+    whenever Newton would leave the bracket, and for the first 12 steps, which shrink the
+    bracket 4096-fold so Newton starts in its basin), to the working precision."""
     fa = value(a)
-    for _ in range(12):  # shrink the bracket 4096-fold so Newton starts in its basin
-        mid = (a + b) / 2
-        fm = value(mid)
-        if fm == 0:
-            return mid
-        if (fm > 0) == (fa > 0):
-            a, fa = mid, fm
-        else:
-            b = mid
     t = (a + b) / 2
     tol = mpmath.mpf(10) ** -(DPS + 5)
-    for _ in range(300):
+    for k in range(312):
         v, dv = value(t, derivative=True)
         if v == 0:
             return t
@@ -155,7 +147,7 @@ def _bracketed_root(value, a, b):
             a, fa = t, v
         else:
             b = t
-        step = v / dv if dv != 0 else None
+        step = v / dv if dv != 0 and k >= 12 else None
         if step is not None and abs(step) <= tol * max(1, abs(t)):
             return t - step  # converged (t - step may round to t, a bracket end)
         if step is None or not a < t - step < b:
