@@ -9,7 +9,7 @@ RESULTS ?= results
 # Small dense problems are faster single-threaded (measured ~7x for L-BFGS-B on 2 cores).
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: install test test-slow bench reproduce catalogue clean
+.PHONY: install test test-slow bench reproduce catalogue synthetic-check synthetic-quick clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,20 @@ test-slow: install
 
 bench: install
 	$(PY) benchmarks/bench_certify.py
+	$(PY) benchmarks/bench_fastcount.py
 
 # The main job: every pipeline that exists so far, writing under $(RESULTS)/.
-reproduce: install catalogue
+reproduce: install catalogue synthetic-check
 
 catalogue: install
 	$(PY) -m theory catalogue --out $(RESULTS)/theory/catalogue
+
+# Every theorem check of synthetic/ (resumes an interrupted run from results/.../parts/).
+synthetic-check: install
+	$(PY) -m synthetic check --out $(RESULTS)/synthetic/check
+
+synthetic-quick: install
+	$(PY) -m synthetic check --quick --out $(RESULTS)/synthetic/check-quick
 
 clean:
 	rm -rf $(VENV) *.egg-info

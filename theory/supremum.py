@@ -111,6 +111,12 @@ def _exact(piece: Piece, x, L1, d: _Derivatives, tails, timeout) -> PieceSupremu
 def _grid(piece: Piece) -> np.ndarray:
     lo = float(piece.lo) if piece.lo.is_finite else -np.inf
     hi = float(piece.hi) if piece.hi.is_finite else np.inf
+    return search_grid(lo, hi)
+
+
+def search_grid(lo: float, hi: float) -> np.ndarray:
+    """Dense search grid on [lo, hi]: linear near the origin (or the nearer end), geometric out
+    to 1e6, plus a uniform grid across a finite interval."""
     anchor = min(max(0.0, lo), hi)
     offsets = np.concatenate([np.linspace(0, 50, 4001), np.logspace(-6, 6, 3000)])
     grid = np.concatenate([anchor - offsets, anchor + offsets])

@@ -1,0 +1,147 @@
+"""The follow-up bound set beside the paper's: Vankov et al. 2024 and Li et al. 2023.
+
+Spec ``paper.md`` §4, [follow-up] marks. With Δ = f(x0) − f* and T_ε the first t with
+|f'(x_t)| <= ε:
+
+* **vankov** — GD with h = 1/(L0 + 1.5 L1|f'|) (:func:`theory.steps.vankov_step`):
+  min_{k<=K} |f'(x_k)| <= ε once K + 1 >= V, V = 2 L0 Δ/ε² + 3 L1 Δ/ε
+  (:func:`theory.bounds.vankov_bound`). The smallest such integer K is ceil(V) − 1, so the
+  statement is exactly T_ε <= ceil(V) − 1: that is the recorded bound.
+  Run as normalized GD, η/(|g| + β) with η = 1/(1.5 L1), β = L0/(1.5 L1), which is the same
+  step exactly (L1 = 0: plain GD with h = 1/L0).
+* **vankov_clipped** — h = min{1/(2 L0), 1/(3 L1|f'|)} (:func:`theory.steps.vankov_clipped_step`),
+  the same statement with a = 1/2 (:func:`theory.bounds.vankov_clipped_bound`). Run as clipped
+  GD min{η, γη/|g|} with η = 1/(2 L0), γ = 2 L0/(3 L1) (L1 = 0: GD with h = 1/(2 L0)).
+* **li** — constant-step GD with h = 1/(L0 + 2 L1 G), G = 2 L1 Δ + sqrt(4 L1² Δ² + 2 L0 Δ)
+  (:func:`theory.steps.li_constant_step`). The rate is not encoded: the record reports T_ε with
+  bound kind ``none`` (``shape-only``), except that divergence refutes the convergence claim
+  (``fail``) and a censored run is ``inconclusive``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthetic.checks.thm3 import Outcome, make_record, plan, run_batch, usable_pairs
+from theory.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
+from theory.objective import Objective, objective
+from theory.records import ResultRecord
+from theory.steps import li_constant_step
+
+__all__ = ["FULL", "QUICK", "RULES", "Config", "check_instance", "run", "runner_parameters",
+           "units"]
+
+RULES = ("vankov", "vankov_clipped", "li")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes of the follow-up check (defaults: the full check)."""
+
+    entries: tuple[str, ...] | None = None      # catalogue ids; None: every usable entry
+    x0_scales: tuple[float, ...] = (1.0, 3.0, 10.0)  # starts x0·s
+    eps_grid: tuple[float, ...] = (1e-1, 1e-2)   # absolute targets on |f'| (FULL < 90 s)
+    max_iter_cap: int = 1_000_000  # most steps per run (~0.5 µs per step, 1-D counter)
+    rules: tuple[str, ...] = RULES               # which follow-up statements
+
+
+FULL = Config()
+QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_scales=(1.0, 3.0),
+               eps_grid=(1e-2,), max_iter_cap=2_000)
+
+
+def runner_parameters(rule: str, L0: float, L1: float, Delta: float) -> tuple[str, dict]:
+    """(method, parameters) of :func:`synthetic.runners.run_deterministic` for ``rule``.
+
+    vankov: normalized η = 1/(1.5 L1), β = L0/(1.5 L1), i.e. h = 1/(L0 + 1.5 L1|g|);
+    vankov_clipped: clipped η = 1/(2 L0), γ = 2 L0/(3 L1), i.e. h = min{1/(2L0), 1/(3L1|g|)};
+    li: gd with h = :func:`theory.steps.li_constant_step`. L1 = 0 turns the first two into GD.
+    """
+    if not (L0 > 0 and L1 >= 0):
+        raise ValueError(f"L0 > 0 and L1 >= 0 required, got L0={L0!r}, L1={L1!r}")
+    if rule == "vankov":
+        return ("normalized", {"eta": 1 / (1.5 * L1), "beta": L0 / (1.5 * L1)}) if L1 > 0 \
+            else ("gd", {"h": 1 / L0})
+    if rule == "vankov_clipped":
+        return ("clipped", {"eta": 1 / (2 * L0), "gamma": 2 * L0 / (3 * L1)}) if L1 > 0 \
+            else ("gd", {"h": 1 / (2 * L0)})
+    if rule == "li":
+        return "gd", {"h": li_constant_step(L0, L1, Delta)}
+    raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+
+
+def _job(rule, L0, L1, x0, eps, Delta, label) -> dict:
+    method, p = runner_parameters(rule, L0, L1, Delta)
+    if rule == "li":
+        bound, value = li_step_bound(L0, L1, Delta), None
+    else:
+        bound = (vankov_bound if rule == "vankov" else vankov_clipped_bound)(L0, L1, eps, Delta)
+        value = max(0.0, math.ceil(bound.value) - 1.0)  # T_ε <= K with K + 1 >= V
+    params = {"L0": L0, "L1": L1, "eps": eps, "Delta": Delta, "x0": x0, "method": method, **p}
+    return {"method": method, "params": p, "x0": x0, "bound": value, "B": bound, "value": value,
+            "rule": rule, "record_params": params,
+            "id": f"followup/{rule}/{label}/L1={L1:g}/x0={x0:.6g}/eps={eps:g}"}
+
+
+def _record(job: dict, outcome: Outcome) -> ResultRecord:
+    if job["rule"] != "li":
+        return make_record(job["id"], job["B"], job["record_params"], outcome,
+                           f"{job['B'].theorem}: T_ε <= ceil(V) − 1 with V = {job['B'].formula}"
+                           " (min_k |f'(x_k)| <= ε once K + 1 >= V); follow-up bound as "
+                           "restated in third-party notes", bound_value=job["value"],
+                           V=job["B"].value)
+    rec = make_record(job["id"], job["B"], job["record_params"], outcome,
+                      "Li et al. 2023 constant step: convergence claimed, rate not encoded "
+                      "(shape-only); divergence would refute it (fail)", bound_value=None,
+                      h_max=job["B"].value)
+    if outcome.status == "diverged":
+        rec.verdict = "fail"
+    elif outcome.censored:
+        rec.verdict = "inconclusive"
+    return rec
+
+
+def _records(obj: Objective, eps: float, jobs: list[dict], cap: int) -> list[ResultRecord]:
+    return [_record(j, o) for j, o in zip(jobs, run_batch(obj, eps, jobs, cap))]
+
+
+def check_instance(expr, rule: str, L0: float, L1: float, x0: float, eps: float, *,
+                   f_star: float, label: str = "custom", cap: int = 10_000) -> ResultRecord:
+    """One follow-up record (``rule`` in :data:`RULES`) for f = ``expr`` from ``x0``.
+
+    The constants are claimed, not checked (understating them is a negative control).
+    """
+    obj = objective(expr) if not isinstance(expr, Objective) else expr
+    Delta = float(obj.value(np.array([[x0]]))[0]) - f_star
+    if not Delta >= 0:
+        raise ValueError(f"f(x0) >= f_star required, got Delta={Delta!r}")
+    return _records(obj, eps, [_job(rule, L0, L1, x0, eps, Delta, label)], cap)[0]
+
+
+
+def units(config: Config) -> int:
+    """Number of records (= progress calls) of :func:`run`."""
+    return sum(len(usable_pairs(e)) * len(x0s) * len(config.eps_grid) * len(config.rules)
+               for e, _, x0s in plan(config))
+
+
+def run(config: Config = FULL, progress: Callable[[str], None] | None = None
+        ) -> list[ResultRecord]:
+    """All follow-up records of ``config`` (batched per entry, ε and runner method)."""
+    for rule in config.rules:
+        runner_parameters(rule, 1.0, 1.0, 1.0)  # unknown rule: ValueError before any work
+    records = []
+    for entry, obj, x0s in plan(config):
+        values = obj.value(np.array(x0s, dtype=float).reshape(-1, 1))
+        for eps in config.eps_grid:
+            jobs = [_job(rule, L0, L1, x0, eps, float(v) - entry.f_star, entry.id)
+                    for rule in config.rules for L0, L1 in usable_pairs(entry)
+                    for x0, v in zip(x0s, values)]
+            for rec in _records(obj, eps, jobs, config.max_iter_cap):
+                records.append(rec)
+                if progress is not None:
+                    progress(rec.check_id)
+    return records

@@ -1,0 +1,114 @@
+"""Thm 6: fixed-step GD with h = 1/(2(M L1 + L0)) against its (reconstructed) upper bound.
+
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 6 (spec ``paper.md`` §4): under Assumptions 1-4 on
+S, GD x+ = x − h f'(x) with h = 1/(2(M L1 + L0)) [paper] reaches |f'(x_t)| <= ε within
+
+    T_ε <= 4 (M L1 + L0) Δ/ε²,   Δ = f(x0) − f*      [reconstructed]
+
+where M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4) comes from
+:func:`theory.sublevel.sublevel_gradient_sup` (exact and rounded up where sympy can; a guarded
+numeric value otherwise, recorded as ``M_certified = False``). Instances, counting, censoring
+and verdicts as in :mod:`synthetic.checks.thm3`. With a poor start M is large, the step tiny
+and the count grows like M: that is Remark 5's point, and such runs are often censored at the
+cap (``inconclusive``: the bound, larger still, is out of reach).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthetic.checks.thm3 import (RECONSTRUCTED_NOTE, make_record, plan, run_batch, units,
+                                   usable_pairs)  # units: one record per (pair, start, eps)
+from theory.bounds import thm6_bound
+from theory.objective import Objective, objective
+from theory.records import ResultRecord
+from theory.steps import thm6_step
+from theory.sublevel import SublevelSup, sublevel_gradient_sup
+
+__all__ = ["FULL", "QUICK", "Config", "check_instance", "run", "sublevel_M", "units"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes of the Thm 6 check (defaults: the full check)."""
+
+    entries: tuple[str, ...] | None = None      # catalogue ids; None: every usable entry
+    x0_scales: tuple[float, ...] = (1.0, 3.0, 10.0)  # starts x0·s
+    eps_grid: tuple[float, ...] = (1e-1, 1e-2)   # absolute targets on |f'| (FULL < 90 s)
+    max_iter_cap: int = 1_000_000  # most steps per run (~0.5 µs per step, 1-D counter)
+    sublevel_timeout: float = 1.0                # seconds per symbolic step of M (then numeric)
+
+
+FULL = Config()
+QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_scales=(1.0, 3.0),
+               eps_grid=(1e-2,), max_iter_cap=2_000)
+
+
+@functools.lru_cache(maxsize=512)
+def sublevel_M(expression: str, level: float, timeout: float = 2.0) -> SublevelSup:
+    """Cached :func:`theory.sublevel.sublevel_gradient_sup` of a catalogue expression."""
+    return sublevel_gradient_sup(expression, "x", level, timeout)
+
+
+def _job(L0, L1, x0, eps, Delta, sup: SublevelSup, label, step_override=None) -> dict:
+    M = sup.M
+    h = thm6_step(L0, L1, M) if step_override is None else float(step_override)
+    bound = thm6_bound(L0, L1, M, eps, Delta)
+    params = {"L0": L0, "L1": L1, "eps": eps, "Delta": Delta, "x0": x0, "h": h, "M": M,
+              "M_certified": sup.certified, "M_method": sup.method,
+              "step_override": step_override is not None}
+    return {"method": "gd", "params": {"h": h}, "x0": x0, "bound": bound.value, "B": bound,
+            "record_params": params, "id": f"thm6/{label}/L1={L1:g}/x0={x0:.6g}/eps={eps:g}"}
+
+
+def _records(obj: Objective, eps: float, jobs: list[dict], cap: int) -> list[ResultRecord]:
+    outcomes = run_batch(obj, eps, jobs, cap)
+    out = []
+    for j, o in zip(jobs, outcomes):
+        how = "overridden step (negative control)" if j["record_params"]["step_override"] \
+            else "h = 1/(2(M L1 + L0))"
+        out.append(make_record(j["id"], j["B"], j["record_params"], o,
+                               f"Thm 6, GD with {how}, M from the sublevel set "
+                               f"({j['record_params']['M_method']}); {RECONSTRUCTED_NOTE}"))
+    return out
+
+
+def check_instance(expr: str, L0: float, L1: float, x0: float, eps: float, *, f_star: float,
+                   label: str = "custom", cap: int = 10_000, step_override: float | None = None,
+                   timeout: float = 2.0) -> ResultRecord:
+    """One Thm 6 record for f = ``expr`` (a string in x) from ``x0`` with claimed (L0, L1).
+
+    ``step_override`` replaces the theorem's step (negative control: a step above 2/L must
+    make the record fail); M is always the sublevel supremum at f(x0).
+    """
+    obj = objective(expr)
+    level = float(obj.value(np.array([[x0]]))[0])
+    Delta = level - f_star
+    if not Delta >= 0:
+        raise ValueError(f"f(x0) >= f_star required, got Delta={Delta!r}")
+    sup = sublevel_M(expr, level, timeout)
+    return _records(obj, eps, [_job(L0, L1, x0, eps, Delta, sup, label, step_override)], cap)[0]
+
+
+
+def run(config: Config = FULL, progress: Callable[[str], None] | None = None
+        ) -> list[ResultRecord]:
+    """All Thm 6 records of ``config`` (batched per entry and ε; M computed once per start)."""
+    records = []
+    for entry, obj, x0s in plan(config):
+        if entry.variables != ("x",):
+            raise ValueError(f"entry {entry.id!r}: the sublevel supremum needs variable x")
+        levels = [float(v) for v in obj.value(np.array(x0s, dtype=float).reshape(-1, 1))]
+        sups = [sublevel_M(entry.expression, lv, config.sublevel_timeout) for lv in levels]
+        for eps in config.eps_grid:
+            jobs = [_job(L0, L1, x0, eps, lv - entry.f_star, sup, entry.id)
+                    for L0, L1 in usable_pairs(entry)
+                    for x0, lv, sup in zip(x0s, levels, sups)]
+            for rec in _records(obj, eps, jobs, config.max_iter_cap):
+                records.append(rec)
+                if progress is not None:
+                    progress(rec.check_id)
+    return records

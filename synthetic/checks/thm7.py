@@ -1,0 +1,215 @@
+r"""Thm 7 check: stochastic clipped GD against the reconstructed complexity bound.
+
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 7 (spec ``paper.md`` §4). Under Assumptions 1-3 and
+5 globally (f* > -oo, f (L0,L1)-smooth with L1 > 0, oracle g = ∇f + ξ with E ξ = 0 and
+||ξ|| <= τ), clipped SGD
+
+.. math:: x_{k+1} = x_k - h_k g_k,\quad h_k = \min\{\eta, 1/(16L_1(\|g_k\| + \tau))\},\quad
+   \eta = \min\{1/(20L_0), 1/(128L_1\tau), 1/\sqrt T\}
+
+reaches ||∇f(x)|| <= ε within (reconstructed bound, :func:`theory.bounds.thm7_bound`)
+
+.. math:: T_\varepsilon \le \Delta'\max\{128L_1/\varepsilon, 4\Delta'/\varepsilon^4,
+   (80L_0 + 512L_1\tau)/\varepsilon^2\},\quad
+   \Delta' = \Delta + (5L_0 + 2L_1\tau)\tau^2 + 9\tau L_0^2/L_1 .
+
+Marks: step sizes [paper] (h is the natural reading of the paper's typeset
+1/(16ηL1(||g||+τ)), see :func:`theory.steps.thm7_step`); the bound [reconstructed]. The
+statement is for a run of length T, so the horizon in η's 1/√T is T = ceil(bound) and the runs
+are capped at T iterations. The stochastic T_ε is the median hitting time over seeds (spec §4,
+[reconstructed]). A run that does not reach ε within the cap counts as T_ε >= cap + 1, so the
+median is known from below; when more than half the runs are censored the verdict is ``fail``
+if even that lower value exceeds the bound (a certain failure of an upper bound) and
+``inconclusive`` otherwise, never ``pass``.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from synthetic.stochastic import NOISES, median_hitting_time, run_stochastic
+from theory.bounds import thm7_bound
+from theory.catalogue import CatalogueEntry, get
+from theory.objective import Objective, objective
+from theory.records import ResultRecord, verdict_for
+from theory.steps import thm7_eta
+
+__all__ = ["Config", "FULL", "QUICK", "run", "units", "check_instance", "declared_L0",
+           "clipped_parameters"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Thm 7 check sizes; the defaults are the full check."""
+
+    # (catalogue id, L1 of a declared finite (L0, L1) pair, eps values); eps keeps the bound
+    # (= horizon and cap) below max_bound: its 4Δ'²/ε⁴ term explodes as ε -> 0
+    instances: tuple = (("construction-A", 1.0, (0.25, 0.5)), ("extremal", 1.0, (0.25, 0.5)),
+                        ("scaled-cosh", 2.0, (0.25, 0.5)), ("quartic", 2.0, (0.5, 1.0)))
+    tau_factors: tuple = (0.1, 0.5, 1.0)  # noise level τ = factor·ε (noise relative to target)
+    noises: tuple = ("uniform-ball", "two-point")  # Assumption 5 oracles (synthetic.stochastic)
+    runs: int = 50  # seeds per instance, one vectorised call; T_ε is their median
+    seed: int = 0  # instance i draws from default_rng([seed, i])
+    max_bound: float = 1e6  # refuse an instance whose bound (horizon T) exceeds this
+    tolerance: float = 0.0  # one-sided bound: plain <=
+
+
+FULL = Config()
+QUICK = Config(instances=(("extremal", 1.0, (1.0,)), ("scaled-cosh", 2.0, (1.0,))),
+               tau_factors=(0.5,))
+
+
+@functools.lru_cache(maxsize=None)
+def _objective(expression: str, variables: tuple[str, ...]) -> Objective:
+    return objective(expression, list(variables))
+
+
+def declared_L0(entry: CatalogueEntry, L1: float) -> float:
+    """The catalogue's declared L0 at ``L1`` (ValueError unless declared, finite and L1 > 0)."""
+    for d in entry.declared:
+        if d.L1 == L1 and d.L0 is not None and L1 > 0:
+            return float(d.L0)
+    raise ValueError(f"{entry.id}: a declared finite L0 at L1 = {L1} > 0 required")
+
+
+def clipped_parameters(eta: float, L1: float, tau: float) -> dict:
+    r"""``run_stochastic`` arguments for Thm 7's step :math:`\min\{\eta, 1/(16L_1(\|g\|+\tau))\}`.
+
+    The runner's clipped rule is min{η, γη/(||g|| + offset)}; γ = 1/(16 L1 η) and offset = τ
+    make γη = 1/(16 L1), i.e. exactly :func:`theory.steps.thm7_step`.
+    """
+    if not (eta > 0 and L1 > 0 and tau >= 0):
+        raise ValueError(f"eta > 0, L1 > 0, tau >= 0 required, got {eta}, {L1}, {tau}")
+    return {"eta": eta, "gamma": 1.0 / (16.0 * L1 * eta), "offset": tau}
+
+
+def _delta(obj: Objective, entry: CatalogueEntry, x0: np.ndarray) -> float:
+    delta = float(obj.value(x0.reshape(1, -1))[0]) - entry.f_star
+    if not (math.isfinite(delta) and delta >= 0):
+        raise ValueError(f"{entry.id}: f(x0) - f* >= 0 finite required, got {delta}")
+    return delta
+
+
+def check_instance(entry: str | CatalogueEntry, L0: float, L1: float, tau: float, eps: float,
+                   noise: str = "two-point", *, runs: int = 50, seed: int | Sequence[int] = 0,
+                   x0: Sequence[float] | None = None, step_L0: float | None = None,
+                   step_L1: float | None = None, max_iter: int | None = None,
+                   tolerance: float = 0.0) -> ResultRecord:
+    """Median hitting time of Thm 7's clipped SGD on one instance, against the Thm 7 bound.
+
+    Parameters
+    ----------
+    entry : str or CatalogueEntry
+        Catalogue function; (L0, L1) must be valid constants for it (the caller's claim).
+    L0, L1, tau, eps : float
+        Smoothness constants (L0 > 0, L1 > 0), noise level τ >= 0 and target ε > 0.
+    noise : {"uniform-ball", "two-point"}
+    runs, seed : int
+        Independent runs, all drawn from ``numpy.random.default_rng(seed)``.
+    x0 : sequence of float, optional
+        Start (default: the entry's).
+    step_L0, step_L1 : float, optional
+        Constants used in the *step* only (default L0, L1): a negative control overstates L0
+        (steps too small) while the bound keeps the honest constants.
+    max_iter : int, optional
+        Iteration cap (default the horizon T = ceil(bound)); a smaller cap censors.
+    tolerance : float
+        Relative tolerance of the upper-bound verdict.
+
+    Raises
+    ------
+    ValueError
+        Unknown entry or noise, L0 <= 0, L1 <= 0, τ < 0, ε <= 0, runs < 1, Δ < 0.
+    """
+    entry = get(entry) if isinstance(entry, str) else entry
+    if noise not in NOISES:
+        raise ValueError(f"noise must be one of {sorted(NOISES)}, got {noise!r}")
+    if int(runs) < 1:
+        raise ValueError(f"runs >= 1 required, got {runs}")
+    obj = _objective(entry.expression, entry.variables)
+    start = np.asarray(entry.x0 if x0 is None else x0, dtype=float)
+    delta = _delta(obj, entry, start)
+    bound = thm7_bound(L0, L1, tau, eps, delta)
+    T = math.ceil(bound.value)
+    sL0, sL1 = L0 if step_L0 is None else step_L0, L1 if step_L1 is None else step_L1
+    eta = thm7_eta(sL0, sL1, tau, T)
+    cap = T if max_iter is None else int(max_iter)
+    result = run_stochastic(obj, start, "clipped-sgd", eps, NOISES[noise](tau),
+                            np.random.default_rng(seed), runs=int(runs), max_iter=cap,
+                            **clipped_parameters(eta, sL1, tau))
+    converged = result.status == "converged"
+    times = np.where(converged, result.iterations, np.inf).astype(float)
+    median = median_hitting_time(result)
+    censored = median is None
+    # a run censored at the cap has T_ε >= cap + 1: the median is known from below
+    measured = float(np.median(np.minimum(times, cap + 1))) if censored else median
+    verdict = verdict_for(measured, bound.value, "upper", tolerance, censored=censored)
+    honest = step_L0 is None and step_L1 is None
+    notes = (f"Thm 7: steps [paper], bound [reconstructed]; horizon T = ceil(bound) = {T} in "
+             f"η = min{{1/(20L0), 1/(128L1τ), 1/√T}} and cap = {cap} iterations; h = min{{η, "
+             f"1/(16L1(||g||+τ))}} (natural reading of the typeset form); T_ε = median over "
+             f"{runs} runs.")
+    if censored:
+        notes += f" Censored: over half the runs missed ε within {cap}; median >= measured."
+    if not honest:
+        notes += f" NEGATIVE CONTROL: step uses L0 = {sL0}, L1 = {sL1}, bound the honest pair."
+    elif verdict == "fail":
+        notes += " FINDING: the reconstructed Thm 7 bound fails on an honest instance."
+    q25, q75 = np.quantile(times, [0.25, 0.75], method="inverted_cdf")
+    tau_s, eps_s = f"{tau:g}", f"{eps:g}"
+    return ResultRecord(
+        check_id=f"thm7/{entry.id}/tau={tau_s}/noise={noise}/eps={eps_s}",
+        theorem=bound.theorem, mark=bound.mark,
+        params={"entry": entry.id, "L0": L0, "L1": L1, "tau": tau, "eps": eps, "Delta": delta,
+                "x0": start.tolist(), "eta": eta, "T": T, "max_iter": cap, "runs": int(runs),
+                "seed": seed, "noise": noise, "step_L0": sL0, "step_L1": sL1},
+        measured=measured, bound=bound.value, bound_kind="upper", tolerance=tolerance,
+        verdict=verdict, notes=notes,
+        extra={"ratio": measured / bound.value, "converged_fraction": float(converged.mean()),
+               "diverged_fraction": float(np.mean(result.status == "diverged")),
+               "censored": censored, "q25": q25, "q75": q75, "formula": bound.formula})
+
+
+def _grid(config: Config) -> list[tuple]:
+    if int(config.runs) < 1 or not config.tau_factors or not config.noises:
+        raise ValueError("runs >= 1 and non-empty tau_factors and noises required")
+    return [(eid, L1, eps, fac * eps, noise) for eid, L1, epss in config.instances
+            for eps in epss for fac in config.tau_factors for noise in config.noises]
+
+
+def units(config: Config) -> int:
+    """Number of instances (calls of ``progress``)."""
+    return len(_grid(config))
+
+
+def run(config: Config = FULL, progress: Callable[[str], None] | None = None
+        ) -> list[ResultRecord]:
+    """One record per (entry, ε, τ, noise) of ``config``; ``progress(check_id)`` after each.
+
+    Raises
+    ------
+    ValueError
+        An instance without a declared finite L0 at its L1 > 0, or with a bound above
+        ``config.max_bound`` (the cap would make the run infeasible).
+    """
+    records = []
+    for i, (eid, L1, eps, tau, noise) in enumerate(_grid(config)):
+        entry = get(eid)
+        L0 = declared_L0(entry, L1)
+        delta = _delta(_objective(entry.expression, entry.variables), entry,
+                       np.asarray(entry.x0, dtype=float))
+        value = thm7_bound(L0, L1, tau, eps, delta).value
+        if value > config.max_bound:
+            raise ValueError(f"{eid}, eps={eps}, tau={tau}: bound {value:.3g} <= max_bound "
+                             f"{config.max_bound:g} required (raise eps)")
+        rec = check_instance(entry, L0, L1, tau, eps, noise, runs=config.runs,
+                             seed=[config.seed, i], tolerance=config.tolerance)
+        records.append(rec)
+        if progress is not None:
+            progress(rec.check_id)
+    return records
+

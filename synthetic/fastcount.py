@@ -1,0 +1,171 @@
+"""Fast, exact iteration counts of 1-D GD / clipped GD / normalized GD on piecewise constructions.
+
+The lower-bound constructions of paper.md §5 need T_ε up to 10⁸ and beyond. The iteration is
+x_{t+1} = x_t - h(|f'(x_t)|) f'(x_t) with the rule h(·) of :mod:`theory.steps`; T_ε is the first
+t with |f'(x_t)| <= ε.
+
+**Exact jump over constant-slope pieces.** Where f' = s is constant on [lo, hi] and |s| > ε, the
+step is the constant c = h(|s|)·s, so x_k = x - k c exactly and the iterate leaves the piece at
+
+    k* = floor((x - lo)/c) + 1   (c > 0),     k* = floor((hi - x)/|c|) + 1   (c < 0),
+
+computed in rational arithmetic (``fractions.Fraction``) from the exact values of x, the double
+step h and the slope (rational for the paper's constructions). x_{k*} is rounded once to a
+double. This is the count of GD in *real* arithmetic; a plain double-precision loop instead
+subtracts fl(c) rounded to the spacing of x every step, a systematic drift of up to
+k·ulp(x)/(2|c|) iterations, so the two may differ by that much (tests compare the jump with a
+rational brute-force loop, exactly, and with the plain loop within that drift).
+
+**Elsewhere** a tight double-precision loop per piece (the same operations as a plain loop).
+Overflow (``math.exp``) or |x| beyond ``blowup`` ends the run as ``diverged``; a constant slope
+that never leaves an unbounded piece (f -> -oo) also diverges.
+
+Pure Python (no numpy): the whole process of a 10⁷-step count takes well under a second
+(``benchmarks/bench_fastcount.py``).
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Sequence
+
+__all__ = ["Count", "FastPiece", "step_rule", "gd_count", "construction_b_pieces"]
+
+
+@dataclass(frozen=True)
+class Count:
+    """One run: ``iterations`` is T_ε (None unless converged); ``jumped`` steps done in closed form."""
+
+    iterations: int | None
+    status: str
+    steps: int
+    final_x: float
+    final_grad_norm: float
+    jumped: int
+
+    def record(self) -> dict:
+        return {"iterations": self.iterations, "status": self.status,
+                "final_grad_norm": self.final_grad_norm}
+
+
+@dataclass(frozen=True)
+class FastPiece:
+    """f' on [lo, hi]: ``constant`` (exact ``slope``) or ``general`` (callable ``grad``).
+
+    The same fields as :class:`theory.construction.GradientPiece`, for sympy-free use.
+    """
+
+    lo: float
+    hi: float
+    kind: str
+    slope: Fraction | None = None
+    grad: Callable[[float], float] | None = None
+
+
+def construction_b_pieces(eps: float) -> list[FastPiece]:
+    """f_B' of construction B (paper.md §5) in closed form, without sympy (the fast path).
+
+    s = 2ε, w = 1/2: f' = -s on (-oo, -w], (s/2)(3x/w - (x/w)³) = ε(6x - 8x³) on [-w, w],
+    s on [w, oo). ``tests/test_fastcount.py`` checks it against the toolkit's
+    :func:`theory.construction.gradient_pieces` of :func:`theory.constructions.construction_b`.
+    """
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be finite and > 0, got {eps}")
+    s = 2 * Fraction(eps)
+    e = float(eps)
+    return [FastPiece(-math.inf, -0.5, "constant", slope=-s, grad=lambda x: -float(s)),
+            FastPiece(-0.5, 0.5, "general", grad=lambda x: e * (6 * x - 8 * x**3)),
+            FastPiece(0.5, math.inf, "constant", slope=s, grad=lambda x: float(s))]
+
+
+def step_rule(method: str, **params: float) -> Callable[[float], float]:
+    """h(||g||) for ``gd`` (h), ``clipped`` (min{η, γη/||g||}) or ``normalized`` (η/(||g|| + β)).
+
+    Raises
+    ------
+    ValueError
+        Unknown method, missing or non-positive parameters.
+    """
+    needed = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}.get(method)
+    if needed is None:
+        raise ValueError(f"unknown method {method!r}; choose gd, clipped or normalized")
+    for k in needed:
+        v = params.get(k)
+        if v is None or not (math.isfinite(v) and v > 0):
+            raise ValueError(f"method {method} needs {k} > 0, got {v!r}")
+    if method == "gd":
+        h = float(params["h"])
+        return lambda g: h
+    if method == "clipped":
+        eta, gamma = float(params["eta"]), float(params["gamma"])
+        return lambda g: min(eta, gamma * eta / g) if g > 0 else eta
+    eta, beta = float(params["eta"]), float(params["beta"])
+    return lambda g: eta / (g + beta)
+
+
+def _leave_after(x: Fraction, c: Fraction, lo: float, hi: float) -> int | None:
+    """Steps of length c until x - k c leaves [lo, hi] (None: never)."""
+    if c > 0:
+        return None if math.isinf(lo) else math.floor((x - Fraction(lo)) / c) + 1
+    return None if math.isinf(hi) else math.floor((Fraction(hi) - x) / -c) + 1
+
+
+def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], float], *,
+             max_iter: int = 10**12, blowup: float = 1e150, jump: bool = True) -> Count:
+    """T_ε of x_{t+1} = x_t - rule(|f'(x_t)|) f'(x_t) on a piecewise f' (see module docstring).
+
+    Parameters
+    ----------
+    pieces : sequence of :class:`theory.construction.GradientPiece`
+        Consecutive pieces covering R (``theory.construction.gradient_pieces``).
+    x0 : float
+    eps : float
+        Target |f'| <= ε, > 0.
+    rule : callable
+        The step size as a function of |g| (:func:`step_rule`).
+    max_iter : int
+        Most steps (the count is censored beyond: status ``max_iter``).
+    jump : bool
+        Jump over constant-slope pieces exactly (False: plain double loop, the reference).
+    """
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be finite and > 0, got {eps}")
+    if not math.isfinite(x0):
+        raise ValueError(f"x0 must be finite, got {x0}")
+    starts = [p.lo for p in pieces[1:]]
+    x, t, jumped, g = float(x0), 0, 0, math.nan
+    while True:
+        p = pieces[bisect.bisect_left(starts, x)]
+        lo, hi, grad = p.lo, p.hi, p.grad
+        if jump and p.kind == "constant":
+            s = float(p.slope)
+            g = abs(s)
+            if g <= eps:
+                return Count(t, "converged", t, x, g, jumped)
+            if t >= max_iter:
+                return Count(None, "max_iter", t, x, g, jumped)
+            c = Fraction(rule(g)) * Fraction(p.slope)
+            k = _leave_after(Fraction(x), c, lo, hi)
+            if k is None:
+                return Count(None, "diverged", t, x, g, jumped)
+            k = min(k, max_iter - t)
+            x, t, jumped = float(Fraction(x) - k * c), t + k, jumped + k
+            continue
+        try:
+            while lo <= x <= hi:
+                d = grad(x)
+                g = abs(d)
+                if not g < math.inf or abs(x) > blowup:
+                    return Count(None, "diverged", t, x, g if g < math.inf else math.nan, jumped)
+                if g <= eps:
+                    return Count(t, "converged", t, x, g, jumped)
+                if t >= max_iter:
+                    return Count(None, "max_iter", t, x, g, jumped)
+                x -= rule(g) * d
+                t += 1
+        except (OverflowError, ValueError):
+            return Count(None, "diverged", t, x, g, jumped)
+        if not math.isfinite(x) or abs(x) > blowup:
+            return Count(None, "diverged", t, x, g, jumped)
