@@ -1,9 +1,15 @@
-"""Algorithms (GD, clipped/normalized GD, SGD, clipped SGD) on constructed functions and theorem checks.
+"""Algorithms on constructed functions and the theorem checks (GD, clipped/normalized GD, SGD).
 
-So far: :mod:`synthetic.runners` (deterministic GD, clipped GD, normalized GD, vectorised over a
-batch of runs, exact iteration counts and statuses), :mod:`synthetic.stochastic` (SGD and clipped
-SGD with bounded-noise oracles, median hitting times) and ``python -m synthetic run``. The
-lower-bound constructions and the theorem checks (issue "synthetic/: run
-the algorithms on constructed functions and check every theorem") are still to come. Imports
-``theory`` and numpy/scipy only.
+Modules
+-------
+runners      deterministic GD / clipped / normalized GD, batched, exact counts and statuses
+stochastic   SGD and clipped SGD with bounded-noise oracles (Assumption 5), median hitting time
+fastcount    exact, fast 1-D counts (rational jump over constant-slope pieces), pure Python
+lowerbound   Thm 4: GD on the certified constructions A / B against the bound, per step
+toolkit      sweep fixed steps on a user construction against a candidate bound
+checks/      one module per statement: thm3, thm4, rem5, thm6, thm7, thm8, followup
+checkrun     run every check resumably, summarise verdicts (``python -m synthetic check``)
+
+Imports ``theory`` and numpy/scipy only (sympy stays in ``theory``; ``theory.construction``
+hands f' over as plain callables).
 """

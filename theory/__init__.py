@@ -13,6 +13,10 @@ bounds        one function per theorem bound, each with its mark (paper/reconstr
 lemmas        follow-up lemmas usable as numeric checks (Grönwall, local Lipschitz, Vankov model)
 fitting       (L0,L1) from measured (gradient norm, smoothness) samples
 records       the result record shared by every check, atomic JSON / JSON-lines output
+objective     f and ∇f compiled to numpy for the runners
+sublevel      M = sup{|f'| : f <= f(x0)} on the sublevel set (Assumption 4)
+construction  the construction toolkit: 1-D pieces, C² joins, (L0,L1) per piece, f*, Δ, M
+constructions the paper's lower-bound constructions A, B and the extremal function
 
 Imports numpy, scipy, sympy (and mpmath, sympy's arithmetic library) only; the command line
 (``python -m theory``) adds tqdm for progress.
