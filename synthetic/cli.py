@@ -199,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError) as exc:
         print(f"synthetic: error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # an output folder that cannot be written is bad input too
+        print(f"synthetic: error: cannot write {exc.filename or ''}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("synthetic: interrupted (rerun check with the same --out to resume)",
+              file=sys.stderr)
+        return 130
     except Exception as exc:  # a bug, not bad input (SYNTHETIC_DEBUG=1 re-raises)
         if os.environ.get("SYNTHETIC_DEBUG"):
             raise

@@ -136,3 +136,11 @@ def test_check_cli_writes_and_resumes(capsys, tmp_path):
 def test_check_cli_unknown_check(capsys, tmp_path):
     code, _, err = run_cli(capsys, "check", "--only", "thm99", "--out", str(tmp_path))
     assert code == 2 and "thm99" in err
+
+
+def test_check_cli_unwritable_out(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = run_cli(capsys, "check", "--quick", "--only", "rem5", "--out",
+                           str(blocker / "sub"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "cannot write" in err

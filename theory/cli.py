@@ -202,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             message = message[:297] + "..."
         print(f"theory: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # an output folder that cannot be written is bad input too
+        print(f"theory: error: cannot write {exc.filename or ''}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("theory: interrupted", file=sys.stderr)
         return 130
