@@ -59,7 +59,10 @@ def run_checks(out: Path, names=CHECKS, quick: bool = False,
         part = out / "parts" / f"{name}.jsonl"
         tag = _fingerprint(configs[name])
         if part.exists():
-            done = read_jsonl(part)
+            try:
+                done = read_jsonl(part)
+            except (ValueError, OSError):  # damaged from outside (writes are atomic): redo it
+                done = []
             if done and done[0].get("fingerprint") == tag:
                 rows += done[1:]
                 for _ in range(_module(name).units(configs[name]) if progress else 0):

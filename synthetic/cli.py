@@ -29,6 +29,8 @@ import time
 
 from theory.cli_common import EXIT_BAD_INPUT, OneLineParser as _Parser, UsageError, emit
 
+SUPPORTED = (1e-8, 1e8)  # range of the lower-bound parameters (exact arithmetic stays fast)
+
 def _numbers(text: str, name: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",")]
@@ -44,6 +46,8 @@ def _cmd_run(args) -> int:
     from synthetic.runners import run_deterministic
 
     names = [v.strip() for v in args.vars.split(",") if v.strip()]
+    if not names or len(set(names)) != len(names):
+        raise UsageError(f"--vars needs distinct variable names, got {args.vars!r}")
     obj = objective(args.f, names)
     x0 = _numbers(args.x0, "--x0")
     if len(x0) != len(names):
@@ -53,7 +57,20 @@ def _cmd_run(args) -> int:
     eps = _numbers(args.eps, "--eps")[0]
     if args.max_iter < 0:
         raise UsageError(f"--max-iter must be >= 0, got {args.max_iter}")
-    result = run_deterministic(obj, [x0], args.method, eps, max_iter=args.max_iter, **params)
+    if args.time_limit <= 0:
+        raise UsageError(f"--time-limit must be > 0, got {args.time_limit}")
+    if obj.dim == 1:  # the exact 1-D counter: same double iteration, ~300x cheaper per step
+        from synthetic.fastcount import gd_count, step_rule
+        from theory.construction import from_expression, gradient_pieces
+
+        run_deterministic(obj, [x0], args.method, eps, max_iter=0, **params)  # validates
+        rule = step_rule(args.method, **{k: v for k, v in params.items() if v is not None})
+        count = gd_count(gradient_pieces(from_expression(obj.expr, names[0])), x0[0], eps, rule,
+                         max_iter=args.max_iter, time_limit=args.time_limit)
+        emit(count.record(), args.json)
+        return 0
+    result = run_deterministic(obj, [x0], args.method, eps, max_iter=args.max_iter,
+                               time_limit=args.time_limit, **params)
     emit(result.record(0), args.json)
     return 0
 
@@ -74,6 +91,13 @@ def _cmd_lower_bound(args) -> int:
     M = _positive(_numbers(args.M, "--M")[0], "--M (Thm 4 needs M > 1)", 1.0)
     eps = _positive(_numbers(args.eps, "--eps")[0], "--eps")
     Delta = _positive(_numbers(args.delta, "--delta")[0], "--delta")
+    for name, value in (("--L0", L0), ("--L1", L1), ("--M", M), ("--eps", eps),
+                        ("--delta", Delta)):
+        if not SUPPORTED[0] <= value <= SUPPORTED[1]:
+            raise UsageError(f"{name} = {value:g} is outside the supported range "
+                             f"[{SUPPORTED[0]:g}, {SUPPORTED[1]:g}]")
+    if args.time_limit <= 0:
+        raise UsageError(f"--time-limit must be > 0, got {args.time_limit}")
     if (args.h is None) == (args.grid is None):
         raise UsageError("give exactly one of --h H (comma-separated steps) or --grid K")
     if args.max_iter < 1:
@@ -84,14 +108,18 @@ def _cmd_lower_bound(args) -> int:
     if args.h is not None:
         hs = [_positive(h, "--h") for h in _numbers(args.h, "--h")]
     else:
-        if args.grid < 2:
-            raise UsageError(f"--grid needs at least 2 points, got {args.grid}")
+        if not 2 <= args.grid <= 10_000:
+            raise UsageError(f"--grid needs 2 to 10000 points, got {args.grid}")
         hs = h_grid(L0, L1, M, args.grid)
-    records = lower_bound_records(L0, L1, M, eps, Delta, hs, max_iter=args.max_iter)
+    if len(hs) > 10_000:
+        raise UsageError(f"at most 10000 steps, got {len(hs)}")
+    records = lower_bound_records(L0, L1, M, eps, Delta, hs, max_iter=args.max_iter,
+                                  time_limit=args.time_limit)
     rows = [{"h": r.params["h"], "construction": r.params["construction"],
              "iterations": r.extra["iterations"], "status": r.extra["status"],
              "bound": r.bound, "verdict": r.verdict, "h_thr": r.params["h_thr"],
-             "ratio": r.extra["ratio"], "bound_alt_log": r.extra["bound_alt_log"],
+             "ratio": r.extra["ratio"] if r.extra["ratio"] != math.inf else None,
+             "note": r.extra["count_note"], "bound_alt_log": r.extra["bound_alt_log"],
              "verdict_alt_log": r.extra["verdict_alt_log"], "member_certified":
              r.extra["member_certified"], "mark": r.mark, "notes": r.notes} for r in records]
     if args.json:
@@ -103,12 +131,13 @@ def _cmd_lower_bound(args) -> int:
     print(f"{'h':>12} {'constr':>6} {'status':>10} {'iterations':>14} {'ratio':>10}  verdict")
     for r in rows:
         its = "never" if r["status"] == "diverged" else (r["iterations"] or f">{args.max_iter}")
-        ratio = "inf" if r["ratio"] is None or r["ratio"] == math.inf else f"{r['ratio']:.4g}"
+        ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.4g}"
         print(f"{r['h']:>12.5g} {r['construction']:>6} {r['status']:>10} {its!s:>14} "
               f"{ratio:>10}  {r['verdict']}")
     for r in rows:
-        if r["notes"]:
-            print(f"note (h={r['h']:.5g}): {r['notes']}")
+        for text in (r["notes"], r["note"]):
+            if text:
+                print(f"note (h={r['h']:.5g}): {text}")
     return 0
 
 
@@ -119,7 +148,10 @@ def _cmd_check(args) -> int:
 
     from synthetic.checkrun import CHECKS, run_checks, summary_rows, total_units
 
-    names = CHECKS if not args.only else tuple(n.strip() for n in args.only.split(",") if n.strip())
+    names = CHECKS if args.only is None else \
+        tuple(n.strip() for n in args.only.split(",") if n.strip())
+    if not names:
+        raise UsageError("--only selects no check; choose from " + ", ".join(CHECKS))
     bad = [n for n in names if n not in CHECKS]
     if bad:
         raise UsageError(f"unknown check(s) {', '.join(bad)}; choose from {', '.join(CHECKS)}")
@@ -166,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--eps", required=True)
     r.add_argument("--max-iter", type=int, default=1_000_000)
     r.add_argument("--vars", default="x", help="comma-separated variable names")
+    r.add_argument("--time-limit", type=float, default=60.0,
+                   help="seconds of iterating before the count is censored (default 60)")
     r.add_argument("--json", action="store_true")
     lb = sub.add_parser("lower-bound", help="Thm 4: GD on the hard constructions vs the bound")
     for name in ("L0", "L1", "M", "eps", "delta"):
@@ -173,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--h", help="step(s), comma-separated")
     lb.add_argument("--grid", type=int, help="K log-spaced steps over h_thr·10^[-3, 3]")
     lb.add_argument("--max-iter", type=int, default=10**13)
+    lb.add_argument("--time-limit", type=float, default=60.0,
+                    help="seconds of stepping per step size before the count is censored")
     lb.add_argument("--json", action="store_true")
     ck = sub.add_parser("check", help="run every theorem check, write results/synthetic/...")
     ck.add_argument("--quick", action="store_true", help="small sizes (under a minute)")

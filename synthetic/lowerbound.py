@@ -44,7 +44,7 @@ def certified_member(which: str, L0: float, L1: float, M: float, eps: float, Del
 
 
 def lower_bound_record(L0: float, L1: float, M: float, eps: float, Delta: float, h: float, *,
-                       max_iter: int = 10**13) -> ResultRecord:
+                       max_iter: int = 10**13, time_limit: float | None = None) -> ResultRecord:
     """One step h: the hard construction's T_ε against Thm 4's bound (a ``lower`` record)."""
     bound = thm4_bound(L0, L1, M, eps, Delta)
     alt = thm4_bound(L0, L1, M, eps, Delta, alt_log=True) if M * L1 > L0 else None
@@ -53,7 +53,8 @@ def lower_bound_record(L0: float, L1: float, M: float, eps: float, Delta: float,
     h_thr = h_threshold(L0, L1, M)
     which = "A" if h > h_thr else "B"
     c, report, pieces = certified_member(which, L0, L1, M, eps, Delta)
-    count = gd_count(pieces, float(c.x0), eps, step_rule("gd", h=h), max_iter=max_iter)
+    count = gd_count(pieces, float(c.x0), eps, step_rule("gd", h=h), max_iter=max_iter,
+                     time_limit=time_limit)
     never = count.status == "diverged"
     censored = count.status == "max_iter"
     measured = math.inf if never else float(count.steps)
@@ -78,6 +79,7 @@ def lower_bound_record(L0: float, L1: float, M: float, eps: float, Delta: float,
         measured=measured if not censored else float(count.steps), bound=bound.value,
         bound_kind="lower", tolerance=0.0, verdict=verdict, notes=notes,
         extra={"status": count.status, "iterations": count.iterations, "jumped": count.jumped,
+               "count_note": count.note,
                "ratio": measured / bound.value if bound.value else None,
                "bound_alt_log": None if alt is None else alt.value, "verdict_alt_log": alt_verdict,
                "member": report.member, "member_certified": report.certified,
@@ -86,11 +88,13 @@ def lower_bound_record(L0: float, L1: float, M: float, eps: float, Delta: float,
 
 
 def lower_bound_records(L0: float, L1: float, M: float, eps: float, Delta: float, hs, *,
-                        max_iter: int = 10**13, progress=None) -> list[ResultRecord]:
+                        max_iter: int = 10**13, time_limit: float | None = None,
+                        progress=None) -> list[ResultRecord]:
     """:func:`lower_bound_record` for every h in ``hs`` (``progress(label)`` after each)."""
     out = []
     for h in np.atleast_1d(np.asarray(hs, dtype=float)):
-        out.append(lower_bound_record(L0, L1, M, eps, Delta, float(h), max_iter=max_iter))
+        out.append(lower_bound_record(L0, L1, M, eps, Delta, float(h), max_iter=max_iter,
+                                      time_limit=time_limit))
         if progress is not None:
             progress(f"h={h:.3g}")
     return out

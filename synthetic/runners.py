@@ -16,6 +16,7 @@ gradient steps (x_0 counts as t = 0). Each run ends with a status:
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +68,8 @@ def _parameters(method: str, params: dict) -> dict[str, np.ndarray]:
 
 
 def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: int = 1_000_000,
-                      blowup: float = 1e150, **params) -> RunResult:
+                      blowup: float = 1e150, time_limit: float | None = None,
+                      **params) -> RunResult:
     """Run B deterministic runs until each converges, diverges or hits ``max_iter``.
 
     Parameters
@@ -82,7 +84,9 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
     max_iter : int
         Most gradient steps per run, >= 0.
     blowup : float
-        max|x| beyond this counts as divergence.
+        max|x| beyond max(blowup, 1e20·max|x0|) (at most 1e300) counts as divergence.
+    time_limit : float, optional
+        Seconds of iterating; beyond, the runs still active are censored (``max_iter``).
     **params : float or array of shape (B,)
         ``h`` (gd), ``eta`` and ``gamma`` (clipped), ``eta`` and ``beta`` (normalized); arrays
         give one run per entry, broadcast against the starting points.
@@ -113,11 +117,11 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
         h = np.asarray(rule(gn, {k: v[active] for k, v in p.items()}), dtype=float)
         return h.reshape(-1, 1) * G
 
-    return iterate(obj, X, eps, int(max_iter), blowup, displacement)
+    return iterate(obj, X, eps, int(max_iter), blowup, displacement, time_limit)
 
 
 def iterate(obj: Objective, X: np.ndarray, eps: float, max_iter: int, blowup: float,
-            displacement) -> RunResult:
+            displacement, time_limit: float | None = None) -> RunResult:
     """The lock-step loop shared by every runner: x_{t+1} = x_t - displacement(active, ∇f, ||∇f||).
 
     Stops each run at its first ε-stationary iterate (converged), first non-finite gradient or
@@ -128,11 +132,15 @@ def iterate(obj: Objective, X: np.ndarray, eps: float, max_iter: int, blowup: fl
     status = np.full(batch, "max_iter", dtype=object)
     final_gn = np.full(batch, np.nan)
     active = np.arange(batch)
+    start = X.copy()
+    with np.errstate(all="ignore"):
+        blowup = np.maximum(blowup, np.minimum(1e300, 1e20 * np.abs(start).max(axis=1)))
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
     for t in range(max_iter + 1):
         G = obj.gradient(X[active])
         with np.errstate(all="ignore"):
             gn = np.linalg.norm(G, axis=1)
-        bad = ~np.isfinite(gn) | (np.abs(X[active]).max(axis=1) > blowup)
+        bad = ~np.isfinite(gn) | (np.abs(X[active]).max(axis=1) > blowup[active])
         done = ~bad & (gn <= eps)
         status[active[bad]], status[active[done]] = "diverged", "converged"
         iterations[active[done]] = t
@@ -142,6 +150,8 @@ def iterate(obj: Objective, X: np.ndarray, eps: float, max_iter: int, blowup: fl
         active, G, gn = active[keep], G[keep], gn[keep]
         if active.size == 0 or t == max_iter:
             break
+        if deadline is not None and not t & 1023 and time.perf_counter() > deadline:
+            break  # the active runs stay censored (status max_iter)
         with np.errstate(all="ignore"):
             X[active] -= displacement(active, G, gn)
     return RunResult(iterations, status.astype(str), final_gn, X)

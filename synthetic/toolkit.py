@@ -43,6 +43,9 @@ def sweep(c: Construction, hs, eps: float, candidate: float | Callable[[float], 
         The bound to confront, possibly depending on h.
     kind : {"lower", "upper"}
         ``holds`` is T_ε >= bound (lower; never converging counts as ∞) or T_ε <= bound (upper).
+        ``sweep`` only counts: whether ``c`` belongs to the class the bound is about (f* finite,
+        C², the constants, M, Δ) is :func:`theory.construction.analyse`'s job — a construction
+        with f -> -oo along a slope "never converges" and so trivially satisfies a lower bound.
         A censored count (``max_iter``) decides only when the cap already settles it, otherwise
         ``holds`` is None.
 

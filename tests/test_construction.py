@@ -112,3 +112,12 @@ def test_bad_parameters_raise():
         construction_b(0.1, 0.01)
     with pytest.raises(ValueError, match="L1 > 0"):
         construction_a(1.0, 0.0, 10.0)
+
+
+@pytest.mark.parametrize("pieces", [
+    [("-x/10**30", "-oo", 0), ("x/10**30", 0, "oo")],            # f' jumps by 2e-30
+    [("x**2", "-oo", 0), ("x**2 + 1/10**26", 0, "oo")],           # f itself jumps by 1e-26
+    [("x**2", "-oo", 0), ("x**2 + x**2/10**26", 0, "oo")],        # f'' jumps by 2e-26
+])
+def test_tiny_jumps_are_jumps(pieces):  # the join test is relative, not absolute
+    assert not analyse(construction("tiny", pieces, 1), 3.0, 1.0).member

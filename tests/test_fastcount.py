@@ -20,11 +20,11 @@ W = 0.5
 
 
 def rational_then_float(x0: float, h: float, eps: float) -> tuple[int, float]:
-    """Reference: GD in exact rational arithmetic while on B's slope (x >= w, the closed piece
-    the jump uses), then the plain double loop."""
+    """Reference: GD in exact rational arithmetic while on B's slope (x > w: the breakpoint
+    belongs to the piece on its left), then the plain double loop."""
     x, s, t = Fraction(x0), Fraction(1, 5), 0  # s = 2 eps, exact
     c = Fraction(h) * s
-    while x >= W:
+    while x > W:
         x -= c
         t += 1
     x = float(x)
@@ -64,7 +64,7 @@ def test_linear_phase_count_is_the_closed_form():
     for h in (0.7, 0.01, 1e-4):
         x0 = float(B.x0)
         fast = gd_count(B_PIECES, x0, 0.1, step_rule("gd", h=h))
-        closed = math.floor((Fraction(x0) - Fraction(W)) / (Fraction(h) * Fraction(1, 5))) + 1
+        closed = math.ceil((Fraction(x0) - Fraction(W)) / (Fraction(h) * Fraction(1, 5)))
         assert fast.jumped == closed
 
 
@@ -73,7 +73,7 @@ def test_huge_counts_are_fast_and_consistent():
     big = construction_b(0.01, 1000.0)
     fast = gd_count(gradient_pieces(big), float(big.x0), 0.01, step_rule("gd", h=1e-3))
     x0 = Fraction(float(big.x0))
-    assert fast.jumped == math.floor((x0 - Fraction(W)) / (Fraction(1e-3) * Fraction(1, 50))) + 1
+    assert fast.jumped == math.ceil((x0 - Fraction(W)) / (Fraction(1e-3) * Fraction(1, 50)))
     assert fast.iterations > 2.4e9 and fast.status == "converged"
 
 
@@ -143,3 +143,32 @@ def test_sympy_free_b_pieces_count_like_the_toolkit(eps, Delta, h):
     b = gd_count(construction_b_pieces(eps), float(c.x0), eps, rule)
     assert a.jumped == b.jumped
     assert abs(a.iterations - b.iterations) <= 1  # bowl f' evaluated by two double formulas
+
+
+def test_a_step_below_double_resolution_is_censored_not_a_hang():
+    # x0 just left of -w with h = 1e-16: the jump lands on the breakpoint, the bowl step is
+    # below the spacing of doubles there: censored at once, with the reason
+    got = gd_count(B_PIECES, math.nextafter(-0.5, -math.inf), 0.1, step_rule("gd", h=1e-16))
+    assert got.status == "max_iter" and "stalled" in got.note and got.steps < 10
+
+
+def test_time_limit_censors():
+    got = gd_count(B_PIECES, float(B.x0), 0.1, step_rule("gd", h=1e-9), time_limit=0.05)
+    assert got.status == "max_iter" and "time limit" in got.note
+
+
+def test_large_start_is_not_mistaken_for_divergence():
+    q = gradient_pieces(construction("q", [("x**2/2", "-oo", "oo")], 0))
+    got = gd_count(q, 1e200, 1e-3, step_rule("gd", h=0.5))
+    assert got.status == "converged" and 650 < got.iterations < 700
+
+
+def test_breakpoints_belong_to_the_left_piece_in_jumps_too():
+    """A non-C¹ join (f' jumps from 2 to 1/20 at x = 2): the plain loop (x = 2 reads the left
+    piece) and the jump must agree on which side the breakpoint is."""
+    c = construction("flat", [("x**2", "-oo", 1), ("2*x - 1", 1, 2), ("x/20 + 3 - 1/10", 2, "oo")], 10)
+    pieces = gradient_pieces(c)
+    rule = step_rule("gd", h=1.0)
+    fast = gd_count(pieces, 10.0, 0.01, rule, max_iter=10**4)
+    plain = gd_count(pieces, 10.0, 0.01, rule, max_iter=10**4, jump=False)
+    assert (fast.status, fast.iterations) == (plain.status, plain.iterations)

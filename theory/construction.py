@@ -209,6 +209,29 @@ def _check_pieces(c: Construction, L0: float, L1: float, timeout) -> list[PieceC
     return out
 
 
+def _numeric_argmin(p: Piece, x: sp.Symbol) -> float:
+    """Where f is smallest on the piece: the dense grid of the numeric route, then refined."""
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+
+    from theory.supremum import search_grid
+
+    lo = float(p.lo) if p.lo.is_finite else -np.inf
+    hi = float(p.hi) if p.hi.is_finite else np.inf
+    f = sp.lambdify(x, p.expr, ["scipy", "numpy"])
+    xs = search_grid(lo, hi)
+    with np.errstate(all="ignore"):
+        values = np.where(np.isfinite(v := np.asarray(f(xs), dtype=float) * np.ones_like(xs)),
+                          v, np.inf)
+    k = int(np.argmin(values))
+    a, b = xs[max(k - 1, 0)], xs[min(k + 1, xs.size - 1)]
+    if a < b:
+        res = minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": 1e-14})
+        if res.success and res.fun <= values[k]:
+            return float(res.x)
+    return float(xs[k])
+
+
 def _infimum(c: Construction, timeout) -> tuple[float, bool]:
     """inf f: the least of f at breakpoints, at critical points and the limits at ±oo."""
     values, certified = [], True
@@ -217,8 +240,9 @@ def _infimum(c: Construction, timeout) -> tuple[float, bool]:
         roots = real_roots(f1, c.var, p.lo, p.hi, timeout)
         if roots is ALL:
             roots = []
-        if roots is None:
-            raise ValueError(f"cannot find the critical points of {p.expr} exactly")
+        if roots is None:  # no exact critical points: a guarded grid search, not certified
+            certified = False
+            roots = [_numeric_argmin(p, c.var)]
         points = [sp.Float(str(r), 40) for r in roots] + [e for e in (p.lo, p.hi) if e.is_finite]
         values += [sp.N(p.expr.subs(c.var, q), 40) for q in points]
         for end in (p.lo, p.hi):
@@ -266,7 +290,7 @@ def analyse(c: Construction, L0: float, L1: float, *, M: float | None = None,
     uncertain = [f"sup |f''| - L1|f'| on [{p.lo}, {p.hi}] estimated ({p.method})"
                  for p in pieces if not p.certified]
     if not f_star_exact:
-        uncertain.append("f* from undecided limits at infinity")
+        uncertain.append("f* from a numeric search or undecided limits at infinity")
     if not sub.certified:
         uncertain.append(f"M on the sublevel set estimated ({sub.method}): no exact root of "
                          "f = f(x0) found")

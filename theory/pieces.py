@@ -105,11 +105,16 @@ def split_pieces(expr: sp.Expr, x: sp.Symbol, timeout: float | None = 10.0
 
 
 def _equal_at(a: sp.Expr, b: sp.Expr) -> bool:
+    """a == b exactly, or (when sympy cannot simplify a - b to 0) to 35 significant digits of
+    the larger of |a|, |b| at 50-digit precision: a relative test, so a jump of 1e-30 in a
+    function of size 1e-30 is a jump."""
     diff = sp.simplify(a - b)
     if diff == 0:
         return True
-    value = sp.N(diff, 30)
-    return value.is_number and abs(complex(value)) < 1e-25
+    value, scale = sp.N(diff, 50), max(abs(sp.N(a, 50)), abs(sp.N(b, 50)))
+    if not (value.is_number and scale.is_number):
+        return False
+    return bool(abs(value) <= sp.Float("1e-35", 50) * scale)
 
 
 def _one_sided(expr: sp.Expr, x: sp.Symbol, b: sp.Expr, direction: str) -> sp.Expr:

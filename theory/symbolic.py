@@ -176,6 +176,22 @@ def _vanishes_at_samples(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) 
     return True
 
 
+MAX_EXP_DEGREE = 1000
+
+
+def _huge_exponential_degree(expr: sp.Expr, x: sp.Symbol) -> bool:
+    """True when sympy's polynomial machinery would see exp(p x/q) as exp(x/q)^p with a huge p.
+
+    exp(10000001 x/10000000) factors as a polynomial of degree 10⁷ in exp(x/10⁷): minutes of
+    work for no answer. Such equations are left to the numeric route.
+    """
+    for e in expr.atoms(sp.exp):
+        coeff = sp.expand(e.args[0]).coeff(x)
+        if coeff.is_Rational and max(abs(coeff.p), coeff.q) > MAX_EXP_DEGREE:
+            return True
+    return False
+
+
 def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
                timeout: float | None = 10.0):
     """All real roots of ``expr`` on [lo, hi], exactly isolated.
@@ -198,7 +214,11 @@ def real_roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
             if numerator.is_polynomial(x):
                 return _polynomial_roots(sp.expand(numerator), x, lo, hi)
             if _vanishes_at_samples(expr, x, lo, hi):
+                if _huge_exponential_degree(expr, x):  # simplify would expand it too
+                    return None
                 return ALL if sp.simplify(expr) == 0 else None
+            if _huge_exponential_degree(numerator, x):
+                return None
             numerator = sp.factor(numerator)
             solutions = sp.solveset(numerator, x, sp.Interval(lo, hi))
             if not isinstance(solutions, (sp.FiniteSet, type(sp.S.EmptySet))):

@@ -53,6 +53,10 @@ QUICK = Config(Ms=(10.0, 100.0, 1000.0), h_points=14)
 
 
 def _T(count) -> float:
+    """T_ε, ∞ when GD diverges; a censored count raises (the separation would be unknown)."""
+    if count.status == "max_iter":
+        raise ValueError(f"a count was censored after {count.steps} steps ({count.note or 'cap'})"
+                         "; raise max_iter")
     return float(count.steps) if count.status == "converged" else math.inf
 
 
@@ -76,8 +80,10 @@ def separation(L0: float, L1: float, M: float, eps: float, Delta: float, h_point
             "T_clip": t_clip, "separation": worst[best] / t_clip, "members_certified": certified}
 
 
-def summary_record(Ms, ratios, predicted, params: dict) -> ResultRecord:
-    """Growth of the measured separation in M (see the module docstring for the verdict)."""
+def summary_record(Ms, ratios, predicted, params: dict, certified: bool = True
+                   ) -> ResultRecord:
+    """Growth of the measured separation in M (see the module docstring for the verdict);
+    ``inconclusive`` when a construction used was not a certified member."""
     logM = np.log(np.asarray(Ms, dtype=float))
     finite = np.all(np.isfinite(ratios)) and np.all(np.asarray(ratios) > 0)
     slope = float(np.polyfit(logM, np.log(ratios), 1)[0]) if finite else math.nan
@@ -87,7 +93,7 @@ def summary_record(Ms, ratios, predicted, params: dict) -> ResultRecord:
     return ResultRecord(
         check_id="rem5/separation-growth", theorem="Rem 5", mark="paper", params=params,
         measured=slope, bound=0.5 * pred, bound_kind="lower", tolerance=0.0,
-        verdict="pass" if ok else "fail",
+        verdict=("pass" if ok else "fail") if certified else "inconclusive",
         notes=("log-log slope of T_GD*/T_clip in M against half the slope of Remark 5's "
                "order ratio ((L1 M/log M + L0)/ε²)/(L0/ε² + L1²/L0); pass also needs the "
                "separation to grow at every M"),
@@ -102,12 +108,13 @@ def units(config: Config) -> int:
 def run(config: Config = FULL, progress=None) -> list[ResultRecord]:
     """One shape-only record per M, then the growth summary."""
     Delta = max(config.Ms)
-    records, ratios, predicted = [], [], []
+    records, ratios, predicted, certified = [], [], [], True
     for M in config.Ms:
         s = separation(config.L0, config.L1, M, config.eps, Delta, config.h_points,
                        config.max_iter)
         order = rem5_speedup(config.L0, config.L1, M, config.eps)
         ratios.append(s["separation"])
+        certified &= s["members_certified"]
         predicted.append(order.value)
         records.append(ResultRecord(
             check_id=f"rem5/M={M:g}", theorem="Rem 5", mark="paper",
@@ -118,5 +125,5 @@ def run(config: Config = FULL, progress=None) -> list[ResultRecord]:
         if progress is not None:
             progress(f"rem5 M={M:g}")
     params = {"L0": config.L0, "L1": config.L1, "eps": config.eps, "Delta": Delta}
-    records.append(summary_record(config.Ms, ratios, predicted, params))
+    records.append(summary_record(config.Ms, ratios, predicted, params, certified))
     return records
