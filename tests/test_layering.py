@@ -12,7 +12,7 @@ OURS = {"theory", "synthetic", "nn_checks", "figures"}
 ALLOWED = {  # package: (our packages, third-party)
     "theory": (set(), {"numpy", "scipy", "sympy", "mpmath"}),
     "synthetic": ({"theory"}, {"numpy", "scipy"}),
-    "nn_checks": ({"theory"}, {"torch", "numpy"}),
+    "nn_checks": ({"theory"}, {"torch", "numpy", "scipy"}),  # scipy: eigsh (issue 4)
     "figures": (set(), {"matplotlib", "numpy"}),
 }
 # Command-line entry points may add progress bars (style.md: "entry points print and show

@@ -1,0 +1,160 @@
+"""Run configurations: presets (model and data sizes) and the paper's six named settings.
+
+One frozen dataclass, :class:`RunConfig`, with a comment on each default (nanoGPT style);
+:func:`resolve` builds it from a model, a preset, a named run and ``--key value`` overrides,
+each override type-checked against the default. The resolved config is saved beside every
+result (``config.json``).
+
+Named runs (paper.md §6, Fig 2-4; legend names as in the paper):
+
+========  =============  ====================================================
+model     run            setting
+========  =============  ====================================================
+lstm      lr30clip0.25   SGD lr 30, clip the global gradient norm at 0.25 (the authors' default)
+lstm      lr2noclip      SGD lr 2, no clipping
+lstm      lr2clip0.25    SGD lr 2, clip at 0.25
+resnet20  sgdmom         SGD lr 0.1, momentum 0.9, weight decay 5e-4, no clipping (baseline)
+resnet20  lr1noclip      SGD lr 1, no clipping
+resnet20  lr5clip0.25    SGD lr 5, clip at 0.25
+========  =============  ====================================================
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = ["RunConfig", "PRESETS", "RUNS", "MODELS", "resolve"]
+
+MODELS = ("lstm", "resnet20")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one training run needs; see :func:`resolve`."""
+
+    model: str = "lstm"            # lstm | resnet20
+    preset: str = "cpu"            # smoke | cpu | paper
+    run: str = "lr30clip0.25"      # one of RUNS[model]
+    # data
+    dataset: str = "ptb"           # ptb | auto | cifar10 | fashion-mnist
+    train_tokens: int | None = None  # LM: use only the first N training tokens (None: all)
+    train_images: int | None = None  # images: use only the first N training images
+    # LSTM language model (authors' released default: 2 x 512, embedding 200, no dropout)
+    layers: int = 2
+    hidden: int = 512
+    embedding: int = 200
+    dropout: float = 0.0           # output dropout
+    dropouth: float = 0.0          # between LSTM layers
+    dropouti: float = 0.0          # on the input embeddings
+    dropoute: float = 0.0          # whole embedding rows
+    tie_weights: bool = False
+    bptt: int = 70                 # truncated-backprop window (tokens)
+    variable_bptt: bool = False    # AWD-LSTM's random window lengths around bptt
+    # optimisation
+    batch_size: int = 256          # sequences (LM) or images per step
+    lr: float = 30.0
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    clip: float | None = 0.25      # clip the global gradient norm at this value (None: no clip)
+    lr_halving_patience: int = 5   # halve lr when validation has not improved for this many epochs
+    epochs: int = 1
+    steps: int | None = None       # stop after this many steps (None: run the epochs)
+    seed: int = 1111               # the authors' seed
+    # smoothness probe
+    probe: str = "secant"          # none | secant | hessian | secant+hessian
+    probe_every: int = 1           # probe every K steps
+    gammas: tuple = (0.5,)         # points of the secant estimator along the update
+
+
+_LM_RUNS = {"lr30clip0.25": dict(lr=30.0, clip=0.25), "lr2noclip": dict(lr=2.0, clip=None),
+            "lr2clip0.25": dict(lr=2.0, clip=0.25)}
+_RESNET_RUNS = {"sgdmom": dict(lr=0.1, momentum=0.9, weight_decay=5e-4, clip=None),
+                "lr1noclip": dict(lr=1.0, clip=None), "lr5clip0.25": dict(lr=5.0, clip=0.25)}
+RUNS = {"lstm": _LM_RUNS, "resnet20": _RESNET_RUNS}
+
+PRESETS = {
+    "lstm": {
+        # a tiny model on a real slice of PTB: under a minute on a CPU
+        "smoke": dict(layers=1, hidden=32, embedding=32, batch_size=16, bptt=20,
+                      train_tokens=20_000, steps=30),
+        # the authors' released config, sized for a few minutes per run on 2 cores
+        "cpu": dict(layers=2, hidden=512, embedding=200, batch_size=256, bptt=70,
+                    train_tokens=200_000, epochs=1),
+        # the standard AWD-LSTM PTB model, for a GPU
+        "paper": dict(layers=3, hidden=1150, embedding=400, dropout=0.4, dropouth=0.25,
+                      dropouti=0.4, dropoute=0.1, tie_weights=True, batch_size=80,
+                      variable_bptt=True, epochs=2),
+    },
+    "resnet20": {
+        "smoke": dict(dataset="auto", batch_size=32, train_images=1_024, steps=20),
+        "cpu": dict(dataset="auto", batch_size=128, train_images=10_000, epochs=1),
+        "paper": dict(dataset="auto", batch_size=128, epochs=200),
+    },
+}
+
+
+def _check_override(name: str, value, default):
+    field = {f.name: f for f in dataclasses.fields(RunConfig)}.get(name)
+    if field is None:
+        raise ValueError(f"unknown setting {name!r}")
+    if value is None:
+        return None
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+    elif isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+    elif isinstance(default, float) and not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return value
+
+
+def resolve(model: str, preset: str = "cpu", run: str | None = None, **overrides) -> RunConfig:
+    """The config of ``model`` at ``preset`` with the named ``run`` and explicit overrides.
+
+    Raises
+    ------
+    ValueError
+        Unknown model, preset, run or setting; an override of the wrong type; a non-positive
+        size, lr or clip; a dropout outside [0, 1); an unknown probe.
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose {', '.join(MODELS)}")
+    if preset not in PRESETS[model]:
+        raise ValueError(f"unknown preset {preset!r}; choose {', '.join(PRESETS[model])}")
+    run = run or next(iter(RUNS[model]))
+    if run not in RUNS[model]:
+        raise ValueError(f"unknown run {run!r} for {model}; choose {', '.join(RUNS[model])}")
+    base = RunConfig()
+    values = {"model": model, "preset": preset, "run": run,
+              **({"dataset": "auto", "lr": 0.1, "clip": None} if model == "resnet20" else {}),
+              **PRESETS[model][preset], **RUNS[model][run]}
+    for name, value in overrides.items():
+        values[name] = _check_override(name, value, getattr(base, name, None))
+    config = dataclasses.replace(base, **values)
+    _validate(config)
+    return config
+
+
+def _validate(c: RunConfig) -> None:
+    positive = {"lr": c.lr, "batch_size": c.batch_size, "bptt": c.bptt, "epochs": c.epochs,
+                "probe_every": c.probe_every, "layers": c.layers, "hidden": c.hidden,
+                "embedding": c.embedding}
+    for name, value in positive.items():
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value}")
+    if c.clip is not None and not c.clip > 0:
+        raise ValueError(f"clip must be > 0 (or none), got {c.clip}")
+    if c.steps is not None and c.steps < 1:
+        raise ValueError(f"steps must be >= 1, got {c.steps}")
+    if not (0 <= c.momentum < 1 and c.weight_decay >= 0):
+        raise ValueError("momentum must be in [0, 1) and weight_decay >= 0")
+    for name in ("dropout", "dropouth", "dropouti", "dropoute"):
+        if not 0 <= getattr(c, name) < 1:
+            raise ValueError(f"{name} must be in [0, 1), got {getattr(c, name)}")
+    if c.probe not in ("none", "secant", "hessian", "secant+hessian"):
+        raise ValueError(f"unknown probe {c.probe!r}; choose none, secant, hessian, "
+                         "secant+hessian")
+    if not c.gammas or not all(0 < g <= 1 for g in c.gammas):
+        raise ValueError(f"gammas must lie in (0, 1], got {c.gammas}")
