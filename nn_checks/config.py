@@ -60,6 +60,7 @@ class RunConfig:
     epochs: int = 1
     steps: int | None = None       # stop after this many steps (None: run the epochs)
     seed: int = 1111               # the authors' seed
+    diverge_factor: float = 100.0  # a loss above this multiple of the first loss = divergence
     # smoothness probe
     probe: str = "secant"          # none | secant | hessian | secant+hessian
     probe_every: int = 1           # probe every K steps
@@ -144,6 +145,8 @@ def _validate(c: RunConfig) -> None:
     for name, value in positive.items():
         if not value > 0:
             raise ValueError(f"{name} must be > 0, got {value}")
+    if not c.diverge_factor > 1:
+        raise ValueError(f"diverge_factor must be > 1, got {c.diverge_factor}")
     if c.clip is not None and not c.clip > 0:
         raise ValueError(f"clip must be > 0 (or none), got {c.clip}")
     if c.steps is not None and c.steps < 1:

@@ -23,11 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 
-from theory.cli_common import EXIT_BAD_INPUT, OneLineParser as _Parser, UsageError, emit
+from theory.cli_common import OneLineParser as _Parser, UsageError, emit, guarded
 
 SUPPORTED = (1e-8, 1e8)  # range of the lower-bound parameters (exact arithmetic stays fast)
 
@@ -226,26 +225,12 @@ def main(argv: list[str] | None = None) -> int:
                        "--M", "--delta") and \
                 argv[i + 1].startswith("-"):
             argv[i:i + 2] = [f"{argv[i]}={argv[i + 1]}"]
-    try:
+
+    def command() -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError("choose a command: run, lower-bound or check")
         return {"run": _cmd_run, "lower-bound": _cmd_lower_bound,
                 "check": _cmd_check}[args.command](args)
-    except (UsageError, ValueError) as exc:
-        print(f"synthetic: error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:  # an output folder that cannot be written is bad input too
-        print(f"synthetic: error: cannot write {exc.filename or ''}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("synthetic: interrupted (rerun check with the same --out to resume)",
-              file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug, not bad input (SYNTHETIC_DEBUG=1 re-raises)
-        if os.environ.get("SYNTHETIC_DEBUG"):
-            raise
-        print(f"synthetic: internal error ({type(exc).__name__}): {str(exc)[:250]}",
-              file=sys.stderr)
-        return 1
+    return guarded("synthetic", command,
+                   "interrupted (rerun check with the same --out to resume)")

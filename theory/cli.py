@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
-from theory.cli_common import EXIT_BAD_INPUT, OneLineParser as _Parser, UsageError, emit
-from theory.parsing import ExpressionError
+from theory.cli_common import OneLineParser as _Parser, UsageError, emit, guarded
 from theory.records import to_jsonable
 
 def _float_list(text: str, name: str) -> list[float]:
@@ -187,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(len(argv) - 2, -1, -1):
         if argv[i] == "--box" and argv[i + 1].startswith("-"):
             argv[i:i + 2] = [f"--box={argv[i + 1]}"]
-    try:
+
+    def command() -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError("choose a command: certify, catalogue or multicheck")
@@ -196,22 +195,4 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"certify": _cmd_certify, "catalogue": _cmd_catalogue,
                    "multicheck": _cmd_multicheck}[args.command]
         return handler(args)
-    except (UsageError, ExpressionError, ValueError) as exc:
-        message = " ".join(str(exc).split())
-        if len(message) > 300:
-            message = message[:297] + "..."
-        print(f"theory: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:  # an output folder that cannot be written is bad input too
-        print(f"theory: error: cannot write {exc.filename or ''}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("theory: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug, not bad input: still one line (THEORY_DEBUG=1 re-raises)
-        if os.environ.get("THEORY_DEBUG"):
-            raise
-        print(f"theory: internal error ({type(exc).__name__}): {' '.join(str(exc).split())[:250]}"
-              " -- rerun with THEORY_DEBUG=1 for the traceback", file=sys.stderr)
-        return 1
+    return guarded("theory", command)

