@@ -28,6 +28,7 @@ test-slow: install
 bench: install
 	$(PY) benchmarks/bench_certify.py
 	$(PY) benchmarks/bench_fastcount.py
+	$(PY) benchmarks/bench_probe.py
 
 # The main job: every pipeline that exists so far, writing under $(RESULTS)/.
 reproduce: install catalogue synthetic-check

@@ -514,13 +514,21 @@ class SmoothnessProbe:
     def scheduled(self, step: int) -> bool:
         return step % self.every == 0
 
-    def before_step(self, step: int) -> None:
-        """Record θ_from, ∇f(θ_from) and the RNG state (and the Hessian probe) if scheduled."""
+    def before_step(self, step: int, grad: torch.Tensor | None = None) -> None:
+        """Record θ_from, ∇f(θ_from) and the RNG state (and the Hessian probe) if scheduled.
+
+        ``grad``: the flat gradient the training step already computed at θ_from on the probe's
+        batch with the same dropout masks (before clipping), in ``parameters_to_vector`` order;
+        it saves one gradient per probed step. Without it the probe computes ∇f(θ_from) itself.
+        """
         self._pending = None
         if not self.scheduled(step):
             return
         with _Guard(self.model) as g:
-            grad = g.flat_grad_at(self.fns)
+            if grad is not None:
+                grad = g.check(grad.detach().clone(), "grad")
+            else:
+                grad = g.flat_grad_at(self.fns)
             eig = None
             if self.kind in ("hessian", "both"):
                 eig = _top_eig(g, self.fns, self.hvp, self.tol, self.max_hvps, self.generator,

@@ -218,13 +218,16 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
                     s["rows"] += 1
                     break
                 loss.backward()
+                grad_from = None if probe is None else torch.cat(  # before clipping: ∇f(θ_from)
+                    [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                     for p in model.parameters()])
                 norm = torch.nn.utils.clip_grad_norm_(params, c.clip if c.clip else math.inf)
                 before = torch.nn.utils.parameters_to_vector(params).detach().clone()
                 row = {}
                 if probe is not None:  # the probe sees the step's own dropout masks
                     post = _rng_state(device)
                     _set_rng_state(device, pre)
-                    probe.before_step(s["step"])
+                    probe.before_step(s["step"], grad=grad_from)
                     opt.step()
                     row = probe.after_step(s["step"])
                     _set_rng_state(device, post)

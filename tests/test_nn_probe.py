@@ -404,3 +404,28 @@ def test_other_bad_inputs():
         SmoothnessProbe(model, loss_fn, every=0)
     with pytest.raises(ValueError, match="hvp"):
         hessian_vector_product(model, loss_fn, theta, hvp="forward")
+
+
+def test_hook_reuses_a_given_gradient_with_the_same_row():
+    """before_step(step, grad=∇f(θ_from)) saves a gradient and gives the same row."""
+    torch.manual_seed(0)
+    X, y = torch.randn(20, 4, dtype=torch.float64), torch.randn(20, dtype=torch.float64)
+    model = torch.nn.Linear(4, 1).double()
+    loss_fn = lambda: ((model(X).squeeze(1) - y) ** 2).mean()  # noqa: E731
+    rows = []
+    for given in (False, True):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.fill_(0.1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        opt.zero_grad()
+        loss_fn().backward()
+        grad = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+        probe = SmoothnessProbe(model, loss_fn)
+        probe.before_step(0, grad=grad if given else None)
+        opt.step()
+        rows.append(probe.after_step(0))
+    assert rows[0]["smoothness"] == pytest.approx(rows[1]["smoothness"], rel=1e-12)
+    assert rows[0]["grad_norm"] == pytest.approx(rows[1]["grad_norm"], rel=1e-12)
+    with pytest.raises(ValueError, match="grad"):
+        SmoothnessProbe(model, loss_fn).before_step(0, grad=torch.zeros(3))
