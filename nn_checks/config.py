@@ -49,7 +49,7 @@ class RunConfig:
     dropoute: float = 0.0          # whole embedding rows
     tie_weights: bool = False
     bptt: int = 70                 # truncated-backprop window (tokens)
-    variable_bptt: bool = False    # AWD-LSTM's random window lengths around bptt
+    variable_bptt: bool = False    # AWD-LSTM's random window lengths: not implemented yet
     # optimisation
     batch_size: int = 256          # sequences (LM) or images per step
     lr: float = 30.0
@@ -84,7 +84,7 @@ PRESETS = {
         # the standard AWD-LSTM PTB model, for a GPU
         "paper": dict(layers=3, hidden=1150, embedding=400, dropout=0.4, dropouth=0.25,
                       dropouti=0.4, dropoute=0.1, tie_weights=True, batch_size=80,
-                      variable_bptt=True, epochs=2),
+                      epochs=2),  # AWD-LSTM also varies the BPTT length: not implemented yet
     },
     "resnet20": {
         "smoke": dict(dataset="auto", batch_size=32, train_images=1_024, steps=20),
@@ -145,6 +145,8 @@ def _validate(c: RunConfig) -> None:
     for name, value in positive.items():
         if not value > 0:
             raise ValueError(f"{name} must be > 0, got {value}")
+    if c.variable_bptt:
+        raise ValueError("variable_bptt is not implemented yet (fixed windows of bptt tokens)")
     if not c.diverge_factor > 1:
         raise ValueError(f"diverge_factor must be > 1, got {c.diverge_factor}")
     if c.clip is not None and not c.clip > 0:

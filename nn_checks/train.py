@@ -89,8 +89,7 @@ class _Images:
     """Image classification: a fresh permutation per epoch from (seed, epoch)."""
 
     def __init__(self, c: RunConfig, device, data_dir):
-        name = "auto" if c.dataset in ("auto", "ptb") else c.dataset
-        data = load_images(name, data_dir, c.train_images)
+        data = load_images(c.dataset, data_dir, c.train_images)
         self.x, self.y = data.train_x.to(device), data.train_y.to(device)
         self.tx, self.ty = data.test_x[:2000].to(device), data.test_y[:2000].to(device)
         self.c, self.dataset = c, data.name

@@ -42,7 +42,7 @@ def _numbers(text: str, name: str) -> list[float]:
 
 def _cmd_run(args) -> int:
     from theory.objective import objective
-    from synthetic.runners import run_deterministic
+    from synthetic.runners import method_parameters, run_deterministic
 
     names = [v.strip() for v in args.vars.split(",") if v.strip()]
     if not names or len(set(names)) != len(names):
@@ -62,7 +62,7 @@ def _cmd_run(args) -> int:
         from synthetic.fastcount import gd_count, step_rule
         from theory.construction import from_expression, gradient_pieces
 
-        run_deterministic(obj, [x0], args.method, eps, max_iter=0, **params)  # validates
+        method_parameters(args.method, params)
         rule = step_rule(args.method, **{k: v for k, v in params.items() if v is not None})
         count = gd_count(gradient_pieces(from_expression(obj.expr, names[0])), x0[0], eps, rule,
                          max_iter=args.max_iter, time_limit=args.time_limit)

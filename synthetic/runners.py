@@ -24,7 +24,8 @@ import numpy as np
 from theory.objective import Objective
 from theory.steps import clipped_step, fixed_step, normalized_step
 
-__all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic", "iterate"]
+__all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic", "iterate",
+           "method_parameters"]
 
 METHODS = ("gd", "clipped", "normalized")
 PARAMETERS = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}
@@ -50,7 +51,9 @@ class RunResult:
                 "status": str(self.status[i]), "final_grad_norm": float(self.final_grad_norm[i])}
 
 
-def _parameters(method: str, params: dict) -> dict[str, np.ndarray]:
+def method_parameters(method: str, params: dict) -> dict[str, np.ndarray]:
+    """The step parameters of ``method`` as arrays (ValueError: unknown method, missing, extra
+    or non-positive parameters)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     needed = PARAMETERS[method]
@@ -96,7 +99,7 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
     ValueError
         Unknown method, missing/extra/non-positive parameters, eps <= 0, max_iter < 0, shapes.
     """
-    p = _parameters(method, params)
+    p = method_parameters(method, params)
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be finite and > 0, got {eps}")
     if int(max_iter) < 0:

@@ -42,7 +42,8 @@ def test_overrides_are_type_checked():
     (("gpt",), {}, "unknown model"), (("lstm", "huge"), {}, "unknown preset"),
     (("lstm", "cpu", "lr5clip0.25"), {}, "unknown run"), (("lstm",), dict(lr=-1.0), "lr"),
     (("lstm",), dict(clip=0.0), "clip"), (("lstm",), dict(probe="fisher"), "probe"),
-    (("lstm",), dict(dropout=1.0), "dropout"), (("lstm",), dict(gammas=(0.0,)), "gammas")])
+    (("lstm",), dict(dropout=1.0), "dropout"), (("lstm",), dict(gammas=(0.0,)), "gammas"),
+    (("lstm",), dict(variable_bptt=True), "not implemented")])
 def test_bad_input_raises(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         resolve(*args, **kwargs)

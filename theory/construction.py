@@ -22,7 +22,7 @@ The paper's constructions (spec §5, reconstructed) are built with it in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Callable
 
@@ -177,7 +177,6 @@ class ConstructionReport:
     uncertain: list[str] = field(default_factory=list)  # facts only estimated numerically
 
     def to_dict(self) -> dict:
-        from dataclasses import asdict
         return asdict(self)
 
 
@@ -313,11 +312,6 @@ class GradientPiece:
     grad: Callable[[float], float] | None = None
 
 
-def _fraction(value: sp.Expr) -> Fraction:
-    """An exact Fraction of a rational sympy number (floats were made rational on input)."""
-    r = sp.nsimplify(value, rational=True) if not value.is_Rational else value
-    return Fraction(int(r.p), int(r.q))
-
 
 def gradient_pieces(c: Construction) -> list[GradientPiece]:
     """f' of each piece for :func:`synthetic.fastcount.gd_count`.
@@ -332,7 +326,7 @@ def gradient_pieces(c: Construction) -> list[GradientPiece]:
         f2 = sp.simplify(sp.diff(f1, c.var))
         call = sp.lambdify(c.var, f1, "math")
         if f2 == 0:
-            slope = _fraction(f1) if f1.is_Rational else Fraction(float(f1))
+            slope = Fraction(int(f1.p), int(f1.q)) if f1.is_Rational else Fraction(float(f1))
             out.append(GradientPiece(lo, hi, "constant", slope=slope, grad=call))
         elif sp.diff(f2, c.var) == 0 and f2.is_number:
             out.append(GradientPiece(lo, hi, "affine", a=float(f2), b=float(f1.subs(c.var, 0)),

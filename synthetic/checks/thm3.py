@@ -187,8 +187,15 @@ def plan(config):
         entry = catalogue.get(eid)
         if len(entry.variables) != 1 or not usable_pairs(entry):
             raise ValueError(f"entry {eid!r} is not univariate with a finite L0 > 0")
-        obj = objective(catalogue.sympy_expr(entry), list(entry.variables))
+        obj = _entry_objective(eid)
         yield entry, obj, starts(obj, entry.x0[0], config.x0_scales)
+
+
+@functools.lru_cache(maxsize=None)
+def _entry_objective(eid: str) -> Objective:
+    """f and ∇f of a catalogue entry, compiled once (units() and run() both walk the plan)."""
+    entry = catalogue.get(eid)
+    return objective(catalogue.sympy_expr(entry), list(entry.variables))
 
 
 def units(config: Config) -> int:
