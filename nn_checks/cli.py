@@ -2,12 +2,16 @@
 
 measure --model lstm|resnet20 --preset smoke|cpu|paper [--run NAME] [--clip C|none] [--lr LR]
         [--momentum M] [--steps N | --epochs E] [--probe none|secant|hessian|secant+hessian]
-        [--probe-every K] [--device auto|cpu|cuda] [--data-dir D] --out DIR
+        [--probe-every K] [--probe-batches K] [--batch-size B] [--device auto|cpu|cuda]
+        [--data-dir D] --out DIR
     writes DIR/{config.json, env.json, metrics.csv, epochs.csv}; rerun with the same --out to
     resume after an interruption.
-fit DIR
+fit DIR [--seed S] [--n-boot N] [--allow-insufficient]
     writes DIR/fit.json: (L0, L1) by envelope and regression with bootstrap intervals and the
     correlation of log gradient norm with log smoothness (theory.fitting.fit_all).
+claims DIR
+    writes DIR/claims.json: the paper's empirical claims judged on the six runs under DIR
+    (DIR/<model>_<run>/), with the criterion of each verdict (nn_checks.claims).
 
 Bad input: one line ``nn_checks: error: ...`` on stderr, exit code 2, never a traceback.
 """
@@ -40,7 +44,8 @@ def _cmd_measure(args) -> int:
     if args.steps is not None and args.epochs is not None:
         raise UsageError("give --steps or --epochs, not both")
     overrides = {"probe": args.probe, "probe_every": args.probe_every, "lr": args.lr,
-                 "momentum": args.momentum, "steps": args.steps, "epochs": args.epochs}
+                 "momentum": args.momentum, "steps": args.steps, "epochs": args.epochs,
+                 "probe_batches": args.probe_batches, "batch_size": args.batch_size}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.clip is not None:
         overrides["clip"] = None if args.clip.lower() == "none" else float(args.clip)
@@ -51,7 +56,7 @@ def _cmd_measure(args) -> int:
     def progress(report: dict) -> None:
         if not bars:
             bars.append(tqdm(desc=f"{config.model} {config.run}", unit="step",
-                             total=config.steps))
+                             total=report.get("total"), initial=report["step"] - 1))
         bars[0].update(1)
         bars[0].set_postfix(loss=f"{report['loss']:.3f}", refresh=False)
     try:
@@ -73,17 +78,45 @@ def _cmd_fit(args) -> int:
     if not path.exists():
         raise UsageError(f"{path} not found (run measure first)")
     with open(path, newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r.get("smoothness") and r.get("grad_norm")]
-    x = np.array([float(r["grad_norm"]) for r in rows])
+        rows = list(csv.DictReader(handle))
+    column = "probe_grad_norm" if rows and "probe_grad_norm" in rows[0] else "grad_norm"
+    rows = [r for r in rows if r.get("smoothness") and r.get(column)]
+    x = np.array([float(r[column]) for r in rows])
     y = np.array([float(r["smoothness"]) for r in rows])
     keep = np.isfinite(x) & np.isfinite(y)
-    fit = fit_all(x[keep], y[keep], np.random.default_rng(args.seed), n_boot=args.n_boot)
-    fit["source"] = {"metrics": str(path), "rows": int(keep.sum()), "x": "grad_norm",
+    try:
+        if keep.sum() < 3:
+            raise ValueError(f"{path} has {int(keep.sum())} probed steps with a finite smoothness;"
+                             " need >= 3 (run measure with --probe secant)")
+        fit = fit_all(x[keep], y[keep], np.random.default_rng(args.seed), n_boot=args.n_boot)
+    except ValueError as error:
+        if not args.allow_insufficient:
+            raise
+        write_json(Path(args.dir) / "fit.json", {
+            "schema": "l0l1-fit/1", "status": "insufficient", "reason": str(error),
+            "n": int(keep.sum()), "source": {"metrics": str(path), "x": column}})
+        print(f"no fit: {error} -> {Path(args.dir) / 'fit.json'}")
+        return 0
+    fit["status"] = "fitted"
+    fit["source"] = {"metrics": str(path), "rows": int(keep.sum()), "x": column,
                      "y": "smoothness (secant estimate along the update)"}
     write_json(Path(args.dir) / "fit.json", fit)
     env = fit["envelope"][0]
-    print(f"envelope: L0 = {env.get('L0')}, L1 = {env.get('L1')}; "
-          f"log-log correlation {fit['correlation']} -> {Path(args.dir) / 'fit.json'}")
+    corr = fit["correlation"]
+    print(f"envelope: L0 = {env.get('L0'):.4g}, L1 = {env.get('L1'):.4g}; log-log Pearson r = "
+          f"{corr['pearson_r']:.3f}, Spearman rho = {corr['spearman_rho']:.3f} "
+          f"(n = {corr['n_used']}) -> {Path(args.dir) / 'fit.json'}")
+    return 0
+
+
+def _cmd_claims(args) -> int:
+    from nn_checks.claims import claims_file
+    from theory.records import write_json
+
+    data = claims_file(Path(args.dir))
+    write_json(Path(args.dir) / "claims.json", data)
+    for claim in data["claims"]:
+        print(f"{claim['verdict']:<14} {claim['id']:<20} {claim['claim']}")
     return 0
 
 
@@ -101,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--epochs", type=int)
     m.add_argument("--probe", choices=["none", "secant", "hessian", "secant+hessian"])
     m.add_argument("--probe-every", type=int)
+    m.add_argument("--probe-batches", type=int,
+                   help="probe on the mean loss of this many batches (default 1: the step's)")
+    m.add_argument("--batch-size", type=int)
     m.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     m.add_argument("--data-dir")
     m.add_argument("--out", required=True)
@@ -108,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("dir")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--n-boot", type=int, default=999)
+    f.add_argument("--allow-insufficient", action="store_true",
+                   help="too few points: write fit.json with status 'insufficient', exit 0")
+    cl = sub.add_parser("claims", help="judge the paper's empirical claims on the six runs")
+    cl.add_argument("dir")
     return parser
 
 
@@ -117,6 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
         if args.command is None:
-            raise UsageError("choose a command: measure or fit")
-        return {"measure": _cmd_measure, "fit": _cmd_fit}[args.command](args)
+            raise UsageError("choose a command: measure, fit or claims")
+        return {"measure": _cmd_measure, "fit": _cmd_fit, "claims": _cmd_claims}[args.command](args)
     return guarded("nn_checks", command, "interrupted (rerun with the same --out to resume)")

@@ -1,14 +1,18 @@
 """Training with a smoothness probe at every step, resumable (``python -m nn_checks measure``).
 
 One loop for both model families (paper.md §6): SGD (optional momentum and weight decay),
-clipping of the global gradient norm at c (``clip_grad_norm_``, whose pre-clip norm is the
+clipping of the global gradient norm at c (:func:`_clip`, whose float64 pre-clip norm is the
 reported ``grad_norm``), the authors' halving of the learning rate when the validation loss has
 not improved for ``lr_halving_patience`` epochs, and a :class:`nn_checks.probe.SmoothnessProbe`
 on the training batch of the step (both gradients of the secant estimate on the same batch, mode
 and dropout masks, on the scale of ``grad_norm``).
 
-Files in the output folder: ``config.json`` (resolved config, status), ``env.json``,
-``metrics.csv`` (one row per step), ``epochs.csv`` (one row per epoch) and ``checkpoint.pt``.
+Files in the output folder: ``config.json`` (resolved config, status, the data set actually read,
+wall seconds accumulated over resumes, torch threads), ``env.json``,
+``metrics.csv`` (one row per step: ``lr`` is the step's effective learning rate, ``grad_norm``
+the pre-clip norm of the training gradient, ``probe_grad_norm`` the norm of ∇f(θ_from) of the
+probe's loss -- the same number unless ``probe_batches`` > 1 -- which is the x of the fit),
+``epochs.csv`` (one row per epoch) and ``checkpoint.pt``.
 The checkpoint (written atomically every ``checkpoint_every`` steps and at each epoch end) holds
 the model, optimizer, RNG and data position and the number of rows already written; a rerun after
 an interruption (even kill -9) truncates the CSV files to those rows and continues, so the
@@ -24,9 +28,11 @@ import dataclasses
 import json
 import math
 import os
+import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -39,13 +45,19 @@ from theory.records import environment_info, write_json
 __all__ = ["METRICS", "EPOCHS", "measure"]
 
 METRICS = ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
-           "hessian_top_eig", "n_hvps")
+           "hessian_top_eig", "n_hvps", "probe_grad_norm")
 EPOCHS = ("epoch", "lr", "train_loss", "val_loss", "val_ppl", "test_acc")
 _PROBE_KIND = {"secant": "secant", "hessian": "hessian", "secant+hessian": "both"}
 
 
 class _LM:
-    """PTB language modelling: contiguous BPTT windows, hidden state carried across them."""
+    """PTB language modelling: contiguous BPTT windows, hidden state carried across them.
+
+    A batch spec is ``(start, length)``. With ``variable_bptt`` the lengths are AWD-LSTM's:
+    bptt' = bptt with probability 0.95 else bptt/2, length = max(5, int(N(bptt', 5))), drawn from
+    a generator seeded by (seed, epoch) so that a resumed run sees the same windows, and the step's
+    learning rate is scaled by length/bptt (:meth:`lr_scale`).
+    """
 
     def __init__(self, c: RunConfig, device, data_dir):
         corpus = load_ptb(data_dir)
@@ -54,19 +66,33 @@ class _LM:
             else corpus.valid
         self.train = batchify(train, c.batch_size).to(device)
         self.valid = batchify(valid, min(10, valid.numel() // 2)).to(device)
-        self.c, self.vocab = c, len(corpus.vocab)
+        self.c, self.vocab, self.dataset = c, len(corpus.vocab), "ptb"
         self.model = LSTMLanguageModel(self.vocab, c.embedding, c.hidden, c.layers, c.dropout,
                                        c.dropouth, c.dropouti, c.dropoute, c.tie_weights)
         self.state = None
 
     def batches(self, epoch: int) -> list:
-        return list(range(0, len(self.train) - 1, self.c.bptt))
+        end, c = len(self.train) - 1, self.c
+        if not c.variable_bptt:
+            return [(i, c.bptt) for i in range(0, end, c.bptt)]
+        rng, specs, i = np.random.default_rng([c.seed, epoch]), [], 0
+        while i < end:
+            base = c.bptt if rng.random() < 0.95 else c.bptt / 2
+            length = max(5, int(rng.normal(base, 5)))
+            specs.append((i, length))
+            i += length
+        return specs
+
+    def lr_scale(self, spec) -> float:
+        """AWD-LSTM's length/bptt with variable windows (the drawn length, also for a last window
+        cut short by the data); 1 with fixed windows."""
+        return spec[1] / self.c.bptt if self.c.variable_bptt else 1.0
 
     def reset(self) -> None:
         self.state = None
 
-    def loss(self, i: int, state):
-        data, target = get_batch(self.train, i, self.c.bptt)
+    def loss(self, spec, state):
+        data, target = get_batch(self.train, spec[0], spec[1])
         logits, new = self.model(data, state)
         return F.cross_entropy(logits.view(-1, self.vocab), target), new
 
@@ -91,7 +117,8 @@ class _Images:
     def __init__(self, c: RunConfig, device, data_dir):
         data = load_images(c.dataset, data_dir, c.train_images)
         self.x, self.y = data.train_x.to(device), data.train_y.to(device)
-        self.tx, self.ty = data.test_x[:2000].to(device), data.test_y[:2000].to(device)
+        n = c.eval_images or len(data.test_x)
+        self.tx, self.ty = data.test_x[:n].to(device), data.test_y[:n].to(device)
         self.c, self.dataset = c, data.name
         self.model = resnet20(len(data.classes), data.shape[0])
         self.state = None
@@ -105,6 +132,9 @@ class _Images:
     def reset(self) -> None:
         self.state = None
 
+    def lr_scale(self, spec) -> float:
+        return 1.0
+
     def loss(self, idx, state):
         return F.cross_entropy(self.model(self.x[idx]), self.y[idx]), None
 
@@ -115,6 +145,37 @@ class _Images:
                           .sum().item() for k in range(0, len(self.tx), 500))
         self.model.train()
         return {"test_acc": correct / len(self.tx)}
+
+
+def _probe_loss(task, batches: list, pos: int, state_in, k: int):
+    """The probe's loss: the step's own batch (k = 1) or the mean over it and the next k - 1.
+
+    The k batches follow the epoch's order (wrapping to its start); for the LM the extra windows
+    start from a zero hidden state. Every gradient of the probe is the gradient of this one mean
+    loss, so the secant and the ``probe_grad_norm`` it reports share one scale.
+    """
+    if k == 1:
+        spec = batches[pos]
+        return lambda: task.loss(spec, state_in)[0]
+    specs = [batches[(pos + j) % len(batches)] for j in range(k)]
+    return [lambda spec=spec, j=j: task.loss(spec, state_in if j == 0 else None)[0]
+            for j, spec in enumerate(specs)]
+
+
+def _clip(params: list, clip: float | None) -> torch.Tensor:
+    """Pre-clip global gradient norm, summed in float64; grads scaled by min(1, c/(norm + 1e-6)).
+
+    The scaling is ``clip_grad_norm_``'s; its float32 norm drifts by up to ~1e-4 (relative) from
+    the float64 one on the 10^6-entry gradients of the LM, more than the probes resolve.
+    """
+    norm = torch.sqrt(sum(p.grad.double().pow(2).sum() for p in params if p.grad is not None))
+    if clip is not None:
+        coef = min(clip / (norm.item() + 1e-6), 1.0)
+        if coef < 1.0:
+            for p in params:
+                if p.grad is not None:
+                    p.grad.mul_(coef)
+    return norm
 
 
 def _rng_state(device: str):
@@ -179,7 +240,9 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
         opt.load_state_dict(ck["opt"])
         torch.set_rng_state(ck["rng"])
         s, task.state = ck["s"], ck["hidden"]
-    write_json(config_path, {"config": resolved, "status": "running", "device": device})
+    wall0, clock = s.get("wall_seconds", 0.0), time.perf_counter()  # accumulated over resumes
+    write_json(config_path, {"config": resolved, "status": "running", "device": device,
+                             "dataset": task.dataset})
     write_json(out / "env.json", environment_info(seed=c.seed, device=device,
                                                   packages=("torch", "numpy", "scipy")))
     _truncate_csv(out / "metrics.csv", METRICS, s["rows"])
@@ -192,18 +255,23 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
 
         def checkpoint() -> None:
             mf.flush(), ef.flush()
+            s["wall_seconds"] = wall0 + time.perf_counter() - clock
             _atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "s": dict(s),
                           "rng": torch.get_rng_state(), "hidden": _detach(task.state)}, ckpt_path)
 
+        planned = len(task.batches(0)) * c.epochs  # exact for fixed windows and images
+        planned = planned if c.steps is None else min(planned, c.steps)
         while s["epoch"] < c.epochs and (c.steps is None or s["step"] < c.steps):
             batches = task.batches(s["epoch"])
             while s["pos"] < len(batches) and (c.steps is None or s["step"] < c.steps):
                 spec, state_in = batches[s["pos"]], _detach(task.state)
+                lr = s["lr"] * task.lr_scale(spec)
                 for group in opt.param_groups:
-                    group["lr"] = s["lr"]
+                    group["lr"] = lr
                 probe = None
                 if c.probe != "none" and s["step"] % c.probe_every == 0:
-                    probe = SmoothnessProbe(model, lambda: task.loss(spec, state_in)[0],
+                    probe = SmoothnessProbe(model, _probe_loss(task, batches, s["pos"], state_in,
+                                                               c.probe_batches),
                                             kind=_PROBE_KIND[c.probe], gammas=c.gammas,
                                             generator=torch.Generator().manual_seed(s["step"]))
                 opt.zero_grad(set_to_none=True)
@@ -212,15 +280,15 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
                 first = s.setdefault("first_loss", loss.item())
                 if not math.isfinite(loss.item()) or loss.item() > c.diverge_factor * abs(first):
                     status = "diverged"
-                    metrics.writerow([_fmt(v) for v in (s["step"], s["epoch"], s["lr"],
-                                                        loss.item())] + [""] * 6)
+                    metrics.writerow([_fmt(v) for v in (s["step"], s["epoch"], lr,
+                                                        loss.item())] + [""] * 7)
                     s["rows"] += 1
                     break
                 loss.backward()
-                grad_from = None if probe is None else torch.cat(  # before clipping: ∇f(θ_from)
+                grad_from = None if probe is None or c.probe_batches > 1 else torch.cat(  # ∇f(θ_from)
                     [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
                      for p in model.parameters()])
-                norm = torch.nn.utils.clip_grad_norm_(params, c.clip if c.clip else math.inf)
+                norm = _clip(params, c.clip)
                 before = torch.nn.utils.parameters_to_vector(params).detach().clone()
                 row = {}
                 if probe is not None:  # the probe sees the step's own dropout masks
@@ -232,16 +300,17 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
                     _set_rng_state(device, post)
                 else:
                     opt.step()
-                update = (torch.nn.utils.parameters_to_vector(params) - before).norm().item()
+                update = (torch.nn.utils.parameters_to_vector(params) - before).double().norm().item()
                 metrics.writerow([_fmt(v) for v in (
-                    s["step"], s["epoch"], s["lr"], loss.item(), norm.item(),
+                    s["step"], s["epoch"], lr, loss.item(), norm.item(),
                     bool(c.clip and norm.item() > c.clip), update, row.get("smoothness"),
-                    row.get("hessian_top_eig"), row.get("n_hvps"))])
+                    row.get("hessian_top_eig"), row.get("n_hvps"), row.get("grad_norm"))])
                 s["rows"] += 1
                 s["step"], s["pos"] = s["step"] + 1, s["pos"] + 1
                 s["loss_sum"], s["loss_n"] = s["loss_sum"] + loss.item(), s["loss_n"] + 1
                 if progress is not None:
-                    progress({"step": s["step"], "loss": loss.item(), "lr": s["lr"]})
+                    progress({"step": s["step"], "loss": loss.item(), "lr": lr,
+                              "total": planned})
                 if s["step"] % checkpoint_every == 0:
                     checkpoint()
             if status == "diverged":
@@ -267,7 +336,9 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
             task.reset()
             checkpoint()
         checkpoint()
-    final = {"config": resolved, "status": status, "device": device, "steps": s["step"],
-             "epochs": s["epoch"]}
+    final = {"config": resolved, "status": status, "device": device, "dataset": task.dataset,
+             "steps": s["step"],
+             "epochs": s["epoch"], "wall_seconds": round(wall0 + time.perf_counter() - clock, 3),
+             "threads": torch.get_num_threads()}
     write_json(config_path, final)
     return final

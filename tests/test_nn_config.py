@@ -18,9 +18,10 @@ def test_the_six_settings(model, run, lr, clip, momentum):
 def test_authors_lm_config_and_awd_paper_preset():
     cpu = resolve("lstm", "cpu")
     assert (cpu.layers, cpu.hidden, cpu.embedding, cpu.batch_size, cpu.bptt, cpu.seed) == \
-        (2, 512, 200, 256, 70, 1111)
+        (2, 512, 200, 16, 70, 1111)  # batch 16, not the authors' 256: see PRESETS
     paper = resolve("lstm", "paper")
     assert (paper.layers, paper.hidden, paper.embedding, paper.tie_weights) == (3, 1150, 400, True)
+    assert paper.variable_bptt and not cpu.variable_bptt
 
 
 def test_every_preset_and_run_resolves():
@@ -43,7 +44,8 @@ def test_overrides_are_type_checked():
     (("lstm", "cpu", "lr5clip0.25"), {}, "unknown run"), (("lstm",), dict(lr=-1.0), "lr"),
     (("lstm",), dict(clip=0.0), "clip"), (("lstm",), dict(probe="fisher"), "probe"),
     (("lstm",), dict(dropout=1.0), "dropout"), (("lstm",), dict(gammas=(0.0,)), "gammas"),
-    (("lstm",), dict(variable_bptt=True), "not implemented")])
+    (("lstm",), dict(probe_batches=0), "probe_batches"),
+    (("resnet20",), dict(eval_images=0), "eval_images")])
 def test_bad_input_raises(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         resolve(*args, **kwargs)

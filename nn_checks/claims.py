@@ -1,0 +1,161 @@
+"""The paper's empirical claims (paper.md §6, "Claims to test") judged on the six measured runs.
+
+``python -m nn_checks claims DIR`` reads ``DIR/<model>_<run>/{config.json, fit.json, epochs.csv}``
+for the six named runs and writes ``DIR/claims.json``: one row per run (status, steps, fitted
+(L0, L1) with bootstrap intervals, log-log correlations, final losses / accuracy, wall time) and
+one verdict per claim with the criterion it used, so the report only formats numbers a producer
+computed. Verdicts: ``supported``, ``not supported``, or ``inconclusive`` when a run or its fit is
+missing. The criteria are ours (the paper states the claims qualitatively):
+
+* ``lm-correlation`` (Fig 2a): Pearson r of log gradient norm with log smoothness along
+  lstm/lr30clip0.25 is positive and significant, r > 0 and p < 0.01.
+* ``image-weaker`` (Fig 3a): the correlation along resnet20/sgdmom is smaller than the LM's,
+  by a one-sided Fisher z test at the 1% level: z = (atanh r_LM − atanh r_img) /
+  sqrt(1/(n_LM − 3) + 1/(n_img − 3)) > 2.326.
+* ``clipped-correlation`` (Fig 2a, 3c): with clipping and a large learning rate the correlation
+  is positive and significant in both tasks (lstm/lr30clip0.25 and resnet20/lr5clip0.25).
+* ``clip-fastest-train`` (Fig 4a, 4c): in each task the clipped large-lr run ends with the lowest
+  training loss (mean over its last epoch) of the three; a diverged run counts as worst.
+* ``lm-best-val`` (Fig 4b): lstm/lr30clip0.25 ends with the lowest validation loss.
+* ``image-acc-match`` (Fig 4d): resnet20/lr5clip0.25's final test accuracy is within 2 points of
+  (or above) sgdmom's. The paper's figure is 95.2% after 200 epochs on CIFAR-10; the ``cpu``
+  preset trains 3 epochs, so only the comparison, not the level, is tested.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+from scipy.stats import norm
+
+from nn_checks.config import RUNS
+
+__all__ = ["run_summary", "judge_claims", "CLAIMS"]
+
+ALPHA = 0.01
+ACC_MARGIN = 0.02
+CLAIMS = {
+    "lm-correlation": "smoothness correlates positively with gradient norm in LM training (Fig 2a)",
+    "image-weaker": "the correlation is much weaker in default image classification (Fig 3a)",
+    "clipped-correlation": "with clipping and a large lr the correlation appears in both tasks "
+                           "(Fig 2a, 3c)",
+    "clip-fastest-train": "clipped training has the fastest training-loss decrease (Fig 4a, 4c)",
+    "lm-best-val": "clipped training gives the best LSTM validation loss (Fig 4b)",
+    "image-acc-match": "clipped training matches SGD+momentum test accuracy on images (Fig 4d)",
+}
+
+
+def _read_json(path: Path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _last_epoch(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return rows[-1] if rows else None
+
+
+def _num(value) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def run_summary(folder: Path) -> dict:
+    """One run's numbers (None where a file or value is missing)."""
+    config, fit, last = (_read_json(folder / "config.json"), _read_json(folder / "fit.json"),
+                         _last_epoch(folder / "epochs.csv"))
+    env = (fit or {}).get("envelope", [{}])[0]
+    reg, corr = (fit or {}).get("regression", {}), (fit or {}).get("correlation", {})
+    return {
+        "name": folder.name, "present": config is not None,
+        "status": (config or {}).get("status"), "steps": (config or {}).get("steps"),
+        "wall_seconds": (config or {}).get("wall_seconds"),
+        "L0": env.get("L0"), "L1": env.get("L1"), "ci_L0": env.get("ci_L0"),
+        "ci_L1": env.get("ci_L1"), "reg_L0": reg.get("L0"), "reg_L1": reg.get("L1"),
+        "pearson_r": corr.get("pearson_r"), "pearson_p": corr.get("pearson_p"),
+        "spearman_rho": corr.get("spearman_rho"), "n": corr.get("n_used"),
+        "final_train_loss": _num((last or {}).get("train_loss")),
+        "final_val_loss": _num((last or {}).get("val_loss")),
+        "final_test_acc": _num((last or {}).get("test_acc")),
+    }
+
+
+def _significant(run: dict) -> bool | None:
+    if run["pearson_r"] is None or run["pearson_p"] is None:
+        return None
+    return run["pearson_r"] > 0 and run["pearson_p"] < ALPHA
+
+
+def _fisher_z(a: dict, b: dict) -> float | None:
+    if None in (a["pearson_r"], b["pearson_r"], a["n"], b["n"]) or min(a["n"], b["n"]) < 4:
+        return None
+    clip = 1 - 1e-12
+    za, zb = (math.atanh(max(-clip, min(clip, r["pearson_r"]))) for r in (a, b))
+    return (za - zb) / math.sqrt(1 / (a["n"] - 3) + 1 / (b["n"] - 3))
+
+
+def _lowest(runs: list[dict], key: str, best: str) -> bool | None:
+    """Is ``best`` the run with the lowest ``key``? Diverged runs rank last; None if missing."""
+    by = {r["name"]: r for r in runs}
+    if any(not r["present"] for r in runs) or by[best][key] is None:
+        return None
+    def score(r):
+        return math.inf if r["status"] == "diverged" or r[key] is None else r[key]
+    return all(score(by[best]) < score(r) for r in runs if r["name"] != best)
+
+
+def _verdict(ok: bool | None) -> str:
+    return "inconclusive" if ok is None else ("supported" if ok else "not supported")
+
+
+def judge_claims(runs: dict[str, dict]) -> list[dict]:
+    """The verdicts of :data:`CLAIMS` from :func:`run_summary` rows keyed by folder name."""
+    lm, img = runs["lstm_lr30clip0.25"], runs["resnet20_sgdmom"]
+    clip_img = runs["resnet20_lr5clip0.25"]
+    lm_runs = [runs[f"lstm_{r}"] for r in RUNS["lstm"]]
+    img_runs = [runs[f"resnet20_{r}"] for r in RUNS["resnet20"]]
+    z = _fisher_z(lm, img)
+    both = [_significant(lm), _significant(clip_img)]
+    fastest = [_lowest(lm_runs, "final_train_loss", "lstm_lr30clip0.25"),
+               _lowest(img_runs, "final_train_loss", "resnet20_lr5clip0.25")]
+    acc = None
+    if clip_img["final_test_acc"] is not None and img["final_test_acc"] is not None:
+        acc = clip_img["final_test_acc"] >= img["final_test_acc"] - ACC_MARGIN
+    table = {
+        "lm-correlation": (_significant(lm), f"r > 0 and p < {ALPHA} (lstm_lr30clip0.25)",
+                           {"r": lm["pearson_r"], "p": lm["pearson_p"], "n": lm["n"]}),
+        "image-weaker": (None if z is None else z > norm.ppf(1 - ALPHA),
+                         f"one-sided Fisher z > {norm.ppf(1 - ALPHA):.3f} (r_LM vs r_sgdmom)",
+                         {"r_lm": lm["pearson_r"], "r_image": img["pearson_r"], "z": z}),
+        "clipped-correlation": (None if None in both else all(both),
+                                f"r > 0 and p < {ALPHA} in lstm_lr30clip0.25 and "
+                                "resnet20_lr5clip0.25",
+                                {"r_lm": lm["pearson_r"], "r_image": clip_img["pearson_r"]}),
+        "clip-fastest-train": (None if None in fastest else all(fastest),
+                               "lowest last-epoch training loss among the task's three runs",
+                               {r["name"]: r["final_train_loss"] for r in lm_runs + img_runs}),
+        "lm-best-val": (_lowest(lm_runs, "final_val_loss", "lstm_lr30clip0.25"),
+                        "lowest final validation loss among the LSTM runs",
+                        {r["name"]: r["final_val_loss"] for r in lm_runs}),
+        "image-acc-match": (acc, f"acc(lr5clip0.25) >= acc(sgdmom) - {ACC_MARGIN}",
+                            {r["name"]: r["final_test_acc"] for r in img_runs}),
+    }
+    return [{"id": cid, "claim": CLAIMS[cid], "criterion": crit, "measured": measured,
+             "verdict": _verdict(ok)} for cid, (ok, crit, measured) in table.items()]
+
+
+def claims_file(folder: Path) -> dict:
+    """The content of ``claims.json`` for the run folders under ``folder``."""
+    runs = {f"{m}_{r}": run_summary(Path(folder) / f"{m}_{r}") for m in RUNS for r in RUNS[m]}
+    if not any(r["present"] for r in runs.values()):
+        raise ValueError(f"no run folders under {folder} (expected e.g. {folder}/lstm_lr30clip0.25;"
+                         " run python -m nn_checks measure first)")
+    return {"schema": "l0l1-claims/1", "alpha": ALPHA, "runs": list(runs.values()),
+            "claims": judge_claims(runs)}
