@@ -9,7 +9,8 @@ RESULTS ?= results
 # Small dense problems are faster single-threaded (measured ~7x for L-BFGS-B on 2 cores).
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: install test test-slow bench reproduce catalogue synthetic-check synthetic-quick clean
+.PHONY: install test test-slow bench reproduce catalogue synthetic-check synthetic-quick \
+	frontiers nn nn-cpu figures report clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,15 +31,60 @@ bench: install
 	$(PY) benchmarks/bench_fastcount.py
 	$(PY) benchmarks/bench_probe.py
 
-# The main job: every pipeline that exists so far, writing under $(RESULTS)/.
-reproduce: install catalogue synthetic-check
+# The main job: fresh checkout -> theorem verdicts, the six NN runs at $(PRESET), fits, claims,
+# every figure and results/report.{md,html}. Each step writes a file Make knows, so a rerun skips
+# what is current; an interrupted NN run or check resumes from its own checkpoint or parts.
+# `make reproduce PRESET=paper` runs the paper scale (meant for a GPU).
+PRESET ?= cpu
+NN_DIR := $(RESULTS)/nn_checks/$(PRESET)
+NN_RUNS := lstm_lr30clip0.25 lstm_lr2noclip lstm_lr2clip0.25 \
+	resnet20_sgdmom resnet20_lr1noclip resnet20_lr5clip0.25
+NN_FITS := $(foreach r,$(NN_RUNS),$(NN_DIR)/$(r)/fit.json)
+CHECK_DIR := $(RESULTS)/synthetic/check
+FRONTIERS := $(RESULTS)/theory/frontiers/frontiers.json
+CATALOGUE := $(RESULTS)/theory/catalogue/records.jsonl
+FIG_DIR := $(RESULTS)/figures
+FIG_STAMP := $(FIG_DIR)/.drawn-$(PRESET)
 
-catalogue: install
+reproduce: $(RESULTS)/report.html
+
+report: $(RESULTS)/report.html
+$(RESULTS)/report.html: $(FIG_STAMP) $(NN_DIR)/claims.json $(CHECK_DIR)/summary.json \
+		$(CATALOGUE) figures/report.py | install
+	$(PY) -m figures.report --results $(RESULTS) --preset $(PRESET)
+
+figures: $(FIG_STAMP)
+$(FIG_STAMP): $(CATALOGUE) $(CHECK_DIR)/summary.json $(FRONTIERS) $(NN_FITS) \
+		$(wildcard figures/*.py) | install
+	$(PY) -m figures --results $(RESULTS) --preset $(PRESET) --out $(FIG_DIR)
+	touch $@
+
+# One NN setting: train (resumable) with the secant probe on every step, then fit (L0, L1); a
+# run that diverged before 3 probed steps gets a fit.json saying so instead of stopping Make.
+$(NN_DIR)/%/fit.json: | install
+	$(PY) -m nn_checks measure --model $(word 1,$(subst _, ,$*)) \
+		--run $(word 2,$(subst _, ,$*)) --preset $(PRESET) --out $(NN_DIR)/$*
+	$(PY) -m nn_checks fit --allow-insufficient $(NN_DIR)/$*
+
+$(NN_DIR)/claims.json: $(NN_FITS)
+	$(PY) -m nn_checks claims $(NN_DIR)
+
+nn: $(NN_DIR)/claims.json
+nn-cpu:
+	$(MAKE) nn PRESET=cpu
+
+catalogue: $(CATALOGUE)
+$(CATALOGUE): | install
 	$(PY) -m theory catalogue --out $(RESULTS)/theory/catalogue
 
+frontiers: $(FRONTIERS)
+$(FRONTIERS): | install
+	$(PY) -m theory frontiers --out $(RESULTS)/theory/frontiers
+
 # Every theorem check of synthetic/ (resumes an interrupted run from results/.../parts/).
-synthetic-check: install
-	$(PY) -m synthetic check --out $(RESULTS)/synthetic/check
+synthetic-check: $(CHECK_DIR)/summary.json
+$(CHECK_DIR)/summary.json: | install
+	$(PY) -m synthetic check --out $(CHECK_DIR)
 
 synthetic-quick: install
 	$(PY) -m synthetic check --quick --out $(RESULTS)/synthetic/check-quick

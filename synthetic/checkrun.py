@@ -3,8 +3,10 @@
 Each check module (:mod:`synthetic.checks`) writes its records to ``DIR/parts/<name>.jsonl``
 (atomically) as soon as it finishes, tagged with a fingerprint of its configuration; a rerun
 with the same ``DIR`` and sizes keeps finished parts and runs only the rest. At the end
-``DIR/records.jsonl`` holds every record, ``DIR/config.json`` the resolved configurations and
-``DIR/env.json`` the provenance.
+``DIR/records.jsonl`` holds every record, ``DIR/config.json`` the resolved configurations (and, at
+the end, the compute seconds of each check, kept parts included), ``DIR/summary.json`` the
+verdict table (:func:`summary_rows`) and the failing records, and ``DIR/env.json`` the
+provenance.
 """
 from __future__ import annotations
 
@@ -50,9 +52,9 @@ def run_checks(out: Path, names=CHECKS, quick: bool = False,
         raise ValueError(f"unknown check(s) {unknown}; choose from {', '.join(CHECKS)}")
     out = Path(out)
     configs = {n: config_of(n, quick) for n in names}
-    write_json(out / "config.json", {"command": "check", "quick": quick, "checks": list(names),
-                                     "configs": {n: dataclasses.asdict(c)
-                                                 for n, c in configs.items()}})
+    header = {"command": "check", "quick": quick, "checks": list(names),
+              "configs": {n: dataclasses.asdict(c) for n, c in configs.items()}}
+    write_json(out / "config.json", header)
     write_json(out / "env.json", environment_info(seed=None))
     rows, timings = [], {}
     for name in names:
@@ -65,6 +67,7 @@ def run_checks(out: Path, names=CHECKS, quick: bool = False,
                 done = []
             if done and done[0].get("fingerprint") == tag:
                 rows += done[1:]
+                timings[name] = done[0].get("seconds")
                 for _ in range(_module(name).units(configs[name]) if progress else 0):
                     progress(f"{name} (kept)")
                 continue
@@ -75,6 +78,11 @@ def run_checks(out: Path, names=CHECKS, quick: bool = False,
         write_jsonl(part, [{"fingerprint": tag, "seconds": timings[name]}] + dicts)
         rows += dicts
     write_jsonl(out / "records.jsonl", rows)
+    write_json(out / "config.json", {**header, "seconds": timings})  # compute time per check
+    write_json(out / "summary.json", {
+        "schema": "l0l1-check-summary/1", "rows": summary_rows(rows),
+        "fails": [{k: r.get(k) for k in ("check_id", "theorem", "measured", "bound", "notes")}
+                  for r in rows if r.get("verdict") == "fail"]})
     return rows
 
 

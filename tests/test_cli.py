@@ -81,3 +81,26 @@ def test_multicheck_finds_violation_json(capsys):
                             "--L1", "1", "--box", "-1:1", "--samples", "256", "--json")
     obj = json.loads(out)
     assert code == 0 and obj["verdict"] == "fail" and obj["certified"] is False
+
+
+def test_frontiers_writes_exact_polynomial_frontiers(tmp_path, capsys):
+    """quartic: L0*(L1) = 4·2²/L1² = 16/L1² (d(d−2)^(d−2)/L1^(d−2) with d = 4), certified;
+    exponential: no finite L0 below L1_min = 1, L0 = 0 from there on."""
+    assert main(["frontiers", "--only", "quartic,exponential", "--L1", "0.5,1,4",
+                 "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "frontiers.json").read_text())
+    assert data["schema"] == "l0l1-frontiers/1"
+    quartic, exponential = data["functions"]
+    assert [p["L0"] for p in quartic["points"]] == pytest.approx([64.0, 16.0, 1.0])
+    assert all(p["certified"] for p in quartic["points"])
+    assert exponential["L1_min"] == 1.0
+    assert [p["L0"] for p in exponential["points"]] == [None, 0.0, 0.0]
+    assert (tmp_path / "env.json").exists() and (tmp_path / "config.json").exists()
+
+
+@pytest.mark.parametrize("argv", [["frontiers", "--only", "norm-quartic-2d"],
+                                  ["frontiers", "--L1", "-1"]])
+def test_frontiers_bad_input(argv, tmp_path, capsys):
+    assert main(argv + ["--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("theory: error:") and "\n" not in err

@@ -13,7 +13,7 @@ ALLOWED = {  # package: (our packages, third-party)
     "theory": (set(), {"numpy", "scipy", "sympy", "mpmath"}),
     "synthetic": ({"theory"}, {"numpy", "scipy"}),
     "nn_checks": ({"theory"}, {"torch", "numpy", "scipy"}),  # scipy: eigsh (issue 4)
-    "figures": (set(), {"matplotlib", "numpy"}),
+    "figures": (set(), {"matplotlib", "numpy", "markdown"}),  # markdown: report.html
 }
 # Command-line entry points may add progress bars (style.md: "entry points print and show
 # progress (tqdm)"); library modules may not.

@@ -136,6 +136,10 @@ def test_check_cli_writes_and_resumes(capsys, tmp_path):
                             "--json")
     assert code == 0 and os.stat(part).st_mtime_ns == before  # kept, not recomputed
     assert json.loads(text)["summary"][0]["check"] == "rem5"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rows"] == json.loads(text)["summary"] and summary["fails"] == []
+    seconds = json.loads((out / "config.json").read_text())["seconds"]
+    assert seconds["rem5"] > 0  # the kept part's compute time, carried over
 
 
 def test_check_cli_unknown_check(capsys, tmp_path):

@@ -8,6 +8,11 @@ certify EXPR [--var x] [--L1 v1,v2,...] [--timeout S] [--json]
 catalogue [--out DIR] [--only ID,...] [--json]
     Verify every declared constant of :mod:`theory.catalogue`; writes records.jsonl,
     config.json and env.json under DIR (default results/theory/catalogue).
+frontiers [--out DIR] [--only ID,...] [--L1 v1,v2,...]
+    L0*(L1) of the univariate catalogue functions on an L1 grid (default 25 points, 10^-2 ..
+    10^2, log-spaced) with the class, L1_min and per-point method; writes frontiers.json
+    (schema l0l1-frontiers/1), config.json and env.json under DIR (default
+    results/theory/frontiers), the input of the frontier figure.
 multicheck EXPR --vars x1,x2 --L0 A --L1 B --box LO:HI[,LO:HI...] [--samples N] [--seed S] [--json]
     Numeric search for the worst violation of ||∇²f|| <= L0 + L1||∇f|| on a box (estimated).
 
@@ -113,6 +118,44 @@ def _cmd_catalogue(args) -> int:
     return 1 if failed else 0
 
 
+FRONTIER_GRID = tuple(float(f"{10 ** (k / 6 - 2):.6g}") for k in range(25))  # 1e-2 .. 1e2
+
+
+def _cmd_frontiers(args) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from theory.catalogue import CATALOGUE
+    from theory.certify import certify
+    from theory.records import environment_info, write_json
+
+    grid = _float_list(args.L1, "--L1") if args.L1 is not None else list(FRONTIER_GRID)
+    univariate = [e for e in CATALOGUE if len(e.variables) == 1]
+    wanted = set(args.only.split(",")) if args.only else None
+    entries = [e for e in univariate if wanted is None or e.id in wanted]
+    if wanted and len(entries) != len(wanted):
+        missing = sorted(wanted - {e.id for e in entries})
+        raise UsageError(f"--only: not a univariate catalogue id: {', '.join(missing)}")
+    start, functions = time.perf_counter(), []
+    for entry in tqdm(entries, desc="frontiers", unit="fn"):
+        cert = certify(entry.expression, entry.variables[0], grid)
+        functions.append({
+            "name": entry.id, "expression": entry.expression, "mark": entry.mark,
+            "class": cert.cls, "L1_min": cert.L1_min, "certified": cert.certified,
+            "points": [{"L1": pt.L1, "L0": pt.L0, "certified": pt.certified,
+                        "method": pt.method} for pt in cert.frontier]})
+    out = Path(args.out)
+    write_json(out / "frontiers.json", to_jsonable(
+        {"schema": "l0l1-frontiers/1", "L1_grid": grid, "functions": functions,
+         "definition": "L0*(L1) = max(0, sup_x |f''(x)| - L1 |f'(x)|) (theory.certify)"}))
+    write_json(out / "config.json", {"command": "frontiers", "only": args.only, "L1": grid,
+                                     "wall_seconds": round(time.perf_counter() - start, 3)})
+    write_json(out / "env.json", environment_info())
+    print(f"{len(functions)} frontiers x {len(grid)} L1 values -> {out / 'frontiers.json'}")
+    return 0
+
+
 def _box(text: str, n: int) -> list[tuple[float, float]]:
     parts = [p for p in text.split(",")]
     if len(parts) == 1 and n > 1:
@@ -165,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--only", help="comma-separated entry ids")
     k.add_argument("--seed", type=int, default=0, help="seed of the multivariate searches")
     k.add_argument("--json", action="store_true")
+    fr = sub.add_parser("frontiers", help="L0*(L1) of the univariate catalogue on an L1 grid")
+    fr.add_argument("--out", default="results/theory/frontiers")
+    fr.add_argument("--only", help="comma-separated entry ids")
+    fr.add_argument("--L1", help="comma-separated L1 values (>= 0)")
     m = sub.add_parser("multicheck", help="numeric (L0,L1) check of a multivariate expression")
     m.add_argument("expr")
     m.add_argument("--vars", required=True)
@@ -189,10 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError("choose a command: certify, catalogue or multicheck")
+            raise UsageError("choose a command: certify, catalogue, frontiers or multicheck")
         if args.command == "certify" and not args.timeout > 0:
             raise UsageError("--timeout must be > 0")
         handler = {"certify": _cmd_certify, "catalogue": _cmd_catalogue,
-                   "multicheck": _cmd_multicheck}[args.command]
+                   "frontiers": _cmd_frontiers, "multicheck": _cmd_multicheck}[args.command]
         return handler(args)
     return guarded("theory", command)

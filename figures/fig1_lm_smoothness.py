@@ -1,0 +1,29 @@
+"""Paper Fig 1: gradient norm vs local smoothness along LSTM language-model training.
+
+Log-log scatter of the gradient norm ‖∇f(x_t)‖ (the probe batch's, ``probe_grad_norm``)
+against the secant smoothness estimate along the update, coloured by iteration (darker =
+earlier), for
+the run ``lstm_lr30clip0.25`` (lr 30, clipping at 0.25), with the fitted envelope
+L0 + L1 ‖∇f‖ (quantile 1) and the regression line of ``fit.json``. Reads
+``results/nn_checks/<preset>/lstm_lr30clip0.25/{metrics.csv,fit.json}``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from figures import style
+
+NAME = "fig1_lm_smoothness"
+
+
+def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+    """Draw the figure from ``results`` into ``out``; return the files written."""
+    style.apply()
+    run = style.run_dir(results, preset, "lstm", "lr30clip0.25")
+    style.require([run / "metrics.csv"], style.MAKE_NN)
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    style.smoothness_panel(ax, run, f"LSTM language model on {style.dataset_of([run])}, "
+                                    f"lr30clip0.25 (preset {preset})")
+    return style.save(fig, out, NAME)

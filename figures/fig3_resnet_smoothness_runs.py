@@ -1,0 +1,21 @@
+"""Paper Fig 3 (a-c): gradient norm vs local smoothness for three ResNet20 training methods.
+
+Three log-log panels like Fig 1 for ResNet20 (on CIFAR-10 in the paper; the title names the
+data set the runs read, Fashion-MNIST offline): ``resnet20_sgdmom`` (SGD with
+momentum), ``resnet20_lr1noclip`` (lr 1 without clipping) and ``resnet20_lr5clip0.25`` (lr 5 with
+clipping); darker = earlier iterations; axis spans are not shared. Reads each run's
+``metrics.csv`` and ``fit.json`` under ``results/nn_checks/<preset>/``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from figures import style
+
+NAME = "fig3_resnet_smoothness_runs"
+
+
+def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+    """Draw the figure from ``results`` into ``out``; return the files written."""
+    return style.runs_figure(results, out, preset, "resnet20", style.RESNET_RUNS, NAME,
+                             "ResNet20")

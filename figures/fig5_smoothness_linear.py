@@ -1,0 +1,31 @@
+"""Paper Fig 5 (appendix): the smoothness plot on linear axes.
+
+Two panels, ``lstm_lr30clip0.25`` and ``resnet20_sgdmom``: gradient norm vs the secant smoothness
+estimate on linear scales (so points at or near zero stay visible), coloured by iteration
+(darker = earlier), with the fitted envelope L0 + L1 ‖∇f‖ and the regression line of
+``fit.json``. Reads ``results/nn_checks/<preset>/<run>/{metrics.csv,fit.json}``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from figures import style
+
+NAME = "fig5_smoothness_linear"
+PANELS = (("lstm", "lr30clip0.25", "(a) LSTM lr30clip0.25"),
+          ("resnet20", "sgdmom", "(b) ResNet20 sgdmom"))
+
+
+def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+    """Draw the figure from ``results`` into ``out``; return the files written."""
+    style.apply()
+    runs = [style.run_dir(results, preset, model, run) for model, run, _ in PANELS]
+    style.require([r / "metrics.csv" for r in runs], style.MAKE_NN)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.8))
+    for ax, run, (_, _, title) in zip(axes, runs, PANELS):
+        style.smoothness_panel(ax, run, title, log=False)
+    fig.suptitle(f"Gradient norm vs smoothness, linear scale ({style.dataset_of(runs[:1])} / "
+                 f"{style.dataset_of(runs[1:])}, preset {preset})")
+    return style.save(fig, out, NAME)

@@ -1,0 +1,99 @@
+"""Ours: (L0, L1) frontiers of the catalogue functions beside the constants fitted on networks.
+
+Log-log lines L0*(L1) of every function in ``results/theory/frontiers/frontiers.json`` (filled
+markers: certified points), and on the same axes the envelope constants (quantile 1) fitted on
+each network run's ``fit.json`` with their bootstrap intervals as error bars. The network constants
+are in units of their loss (cross-entropy), so only their placement relative to the lines is
+meaningful, not a comparison of magnitudes across functions. Values ≤ 0 (e.g. L1 = 0, or a
+lower CI end at 0) cannot sit on a log axis: they are drawn at the axis floor and counted.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+
+from figures import style
+
+NAME = "fig8_frontiers"
+RUNS = [("lstm", r) for r in style.LM_RUNS] + [("resnet20", r) for r in style.RESNET_RUNS]
+MARKERS = "sDP*Xv"
+
+
+def fit_paths(results: Path, preset: str) -> list[Path]:
+    """``fit.json`` of every network run."""
+    return [style.run_dir(results, preset, model, run) / "fit.json" for model, run in RUNS]
+
+
+def nn_constants(results: Path, preset: str) -> list[tuple[str, str, np.ndarray]]:
+    """(label, marker, [L1, L0, L1_lo, L1_hi, L0_lo, L0_hi]) of each run with an envelope fit."""
+    found = []
+    for (model, run), path, marker in zip(RUNS, fit_paths(results, preset), MARKERS):
+        env = next((e for e in (style.read_json(path).get("envelope") or [])
+                    if style.num(e.get("quantile")) == 1.0), None) if path.exists() else None
+        if env is not None:
+            ci1, ci0 = env.get("ci_L1") or [None] * 2, env.get("ci_L0") or [None] * 2
+            vals = np.array([style.num(v) for v in (env.get("L1"), env.get("L0"), *ci1, *ci0)])
+            if np.isfinite(vals[:2]).all():
+                found.append((f"{model} {run}", marker, vals))
+    return found
+
+
+def floor(values: list[np.ndarray]) -> tuple[float, int]:
+    """Log-axis floor (a third of the smallest positive value) and the count of values ≤ 0."""
+    v = np.concatenate([*values, np.ones(0)])
+    pos = v[np.isfinite(v) & (v > 0)]
+    return (pos.min() / 3 if len(pos) else 1e-3), int(np.sum(np.isfinite(v) & (v <= 0)))
+
+
+def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+    """Draw the figure from ``results`` into ``out``; return the files written."""
+    style.apply()
+    path = Path(results) / "theory" / "frontiers" / "frontiers.json"
+    nn = nn_constants(results, preset)
+    style.require([path, *fit_paths(results, preset)],
+                  f"{style.MAKE_FRONTIERS}` and `{style.MAKE_NN}")
+    funcs = style.read_json(path).get("functions", []) if path.exists() else []
+    curves = [(f.get("name", "?"), np.array([[style.num(p.get(k)) for k in ("L1", "L0")]
+                                             for p in f.get("points", [])]).reshape(-1, 2),
+               np.array([bool(p.get("certified")) for p in f.get("points", [])], dtype=bool))
+              for f in funcs]
+    fx, nx = floor([c[:, 0] for _, c, _ in curves] + [v[[0, 2, 3]] for *_, v in nn])
+    fy, ny = floor([c[:, 1] for _, c, _ in curves] + [v[[1, 4, 5]] for *_, v in nn])
+    unknown = sum(int(np.sum(~np.isfinite(c[:, 1]))) for _, c, _ in curves)
+    fig, ax = plt.subplots(figsize=(9.5, 5.8))
+    for i, (name, c, cert) in enumerate(curves):
+        L1, L0 = np.maximum(c[:, 0], fx), np.maximum(c[:, 1], fy)
+        ok = np.isfinite(L1) & np.isfinite(L0)
+        color = f"C{i % 10}"
+        ax.plot(L1[ok], L0[ok], "-", color=color, lw=1.3, label=name)
+        ax.plot(L1[ok & cert], L0[ok & cert], "o", color=color, ms=4)
+    for label, marker, v in nn:
+        v = np.maximum(v, [fx, fy, fx, fx, fy, fy])  # nan stays nan
+        err = [[[v[i] - v[lo]], [v[hi] - v[i]]] if np.isfinite(v[[lo, hi]]).all() else None
+               for i, lo, hi in ((0, 2, 3), (1, 4, 5))]
+        ax.errorbar(v[0], v[1], xerr=err[0], yerr=err[1], fmt=marker, color="k", mfc="w", ms=8,
+                    capsize=3, lw=1, label=label)
+    for n, f, line in ((nx, fx, ax.axvline), (ny, fy, ax.axhline)):
+        if n:
+            line(f, color="0.5", ls=":", lw=1)
+    notes = [f"missing: {path}"] if not path.exists() else []
+    notes += [f"{nx + ny} value(s) ≤ 0 drawn at the floor (dotted line)"] if nx + ny else []
+    notes += [f"{unknown} frontier point(s) with no finite L0 not shown"] if unknown else []
+    notes += [f"{len(RUNS) - len(nn)} network run(s) without an envelope fit"] \
+        if len(nn) < len(RUNS) else []
+    blank = Line2D([], [], ls="none")  # the notes go under the legend, off the data
+    notes = [(blank, style.wrap(n, 34)) for n in notes]
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("L1")
+    ax.set_ylabel("L0 (frontier L0*(L1))")
+    ax.set_title("(L0, L1) frontiers of the catalogue and envelope fits on networks")
+    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = handles + [h for h, _ in notes], labels + [t for _, t in notes]
+    fig.legend(handles, labels, loc="outside right upper", title_fontsize=8,
+               title="lines: L0*(L1), ● certified\nmarkers: networks, in units\n"
+                     "of their loss (95% bootstrap CI)")
+    return style.save(fig, out, NAME)

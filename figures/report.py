@@ -1,0 +1,190 @@
+"""``python -m figures.report``: results/report.md and results/report.html from result files only.
+
+Reads what the producers wrote -- ``synthetic/check/{summary.json, config.json, env.json}``,
+``theory/catalogue/records.jsonl``, ``theory/frontiers/config.json``,
+``nn_checks/<preset>/claims.json`` (runs, fitted constants, the paper's claims judged with their
+criteria, computed by :mod:`nn_checks.claims`) and each run's ``config.json`` / ``env.json`` --
+plus the figure files, and formats them: verdict table, claims, fitted constants, figures,
+runtime and hardware. It computes nothing but sums of runtimes; a missing input becomes a line
+saying so (and which ``make`` target writes it), never an invented number. The HTML is the
+Markdown rendered by the ``markdown`` package (tables extension) with a small stylesheet.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import sys
+from pathlib import Path
+
+import markdown
+
+FIGURE_CAPTIONS = {
+    "fig1_lm_smoothness": "Paper Fig 1: gradient norm vs local smoothness (secant estimate along "
+                          "the update) along LSTM training, lr 30 with clipping at 0.25; colour "
+                          "= iteration; fitted envelope and regression lines.",
+    "fig2_lm_smoothness_runs": "Paper Fig 2(a–c): the same for the three LM settings.",
+    "fig3_resnet_smoothness_runs": "Paper Fig 3(a–c): the same for the three ResNet20 settings.",
+    "fig4_training_curves": "Paper Fig 4(a–d): LSTM training and validation loss, ResNet20 "
+                            "training loss and test accuracy.",
+    "fig5_smoothness_linear": "Paper Fig 5: linear-scale smoothness plots.",
+    "fig6_lower_bound": "Ours: iterations of fixed-step GD on the certified constructions vs the "
+                        "step, with the reconstructed Thm 4 lower bound and h_thr.",
+    "fig7_separation": "Ours: measured separation T_GD*/T_clip vs M beside Remark 5's order.",
+    "fig8_frontiers": "Ours: (L0, L1) frontiers of catalogue functions with the fitted NN "
+                      "constants.",
+}
+
+CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;line-height:1.4}"
+       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;"
+       "text-align:left;font-size:.9em}th{background:#eee}img{max-width:100%;border:1px solid #ddd}"
+       "code{background:#f4f4f4}")
+
+
+def _load(path: Path):
+    if not path.exists():
+        return None
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return json.loads(path.read_text())
+
+
+def _g(value, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _ci(pair) -> str:
+    return "–" if not pair or None in pair else f"[{_g(pair[0])}, {_g(pair[1])}]"
+
+
+def _table(head: list[str], rows: list[list]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return out + ["| " + " | ".join(_g(c) for c in row) + " |" for row in rows]
+
+
+def _theorems(results: Path) -> list[str]:
+    folder = results / "synthetic" / "check"
+    summary = _load(folder / "summary.json")
+    if summary is None:
+        return [f"*missing: {folder / 'summary.json'} (run `make synthetic-check`)*"]
+    rows = [[r["check"], r["theorem"], r["mark"], r["records"], r["pass"], r["fail"],
+             r["inconclusive"], r["shape-only"],
+             "–" if r["ratio_min"] is None else f"{r['ratio_min']:.3g} … {r['ratio_max']:.3g}"]
+            for r in summary["rows"]]
+    lines = _table(["check", "statement", "mark", "records", "pass", "fail", "inconclusive",
+                    "shape-only", "measured/bound"], rows)
+    lines += ["", "Marks: *paper* (stated in the paper), *reconstructed* (our reconstruction of "
+              "a statement whose exact form was not available), *follow-up* (later papers). "
+              "measured/bound over the decided one-sided records."]
+    for f in summary["fails"]:
+        lines.append(f"- **FAIL** `{f['check_id']}`: measured {_g(f['measured'], 6)} vs bound "
+                     f"{_g(f['bound'], 6)}. {f.get('notes') or ''}")
+    catalogue = _load(results / "theory" / "catalogue" / "records.jsonl")
+    if catalogue is not None:
+        bad = sum(r["verdict"] == "fail" for r in catalogue)
+        lines += ["", f"Catalogue: {len(catalogue)} declared classes, constants and minima "
+                  f"verified, {bad} failed."]
+    return lines
+
+
+def _claims(claims: dict | None, where: Path) -> list[str]:
+    if claims is None:
+        return [f"*missing: {where} (run `make nn`)*"]
+    rows = [[c["claim"], c["criterion"],
+             ", ".join(f"{k} = {_g(v)}" for k, v in c["measured"].items()),
+             f"**{c['verdict']}**"] for c in claims["claims"]]
+    return _table(["paper's claim", "criterion (ours)", "measured", "verdict"], rows)
+
+
+def _runs(claims: dict | None) -> list[str]:
+    if claims is None:
+        return []
+    rows = [[r["name"], r["status"] or "missing", r["steps"], r["L0"], _ci(r["ci_L0"]), r["L1"],
+             _ci(r["ci_L1"]), r["reg_L0"], r["reg_L1"], r["pearson_r"], r["spearman_rho"],
+             r["final_train_loss"], r["final_val_loss"] if r["final_test_acc"] is None
+             else r["final_test_acc"]] for r in claims["runs"]]
+    return _table(["run", "status", "steps", "L0 (envelope)", "95% CI", "L1 (envelope)",
+                   "95% CI", "L0 (regr.)", "L1 (regr.)", "Pearson r (log-log)", "Spearman ρ",
+                   "last-epoch train loss", "val loss / test acc"], rows) + [
+        "", "Envelope: the smallest line L0 + L1·x above every (gradient norm, smoothness) point "
+        "(percentile-bootstrap intervals, indicative for an extreme statistic); regression: "
+        "least squares. The paper reports no fitted constants: these are ours, in units of each "
+        "model's loss."]
+
+
+def _runtime(results: Path, preset: str, claims: dict | None) -> list[str]:
+    rows, total = [], 0.0
+    check = _load(results / "synthetic" / "check" / "config.json") or {}
+    for name, sec in (check.get("seconds") or {}).items():
+        rows.append([f"synthetic check {name}", sec])
+    front = _load(results / "theory" / "frontiers" / "config.json") or {}
+    if front.get("wall_seconds") is not None:
+        rows.append(["catalogue frontiers", front["wall_seconds"]])
+    for r in (claims or {}).get("runs", []):
+        rows.append([f"nn_checks {preset} {r['name']}", r["wall_seconds"]])
+    total = sum(r[1] for r in rows if isinstance(r[1], (int, float)))
+    env = _load(results / "synthetic" / "check" / "env.json") or {}
+    nn_env = next((e for e in (_load(results / "nn_checks" / preset / r["name"] / "env.json")
+                               for r in (claims or {}).get("runs", [])) if e), {})
+    hw = (f"{env.get('platform', '?')}, {env.get('cpu_count', '?')} CPU cores, Python "
+          f"{env.get('python', '?')}, torch {nn_env.get('packages', {}).get('torch', '?')} on "
+          f"{nn_env.get('device', '?')}; git {env.get('git_revision', '?')}")
+    return _table(["step", "seconds"], [[n, s if s is None else round(s, 1)] for n, s in rows]) \
+        + ["", f"Sum of the timed steps: {total / 60:.1f} min (installation, figures and this "
+           f"report not included). Hardware: {hw}."]
+
+
+def build(results: Path, preset: str) -> str:
+    """The report as Markdown (image links relative to ``results``)."""
+    claims_path = results / "nn_checks" / preset / "claims.json"
+    claims = _load(claims_path)
+    lines = [f"# l0l1-workbench report (preset `{preset}`)", "",
+             "Everything below is read from files under `results/` written by `make reproduce`.",
+             "", "## Theorem checks (synthetic/)", ""] + _theorems(results)
+    lines += ["", "## The paper's empirical claims (nn_checks/)", "",
+              f"Six training runs at the `{preset}` preset (see README for its sizes): a short "
+              "replication, not the paper's 200-epoch scale.", ""] + _claims(claims, claims_path)
+    lines += ["", "## Fitted (L0, L1) and correlations", ""] + _runs(claims)
+    lines += ["", "## Figures", ""]
+    for name, caption in FIGURE_CAPTIONS.items():
+        png = results / "figures" / f"{name}.png"
+        lines += [f"**{name}** — {caption}", "",
+                  f"![{name}](figures/{name}.png)" if png.exists()
+                  else f"*missing: {png} (run `make figures`)*", ""]
+    lines += ["## Runtime and hardware", ""] + _runtime(results, preset, claims)
+    return "\n".join(lines) + "\n"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m figures.report", description=__doc__)
+    parser.add_argument("--results", default="results")
+    parser.add_argument("--preset", default="cpu")
+    args = parser.parse_args(argv)
+    results = Path(args.results)
+    if not results.is_dir():
+        print(f"figures.report: error: {results} is not a directory (run make reproduce)",
+              file=sys.stderr)
+        return 2
+    text = build(results, args.preset)
+    body = markdown.markdown(text, extensions=["tables"])
+    _atomic_write(results / "report.md", text)
+    _atomic_write(results / "report.html", "<!doctype html><html><head><meta charset='utf-8'>"
+                  f"<title>{html.escape('l0l1-workbench report')}</title><style>{CSS}</style>"
+                  f"</head><body>{body}</body></html>\n")
+    print(f"report -> {results / 'report.md'}, {results / 'report.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

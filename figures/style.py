@@ -1,0 +1,278 @@
+"""Shared look, readers and drawing helpers of the figure scripts (matplotlib, numpy only).
+
+Every figure script imports this module and nothing else of ours. It holds
+
+* the look: :func:`apply` (rcParams) and :func:`save` (png + pdf, written atomically);
+* the readers of the result files the producers write: :func:`read_metrics`,
+  :func:`read_epochs` (csv, empty cell -> nan), :func:`read_json`, :func:`read_jsonl`, with
+  :func:`num` turning the records' ``"inf"``/``"nan"`` strings and ``null`` into floats;
+* the layout of the result tree: :func:`run_dir`, :data:`LM_RUNS`, :data:`RESNET_RUNS`;
+* the panel helpers: :func:`missing`, :func:`note`, :func:`positive`, :func:`require` and the
+  smoothness scatter :func:`smoothness_panel` shared by Figs 1, 2, 3 and 5.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on these machines
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+LM_RUNS = ("lr30clip0.25", "lr2noclip", "lr2clip0.25")  # paper Fig 2 (a-c)
+RESNET_RUNS = ("sgdmom", "lr1noclip", "lr5clip0.25")  # paper Fig 3 (a-c)
+MAKE_NN, MAKE_SYNTHETIC, MAKE_FRONTIERS = "make nn-cpu", "make synthetic-check", "make frontiers"
+DPI = 150
+
+
+def apply() -> None:
+    """Set the shared rcParams: readable font sizes, a light grid, constrained layout."""
+    plt.rcParams.update({
+        "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 8,
+        "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.grid": True, "grid.alpha": 0.3,
+        "figure.constrained_layout.use": True, "savefig.dpi": DPI, "legend.framealpha": 0.8,
+    })
+
+
+def save(fig, out: Path, name: str) -> list[Path]:
+    """Write ``out/name.png`` (dpi :data:`DPI`) and ``out/name.pdf`` atomically, close ``fig``.
+
+    Each file is rendered to a temporary name in ``out`` and moved in place with
+    :func:`os.replace`, so a reader never sees a half-written figure. ``out`` is created. The
+    layout computed for the png is kept for the pdf (constrained layout is half the cost).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for ext in ("png", "pdf"):
+            final = out / f"{name}.{ext}"
+            tmp = out / f".{name}.{os.getpid()}.tmp.{ext}"
+            try:
+                fig.savefig(tmp, format=ext, dpi=DPI)
+                os.replace(tmp, final)
+            finally:
+                tmp.unlink(missing_ok=True)
+            written.append(final)
+            fig.set_layout_engine("none")  # freeze the positions found for the png
+    finally:
+        plt.close(fig)
+    return written
+
+
+def num(value) -> float:
+    """A record's number as float: ``None`` and unreadable values -> nan, ``"inf"`` -> inf."""
+    try:
+        return math.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class Table(dict):
+    """Column name -> float array; an absent column reads as all nan (a run still starting may
+    have written only the header, an older producer may lack a column)."""
+
+    def __missing__(self, key: str) -> np.ndarray:
+        return np.full(max((len(v) for v in self.values()), default=0), np.nan)
+
+
+def _read_csv(path: Path) -> Table:
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    return Table({k: np.array([num(r.get(k) or None) for r in rows], dtype=float)
+                  for k in reader.fieldnames or []})
+
+
+def read_metrics(path: Path) -> Table:
+    """``metrics.csv`` as column name -> float array (one entry per step; empty cell -> nan)."""
+    return _read_csv(Path(path))
+
+
+def read_epochs(path: Path) -> Table:
+    """``epochs.csv`` as column name -> float array (one entry per epoch; empty cell -> nan)."""
+    return _read_csv(Path(path))
+
+
+def read_json(path: Path) -> dict:
+    """One JSON document (``config.json``, ``fit.json``, ``frontiers.json``)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """JSON lines (``records.jsonl``), blank lines skipped."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def run_dir(results: Path, preset: str, model: str, run: str) -> Path:
+    """Folder of one network run: ``results/nn_checks/<preset>/<model>_<run>``."""
+    return Path(results) / "nn_checks" / preset / f"{model}_{run}"
+
+
+def _brace(part: list[str]) -> str:
+    return part[0] if len(part) == 1 else "{" + ",".join(part) + "}"
+
+
+def compact(paths) -> str:
+    """Paths in shell brace notation, e.g. ``r/{lstm_a,lstm_b}/{metrics.csv,epochs.csv}``."""
+    groups: dict[Path, list[Path]] = {}
+    for p in dict.fromkeys(Path(p) for p in paths):
+        groups.setdefault(p.parent.parent, []).append(p)
+    shown = []
+    for base, group in groups.items():
+        parents = list(dict.fromkeys(p.parent.name for p in group))
+        names = list(dict.fromkeys(p.name for p in group))
+        if len(parents) * len(names) == len(group):
+            shown.append(str(base / _brace(parents) / _brace(names)))
+        else:
+            shown += [str(p) for p in group]
+    return ", ".join(shown)
+
+
+def require(paths, target: str) -> None:
+    """Raise :class:`FileNotFoundError` when none of ``paths`` exists (one-line message)."""
+    paths = [Path(p) for p in paths]
+    if not any(p.exists() for p in paths):
+        raise FileNotFoundError(f"no input found ({compact(paths)}); run `{target}` to produce it")
+
+
+def wrap(text: str, width: int = 48) -> str:
+    """Break ``text`` into lines of at most ``width`` characters after spaces, slashes, commas."""
+    lines = [""]
+    for token in re.split(r"(?<=[/ ,])", str(text)):
+        if lines[-1] and len(lines[-1]) + len(token) > width:
+            lines.append("")
+        lines[-1] += token
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def missing(ax, path) -> None:
+    """Replace a panel's data by a centred ``missing: <path>`` text."""
+    ax.text(0.5, 0.5, wrap(f"missing: {path}"), transform=ax.transAxes, ha="center",
+            va="center", fontsize=8, color="0.3")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def note(ax, text: str, where: str = "lower right") -> None:
+    """A small grey note in a panel corner (dropped points, clipped values, missing runs)."""
+    x, ha = (0.98, "right") if "right" in where else (0.02, "left")
+    y, va = (0.02, "bottom") if "lower" in where else (0.98, "top")
+    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=7, color="0.3",
+            bbox={"boxstyle": "round", "fc": "white", "ec": "0.8", "alpha": 0.8})
+
+
+def dropped_note(ax, n: int) -> None:
+    """Say in the panel how many points a log axis could not show."""
+    if n:
+        note(ax, f"{n} point{'s' if n != 1 else ''} ≤ 0 not shown")
+
+
+def positive(*arrays, log: bool = True) -> tuple[np.ndarray, int]:
+    """Mask of the entries finite in every array (and > 0 in all when ``log``).
+
+    Returns the mask and the number of finite entries dropped for being <= 0 (nan entries are
+    skipped without counting: they were never measured).
+    """
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    finite = np.logical_and.reduce([np.isfinite(a) for a in arrays])
+    keep = finite & np.logical_and.reduce([a > 0 for a in arrays]) if log else finite
+    return keep, int(np.count_nonzero(finite & ~keep))
+
+
+def _line(fit: dict | None, key: str):
+    """(L0, L1) of the envelope with quantile 1.0 (``key="envelope"``) or of the regression."""
+    if not fit:
+        return None
+    entry = fit.get(key)
+    if key == "envelope":
+        entry = next((e for e in entry or [] if num(e.get("quantile")) == 1.0), None)
+    if not entry or not all(math.isfinite(num(entry.get(k))) for k in ("L0", "L1")):
+        return None
+    return num(entry["L0"]), num(entry["L1"])
+
+
+def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
+    """Paper Fig 1: gradient norm vs secant smoothness of one run, coloured by iteration.
+
+    Overlays the envelope line L0 + L1 x (quantile 1.0) and the regression line of ``fit.json``
+    with the Pearson r of (log x, log y). Returns False (and shows the missing path) when the
+    run's ``metrics.csv`` is absent.
+    """
+    ax.set_title(title)
+    if not (run / "metrics.csv").exists():
+        missing(ax, run / "metrics.csv")
+        return False
+    m = read_metrics(run / "metrics.csv")
+    xkey = "probe_grad_norm" if np.isfinite(m["probe_grad_norm"]).any() else "grad_norm"
+    keep, dropped = positive(m[xkey], m["smoothness"], log=log)
+    x, y = m[xkey][keep], m["smoothness"][keep]
+    it = (m["step"] if "step" in m else np.arange(len(keep), dtype=float))[keep]
+    sc = ax.scatter(x, y, c=it, cmap="viridis", s=9, alpha=0.85, linewidths=0)
+    ax.figure.colorbar(sc, ax=ax, label="iteration", pad=0.01)
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    fit = read_json(run / "fit.json") if (run / "fit.json").exists() else None
+    handles = []
+    if len(x):
+        xs = np.geomspace(x.min(), x.max(), 100) if log else np.linspace(0, x.max(), 100)
+        for key, label, style in (("envelope", "envelope (q = 1)", "-"),
+                                  ("regression", "regression", "--")):
+            line = _line(fit, key)
+            if line is not None:
+                ys = line[0] + line[1] * xs
+                ok = ys > 0 if log else np.ones_like(ys, bool)
+                handles += ax.plot(xs[ok], ys[ok], style, color="crimson" if style == "-"
+                                   else "k", lw=1.5,
+                                   label=f"{label}: L0={line[0]:.3g}, L1={line[1]:.3g}")
+    r = num((fit or {}).get("correlation", {}).get("pearson_r"))
+    extra = "no fit.json" if fit is None else f"Pearson r (log-log) = {r:.2f}"
+    handles.append(Line2D([], [], ls="none", label=extra))
+    ax.legend(handles=handles, loc="upper left", fontsize=7, handlelength=1.5)
+    ax.set_xlabel("gradient norm ‖∇f‖")
+    ax.set_ylabel("smoothness (secant estimate along the update)")
+    dropped_note(ax, dropped)
+    if not len(x):
+        note(ax, "no finite points", "upper right")
+    return True
+
+
+DATASETS = {"ptb": "Penn Treebank", "cifar10": "CIFAR-10", "fashion-mnist": "Fashion-MNIST"}
+
+
+def dataset_of(runs) -> str:
+    """Human name of the data set the runs actually read (``config.json`` "dataset"), e.g.
+    Fashion-MNIST where CIFAR-10 was absent; "data set unknown" when no run says."""
+    for run in runs:
+        path = Path(run) / "config.json"
+        if path.exists():
+            try:
+                name = read_json(path).get("dataset")
+            except (ValueError, OSError):
+                continue
+            if name:
+                return DATASETS.get(name, name)
+    return "data set unknown"
+
+
+def runs_figure(results: Path, out: Path, preset: str, model: str, runs: tuple, name: str,
+                label: str) -> list[Path]:
+    """Paper Fig 2 / Fig 3 layout: one log-log smoothness panel per run, (a), (b), (c)."""
+    apply()
+    folders = [run_dir(results, preset, model, r) for r in runs]
+    require([f / "metrics.csv" for f in folders], MAKE_NN)
+    fig, axes = plt.subplots(1, len(runs), figsize=(16, 4.8))
+    for ax, letter, run, folder in zip(axes, "abcdef", runs, folders):
+        smoothness_panel(ax, folder, f"({letter}) {run}")
+    fig.suptitle(f"{label} on {dataset_of(folders)} (preset {preset}): gradient norm vs "
+                 "smoothness")
+    return save(fig, out, name)

@@ -1,0 +1,322 @@
+"""Figures from small but realistic result files: every figure writes a non-blank png and a pdf,
+the command line writes all 16 files, a missing run shows up in its panel, missing inputs and
+bad arguments are one line on stderr with exit status 2."""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib import image
+from matplotlib.text import Text
+
+from figures import style
+from figures.__main__ import FIGURES, main
+from figures.fig4_training_curves import epoch_fraction, running_mean
+from figures.fig6_lower_bound import instances
+
+METRICS = ["step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
+           "hessian_top_eig", "n_hvps", "probe_grad_norm"]
+EPOCHS_CSV = ["epoch", "lr", "train_loss", "val_loss", "val_ppl", "test_acc"]
+RUNS = [("lstm", r) for r in style.LM_RUNS] + [("resnet20", r) for r in style.RESNET_RUNS]
+DIVERGED = ("resnet20", "lr1noclip")
+STEPS, EPOCHS = 40, 2
+
+
+def _csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+
+
+def _fit(rng, L0, L1, k):
+    ci = lambda v: [0.0 if v < 0.1 else 0.5 * v, 2 * v]
+    env = [{"L0": L0, "L1": L1, "ci_L0": ci(L0), "ci_L1": ci(L1), "quantile": q, "method":
+            "envelope"} for q in (1.0, 0.9)]
+    return {"envelope": env, "n": STEPS, "model": "smoothness <= L0 + L1 * grad_norm",
+            "regression": {"L0": L0 / 2, "L1": None if k == 2 else L1 / 2, "ci_L0": None,
+                           "ci_L1": None},  # run 2: a regression that failed (null)
+            "correlation": {"pearson_r": float(rng.uniform(0.3, 0.9)), "spearman_rho": 0.5,
+                            "n_used": STEPS}}
+
+
+def write_nn(root, rng):
+    """Six runs of ``STEPS`` steps over ``EPOCHS`` epochs; ``DIVERGED`` explodes at the end."""
+    for k, (model, run) in enumerate(RUNS):
+        lr = 30.0 if model == "lstm" else 1.0
+        folder = style.run_dir(root, "cpu", model, run)
+        folder.mkdir(parents=True)
+        diverged = (model, run) == DIVERGED
+        g = np.exp(rng.normal(-1, 1, STEPS))
+        smooth = 0.1 + 0.5 * g * np.exp(rng.normal(0, 0.3, STEPS))
+        loss = (6.5 if model == "lstm" else 2.3) * np.exp(-np.arange(STEPS) / (40 + 20 * k))
+        loss = loss * np.exp(rng.normal(0, 0.05, STEPS))
+        rows = [[t, t * EPOCHS // STEPS, lr, loss[t], g[t], int(g[t] > 0.25), lr * min(g[t], 0.25),
+                 smooth[t], None, None, g[t]] for t in range(STEPS)]
+        rows[3][7] = 0.0  # a smoothness of 0: not on a log axis
+        rows[5][10] = None  # a probe that did not run
+        if diverged:
+            rows[-1][3:] = [1e4, None, None, None, None, None, None, None]
+        _csv(folder / "metrics.csv", METRICS, rows)
+        val = [5.8 - (e + 1) * k / 6 for e in range(EPOCHS)]
+        epochs = [[e, lr, 6.0 - e, val[e] if model == "lstm" else None,
+                   math.exp(val[e]) if model == "lstm" else None,
+                   None if model == "lstm" else 0.3 + 0.05 * k * (e + 1)] for e in range(EPOCHS)]
+        _csv(folder / "epochs.csv", EPOCHS_CSV, epochs[:1] if diverged else epochs)
+        config = {"model": model, "run": run, "preset": "cpu", "epochs": EPOCHS, "lr": lr}
+        (folder / "config.json").write_text(json.dumps(
+            {"config": config, "status": "diverged" if diverged else "finished", "steps": STEPS}))
+        if (model, run) != ("resnet20", "lr5clip0.25"):  # a failed fit leaves no fit.json
+            fit = _fit(rng, 0.05 * (k + 1), 0.3 + 0.2 * k, k)
+            (folder / "fit.json").write_text(json.dumps(fit))
+
+
+def thm4(L0, L1, M, eps, Delta, bound, alt, hs, counts, verdicts):
+    inst = f"thm4/L0={L0:g},L1={L1:g},M={M:g},eps={eps:g},Delta={Delta:g}"
+    thr = hs[len(hs) // 2]
+    return [{"check_id": f"{inst}/h={h:.6g}", "theorem": "Thm 4", "mark": "reconstructed",
+             "params": {"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta, "h": h,
+                        "h_thr": thr, "construction": "B"},
+             "measured": c, "bound": bound, "bound_kind": "lower", "tolerance": 0.0, "verdict": v,
+             "notes": "", "extra": {"bound_alt_log": alt, "iterations": None if c in (None, "inf")
+                                    else int(c), "status": "converged"}}
+            for h, c, v in zip(hs, counts, verdicts)]
+
+
+def write_synthetic(root):
+    """Two Thm 4 instances (never-converging steps, a fail, a censored count), Remark 5."""
+    hs = [0.066, 0.21, 0.66, 1.2, 2.1]
+    records = thm4(1, 1, 10, 0.1, 10, 376.1, 376.1, hs, [3790.0, 1190.0, 379.0, "inf", 5000.0],
+                   ["pass", "pass", "pass", "pass", "inconclusive"])  # 5000: censored at the cap
+    records += thm4(1, 2, 100, 0.1, 100, 900.0, 1300.0, hs, [9.0e4, 2.9e4, 800.0, "inf", None],
+                    ["pass", "pass", "fail", "pass", "pass"])
+    records.append({**records[0], "check_id": "thm4/L0=1,L1=1,M=10,eps=0.1,Delta=10/member/B"})
+    records.append({"check_id": "thm3/quartic", "theorem": "Thm 3", "measured": 1.0, "bound": 2.0,
+                    "params": {}, "verdict": "pass", "extra": {}})
+    Ms, seps = [10.0, 30.0, 100.0, 300.0], [3.0, 6.5, 15.0, 31.0]
+    predicted = [(M / math.log(M) + 1) / 0.01 / (1 / 0.01 + 1) for M in Ms]
+    for M, s, p in zip(Ms, seps, predicted):
+        records.append({"check_id": f"rem5/M={M:g}", "theorem": "Rem 5", "params": {"M": M},
+                        "measured": s, "bound": p, "bound_kind": "order", "verdict": "shape-only",
+                        "extra": {"T_clip": 100.0, "T_gd_best": 100 * s, "separation": s}})
+    records.append({"check_id": "rem5/separation-growth", "theorem": "Rem 5", "params": {},
+                    "measured": 0.65, "bound": 0.4, "verdict": "pass", "extra": {
+                        "Ms": Ms, "separations": seps, "predicted": predicted,
+                        "predicted_slope": 0.8}})
+    path = root / "synthetic" / "check" / "records.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def write_frontiers(root):
+    """Three catalogue functions: an infinite L0 (null) and zeros among the points."""
+    pts = lambda L1s, L0s: [{"L1": a, "L0": b, "certified": b is not None and a > 0.2}
+                            for a, b in zip(L1s, L0s)]
+    functions = [
+        {"name": "quartic", "expression": "x**4", "L1_min": 0.0,
+         "points": pts([0.0, 0.1, 1.0, 10.0], [None, 1.2e4, 12.0, 0.12])},
+        {"name": "exp", "expression": "exp(x)", "L1_min": 1.0,
+         "points": pts([0.5, 1.0, 2.0], [None, 0.0, 0.0])},
+        {"name": "logcosh", "expression": "log(cosh(x))", "L1_min": 0.0,
+         "points": pts([0.0, 0.5, 1.0], [1.0, 0.5, 0.25])}]
+    path = root / "theory" / "frontiers" / "frontiers.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"schema": "l0l1-frontiers/1", "functions": functions}))
+
+
+def write_results(root):
+    """Every input of every figure, small (seeded: the figures do not depend on the values)."""
+    rng = np.random.default_rng(20200214)
+    write_nn(root, rng)
+    write_synthetic(root)
+    write_frontiers(root)
+    return root
+
+
+@pytest.fixture
+def results(tmp_path):
+    return write_results(tmp_path / "results")
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """One command-line run over the fixture (rendering is the slow part: done once)."""
+    root = tmp_path_factory.mktemp("figures")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["--results", str(write_results(root / "results")), "--out",
+                     str(root / "figs")])
+    return code, stdout.getvalue().split(), root / "figs"
+
+
+def assert_image(path):
+    assert path.stat().st_size > 1000
+    if path.suffix == ".png":
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert float(np.var(image.imread(path))) > 0, f"{path.name} is blank"
+    else:
+        assert path.read_bytes()[:5] == b"%PDF-"
+
+
+def test_the_command_line_writes_all_16_files(drawn):
+    code, printed, out = drawn
+    assert code == 0 and len(printed) == 16 == len(set(printed))
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{m.NAME}.{ext}" for m in FIGURES.values() for ext in ("png", "pdf"))
+    assert sorted(printed) == sorted(str(p) for p in out.iterdir())  # no temporary files left
+
+
+@pytest.mark.parametrize("key", list(FIGURES))
+def test_every_figure_is_a_non_blank_png_and_a_pdf(drawn, key):
+    for ext in ("png", "pdf"):
+        assert_image(drawn[2] / f"{FIGURES[key].NAME}.{ext}")
+
+
+def test_draw_returns_the_files_it_wrote(results, tmp_path):
+    written = FIGURES["fig7"].draw(results, tmp_path / "new" / "dir")
+    assert written == [tmp_path / "new" / "dir" / f"fig7_separation.{e}" for e in ("png", "pdf")]
+    assert all(p.exists() for p in written)
+
+
+def spy_save(monkeypatch):
+    """Keep every figure handed to style.save, which then renders nothing (the rendering itself
+    is tested once, by ``drawn``) and returns the names it would write."""
+    figs = []
+
+    def spy(fig, out, name):
+        figs.append(fig)
+        plt.close(fig)
+        return [out / f"{name}.png", out / f"{name}.pdf"]
+
+    monkeypatch.setattr(style, "save", spy)
+    return figs
+
+
+def texts(figs):
+    """Every text of the figures: panel notes, legends, titles."""
+    return [t.get_text() for fig in figs for t in fig.findobj(Text)]
+
+
+@pytest.mark.parametrize("key", ["fig2", "fig4", "fig8"])
+def test_a_missing_run_is_named_in_its_panel(results, tmp_path, monkeypatch, key):
+    gone = style.run_dir(results, "cpu", "lstm", "lr2noclip")
+    for f in gone.iterdir():
+        f.unlink()
+    figs = spy_save(monkeypatch)
+    assert len(FIGURES[key].draw(results, tmp_path / "out")) == 2  # the figure is still saved
+    if key == "fig8":  # the fits are counted, not named
+        assert any("2 network run(s) without" in t for t in texts(figs)), texts(figs)
+    else:
+        assert any("missing:" in t and "lstm_lr2noclip" in t for t in texts(figs)), texts(figs)
+
+
+def test_a_run_that_just_started_is_drawn_without_data(results, tmp_path, monkeypatch):
+    """Header-only csv files (a run's first minutes) and a config still ``running``."""
+    for model in ("lstm", "resnet20"):
+        for run in (style.LM_RUNS if model == "lstm" else style.RESNET_RUNS):
+            folder = style.run_dir(results, "cpu", model, run)
+            _csv(folder / "epochs.csv", ["epoch", "lr", "train_loss"], [])
+            (folder / "fit.json").unlink(missing_ok=True)
+            config = json.loads((folder / "config.json").read_text())
+            (folder / "config.json").write_text(json.dumps({**config, "status": "running"}))
+    figs = spy_save(monkeypatch)
+    for key in ("fig1", "fig4", "fig8"):
+        assert len(FIGURES[key].draw(results, tmp_path)) == 2
+    shown = texts(figs)
+    assert "no fit.json" in shown and shown.count("no finite values yet") == 2
+    assert "lr30clip0.25 (running)" in shown
+
+
+def test_dropped_points_are_counted_not_silent(results, tmp_path, monkeypatch):
+    figs = spy_save(monkeypatch)
+    for key in ("fig1", "fig8"):
+        FIGURES[key].draw(results, tmp_path)
+    shown = texts(figs)
+    assert "1 point ≤ 0 not shown" in shown  # the zero smoothness of step 3
+    assert any("value(s) ≤ 0 drawn at the" in t for t in shown)  # L1 = 0, L0 = 0, CI at 0
+    assert any("2 frontier point(s) with no" in t for t in shown)
+
+
+def test_lower_bound_panels_mark_failures_censoring_and_divergence(results, tmp_path,
+                                                                  monkeypatch):
+    figs = spy_save(monkeypatch)
+    FIGURES["fig6"].draw(results, tmp_path)
+    panels = [ax for ax in figs[0].axes if ax.axison]
+    assert len(panels) == 2  # the member record and the thm3 record are not instances
+    lines = [line for ax in panels for line in ax.get_lines()]
+
+    def count(**props):  # points drawn by lines with these properties
+        return sum(len(line.get_xdata()) for line in lines
+                   if all(getattr(line, f"get_{k}")() == v for k, v in props.items()))
+
+    assert count(marker="^") == 3  # "inf" twice and null once: never converges
+    assert count(marker="o", color="red") == 1  # the fail
+    assert count(marker="o", markerfacecolor="none") == 1  # the censored count
+    assert sum(line.get_linestyle() == "--" for line in lines) == 1  # one alternative bound
+    assert "(L0, L1, M, ε, Δ) = (1, 2, 100, 0.1, 100)" in texts(figs)
+
+
+def test_all_inputs_missing_is_one_line_per_figure_and_exit_2(tmp_path, capsys):
+    code = main(["--results", str(tmp_path / "none"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == len(FIGURES)
+    assert all(line.startswith("figures: error: ") and "make " in line for line in err)
+    assert any("make synthetic-check" in line for line in err)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_one_missing_figure_does_not_stop_the_others(results, tmp_path, capsys, monkeypatch):
+    spy_save(monkeypatch)
+    (results / "synthetic" / "check" / "records.jsonl").unlink()
+    argv = ["--results", str(results), "--out", str(tmp_path)]
+    assert main(argv + ["--only", "fig6,fig1,fig7_separation"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 2 and "fig7_separation" in captured.err
+    assert captured.out.split() == [str(tmp_path / f"fig1_lm_smoothness.{e}")
+                                    for e in ("png", "pdf")]
+
+
+@pytest.mark.parametrize("argv", [["--only", "fig9"], ["--only", "fig1,fig1_wrong"],
+                                  ["--only", ""], ["--bogus"]])
+def test_bad_arguments_are_one_line_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and len(err.splitlines()) == 1 and err.startswith("figures: error")
+
+
+def test_running_mean_and_paths():
+    y = np.array([1.0, 3.0, 5.0, 7.0])
+    assert np.allclose(running_mean(y, 2), [1, 2, 4, 6])
+    assert np.allclose(running_mean(np.full(25, 4.0)), 4.0)
+    paths = [style.run_dir("r", "cpu", "lstm", r) / f for r in ("a", "b") for f in ("x", "y")]
+    assert style.compact(paths) == str(style.run_dir("r", "cpu", "lstm", "X").parent) + \
+        "/{lstm_a,lstm_b}/{x,y}"
+    assert all(len(line) <= 20 for line in style.wrap("results/nn_checks/cpu/lstm_a/x", 20)
+               .splitlines())
+
+
+def test_readers_and_helpers():
+    assert math.isinf(style.num("inf")) and math.isnan(style.num(None))
+    assert np.allclose(epoch_fraction(np.array([0, 0, 0, 0, 1, 1.0])),
+                       [0, 0.25, 0.5, 0.75, 1, 1.5])
+    groups = instances([{"check_id": "thm4/a/h=1", "params": {"h": 1}},
+                        {"check_id": "thm4/a/h=0.5", "params": {"h": 0.5}},
+                        {"check_id": "thm4/a/member/B", "params": {}},
+                        {"check_id": "thm3/a/h=1", "params": {"h": 1}}])
+    assert list(groups) == ["thm4/a"] and [r["params"]["h"] for r in groups["thm4/a"]] == [0.5, 1]
+    mask, dropped = style.positive([1.0, 0.0, np.nan, -1.0], [1.0, 1.0, 1.0, 1.0])
+    assert mask.tolist() == [True, False, False, False] and dropped == 2
+
+
+def test_metrics_reader_turns_empty_cells_into_nan(tmp_path):
+    _csv(tmp_path / "m.csv", ["step", "smoothness"], [[0, 1.5], [1, None]])
+    m = style.read_metrics(tmp_path / "m.csv")
+    assert m["step"].tolist() == [0, 1] and m["smoothness"][0] == 1.5
+    assert math.isnan(m["smoothness"][1])
