@@ -3,7 +3,8 @@
 Draws every figure of :data:`FIGURES` (or those named in ``--only``, by key ``fig1`` or
 full name ``fig1_lm_smoothness``), printing one line per file written. A figure whose inputs
 are all missing (or with a malformed input) is reported as ``figures: error: ...`` on stderr
-and skipped; the exit status is then 2, else 0. Bad arguments: one line on stderr, status 2.
+and skipped; the exit status is then 2, else 0. An unwritable ``--out`` is one line
+``figures: error: cannot write ...`` and status 2. Bad arguments: one line on stderr, status 2.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from figures import (
     fig6_lower_bound,
     fig7_separation,
     fig8_frontiers,
+    style,
 )
 
 FIGURES = {module.NAME.split("_")[0]: module for module in (  # key "fig1" -> module
@@ -62,21 +64,34 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Draw the requested figures; return 0, or 2 when a figure could not be drawn."""
+    """Draw the requested figures; return 0, or 2 when a figure could not be drawn.
+
+    No input at all, an unreadable input (:class:`figures.style.InputError`, raised by the
+    readers with the file's name) or any other error a malformed input may cause while drawing
+    (then shown with its type, as it may also be a bug) skips the figure with one line on
+    stderr. An unwritable ``--out`` (:class:`figures.style.OutputError`) stops at once.
+    """
     args = parse(argv)
     status = 0
     for key in args.only:
         try:
             written = FIGURES[key].draw(args.results, args.out, args.preset)
-        except (FileNotFoundError, ValueError, KeyError, TypeError, IndexError) as err:
-            message = str(err) if isinstance(err, FileNotFoundError) else \
-                f"unreadable input: {type(err).__name__}: {err}"  # a malformed input file
-            message = message.replace("\n", " ")
-            sys.stderr.write(f"figures: error: {FIGURES[key].NAME}: {message}\n")
-            status = 2
+        except style.OutputError as err:  # every other figure would fail the same way
+            sys.stderr.write("figures: error: " + str(err).replace("\n", " ") + "\n")
+            return 2
+        except FileNotFoundError as err:  # style.require: none of the inputs exists
+            message = str(err)
+        except style.InputError as err:
+            message = f"unreadable input: {err}"
+        except (OSError, ValueError, KeyError, AttributeError, TypeError, IndexError) as err:
+            message = f"malformed input or a bug: {type(err).__name__}: {err}"
+        else:
+            for path in written:
+                print(path)
             continue
-        for path in written:
-            print(path)
+        message = message.replace("\n", " ")
+        sys.stderr.write(f"figures: error: {FIGURES[key].NAME}: {message}\n")
+        status = 2
     return status
 
 

@@ -1,12 +1,15 @@
 """Paper Fig 4 (a-d): training curves of the training methods of Figs 2 and 3.
 
 (a) LSTM training loss, (b) LSTM validation loss, (c) ResNet20 training loss, (d) ResNet20 test
-accuracy; one line per run (legend = run name). Training loss is the per-step cross-entropy of
-``metrics.csv`` at x = epoch + fraction of the epoch, drawn raw (faint) and as a running mean
-over :data:`WINDOW` steps (fewer at the start); unlike the paper's it does not include the
-weight-decay term. Validation loss and test accuracy are the per-epoch points of ``epochs.csv``
-at x = epoch + 1. A run whose ``config.json`` says ``diverged`` ends in an "×" and is labelled
-"(diverged)" (a run still going: "(running)"); a missing run is named in its panel. Loss
+accuracy; one line per run (legend = run name). x counts the updates made before a value was
+measured, in epochs: step i = 0, 1, ... of epoch e is at x = e + i / len_e, the ``epochs.csv`` row
+of epoch e at x = e + n_e / len_e (e + 1 for a complete epoch), with n_e the steps recorded in
+epoch e and len_e its number of batches (:func:`figures.style.epoch_lengths`). A run diverging
+at its 4th of 50 steps thus ends at x = 3/50 (the diverging update is never made); a run stopped
+after 4 steps is evaluated at 4/50. Training loss: per-step cross-entropy of ``metrics.csv``
+(without the weight-decay term), raw (faint) and as a running mean over :data:`WINDOW` steps
+(fewer at the start). A run whose ``config.json`` says ``diverged`` ends in an "×" and is
+labelled "(diverged)" (still going: "(running)"); a missing run is named in its panel. Loss
 panels switch to a log y-axis when the values span more than a factor :data:`LOG_SPAN`.
 """
 from __future__ import annotations
@@ -28,50 +31,38 @@ YLABEL = {"loss": "training loss\n(cross-entropy, no weight-decay term)",
           "val_loss": "validation loss", "test_acc": "test accuracy"}
 
 
-def epoch_fraction(epoch: np.ndarray) -> np.ndarray:
-    """x = epoch + i / n_e for the i-th of the n_e metrics rows of each epoch."""
-    x = np.full(len(epoch), np.nan)
-    for e in np.unique(epoch[np.isfinite(epoch)]):
-        rows = np.flatnonzero(epoch == e)
-        x[rows] = e + np.arange(len(rows)) / len(rows)
-    return x
-
-
-def running_mean(y: np.ndarray, window: int = WINDOW) -> np.ndarray:
-    """Mean of the last ``window`` values at each step (of all values before step ``window``)."""
-    c = np.cumsum(np.insert(y, 0, 0.0))
-    n = np.minimum(np.arange(1, len(y) + 1), window)
-    return (c[1:] - c[np.arange(1, len(y) + 1) - n]) / n
-
-
-def curve(path: Path, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Finite (x, y) of one run: per step from metrics.csv or per epoch from epochs.csv."""
+def curve(run: Path, column: str, config: dict) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Finite (x, y) of one run, per step from metrics.csv or per epoch from epochs.csv, and
+    whether an epoch length was guessed (:func:`figures.style.epoch_lengths`)."""
+    m = style.read_metrics(run / "metrics.csv") if (run / "metrics.csv").exists() else \
+        style.Table()
+    lengths, guessed = style.epoch_lengths(m["epoch"], config)
     if column == "loss":
-        m = style.read_metrics(path)
-        x, y = epoch_fraction(m["epoch"]), m["loss"]
-    else:
-        e = style.read_epochs(path)
-        x, y = e["epoch"] + 1, e[column]
+        x, y = style.epoch_fraction(m["epoch"], lengths), m["loss"]
+    else:  # x = e + n_e / len_e; e + 1 when the steps of epoch e are unknown
+        e = style.read_epochs(run / "epochs.csv")
+        x, y = np.array([k + (np.sum(m["epoch"] == k) / lengths[k] if k in lengths else 1.0)
+                         for k in e["epoch"]]), e[column]
     keep, _ = style.positive(x, y, log=False)
-    return x[keep], y[keep]
+    return x[keep], y[keep], guessed
 
 
 def panel(ax, results: Path, preset: str, model: str, runs, column: str) -> None:
     """All runs of one model in one panel; missing runs are named in the panel."""
-    lost, values = [], []
+    lost, values, guessed = [], [], False
     for i, name in enumerate(runs):
         run = style.run_dir(results, preset, model, name)
         path = run / ("metrics.csv" if column == "loss" else "epochs.csv")
         if not path.exists():
             lost.append(path)
             continue
-        x, y = curve(path, column)
-        status = (style.read_json(run / "config.json").get("status")
-                  if (run / "config.json").exists() else None)
+        config = style.read_json(run / "config.json") if (run / "config.json").exists() else {}
+        x, y, guess = curve(run, column, config)
+        guessed, status = guessed or guess, config.get("status")
         label = name + (f" ({status})" if status in ("diverged", "running") else "")
         if column == "loss":
             ax.plot(x, y, color=f"C{i}", lw=0.7, alpha=0.25)
-            ax.plot(x, running_mean(y), color=f"C{i}", label=label)
+            ax.plot(x, style.running_mean(y, WINDOW), color=f"C{i}", label=label)
         else:
             ax.plot(x, y, "o-", color=f"C{i}", ms=4, label=label)
         if status == "diverged" and len(y):
@@ -82,6 +73,7 @@ def panel(ax, results: Path, preset: str, model: str, runs, column: str) -> None
     acc = column == "test_acc"
     y = np.concatenate(values)
     notes = [style.wrap(f"missing: {style.compact(lost)}", 60)] if lost else []
+    notes += ["epoch length not recorded: partial epochs drawn as full"] if guessed else []
     if not len(y):
         notes.append("no finite values yet")
         ax.set_xticks([])

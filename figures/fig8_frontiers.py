@@ -2,7 +2,8 @@
 
 Log-log lines L0*(L1) of every function in ``results/theory/frontiers/frontiers.json`` (filled
 markers: certified points), and on the same axes the envelope constants (quantile 1) fitted on
-each network run's ``fit.json`` with their bootstrap intervals as error bars. The network constants
+each network run's ``fit.json`` with their bootstrap intervals [lo, hi] as segments (drawn as
+they are, and counted, when a percentile interval excludes its estimate). The network constants
 are in units of their loss (cross-entropy), so only their placement relative to the lines is
 meaningful, not a comparison of magnitudes across functions. Values ≤ 0 (e.g. L1 = 0, or a
 lower CI end at 0) cannot sit on a log axis: they are drawn at the axis floor and counted.
@@ -70,27 +71,28 @@ def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
         color = f"C{i % 10}"
         ax.plot(L1[ok], L0[ok], "-", color=color, lw=1.3, label=name)
         ax.plot(L1[ok & cert], L0[ok & cert], "o", color=color, ms=4)
+    outside = 0  # a percentile interval may exclude its estimate: drawn as a segment lo..hi
     for label, marker, v in nn:
-        v = np.maximum(v, [fx, fy, fx, fx, fy, fy])  # nan stays nan
-        err = [[[v[i] - v[lo]], [v[hi] - v[i]]] if np.isfinite(v[[lo, hi]]).all() else None
-               for i, lo, hi in ((0, 2, 3), (1, 4, 5))]
-        ax.errorbar(v[0], v[1], xerr=err[0], yerr=err[1], fmt=marker, color="k", mfc="w", ms=8,
-                    capsize=3, lw=1, label=label)
+        (x, y, x0, x1, y0, y1) = np.maximum(v, [fx, fy, fx, fx, fy, fy])  # nan stays nan
+        for xs, ys, cap, (lo, est, hi) in (([x0, x1], [y, y], "|", (x0, x, x1)),
+                                           ([x, x], [y0, y1], "_", (y0, y, y1))):
+            if np.isfinite([lo, hi]).all():
+                ax.plot(xs, ys, "-", marker=cap, color="k", lw=1, ms=7)
+                outside += not lo <= est <= hi
+        ax.plot(x, y, marker, color="k", mfc="w", ms=8, label=label)
     for n, f, line in ((nx, fx, ax.axvline), (ny, fy, ax.axhline)):
         if n:
             line(f, color="0.5", ls=":", lw=1)
     notes = [f"missing: {path}"] if not path.exists() else []
     notes += [f"{nx + ny} value(s) ≤ 0 drawn at the floor (dotted line)"] if nx + ny else []
     notes += [f"{unknown} frontier point(s) with no finite L0 not shown"] if unknown else []
+    notes += [f"{outside} interval(s) excluding their estimate"] if outside else []
     notes += [f"{len(RUNS) - len(nn)} network run(s) without an envelope fit"] \
         if len(nn) < len(RUNS) else []
     blank = Line2D([], [], ls="none")  # the notes go under the legend, off the data
     notes = [(blank, style.wrap(n, 34)) for n in notes]
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("L1")
-    ax.set_ylabel("L0 (frontier L0*(L1))")
-    ax.set_title("(L0, L1) frontiers of the catalogue and envelope fits on networks")
+    ax.set(xscale="log", yscale="log", xlabel="L1", ylabel="L0 (frontier L0*(L1))",
+           title="(L0, L1) frontiers of the catalogue and envelope fits on networks")
     handles, labels = ax.get_legend_handles_labels()
     handles, labels = handles + [h for h, _ in notes], labels + [t for _, t in notes]
     fig.legend(handles, labels, loc="outside right upper", title_fontsize=8,

@@ -104,17 +104,20 @@ def _claims(claims: dict | None, where: Path) -> list[str]:
 def _runs(claims: dict | None) -> list[str]:
     if claims is None:
         return []
-    rows = [[r["name"], r["status"] or "missing", r["steps"], r["L0"], _ci(r["ci_L0"]), r["L1"],
+    rows = [[r["name"], r.get("dataset") or "–", r["status"] or "missing", r["steps"],
+             r.get("n_eff"), r["L0"], _ci(r["ci_L0"]), r["L1"],
              _ci(r["ci_L1"]), r["reg_L0"], r["reg_L1"], r["pearson_r"], r["spearman_rho"],
              r["final_train_loss"], r["final_val_loss"] if r["final_test_acc"] is None
              else r["final_test_acc"]] for r in claims["runs"]]
-    return _table(["run", "status", "steps", "L0 (envelope)", "95% CI", "L1 (envelope)",
+    return _table(["run", "data", "status", "steps", "n_eff", "L0 (envelope)", "95% CI",
+                   "L1 (envelope)",
                    "95% CI", "L0 (regr.)", "L1 (regr.)", "Pearson r (log-log)", "Spearman ρ",
                    "last-epoch train loss", "val loss / test acc"], rows) + [
         "", "Envelope: the smallest line L0 + L1·x above every (gradient norm, smoothness) point "
         "(percentile-bootstrap intervals, indicative for an extreme statistic); regression: "
-        "least squares. The paper reports no fitted constants: these are ours, in units of each "
-        "model's loss."]
+        "least squares. n_eff: effective number of independent steps behind the correlation "
+        "tests (lag-1 autocorrelation corrected). The paper reports no fitted constants: these "
+        "are ours, in units of each model's loss."]
 
 
 def _runtime(results: Path, preset: str, claims: dict | None) -> list[str]:
@@ -135,26 +138,44 @@ def _runtime(results: Path, preset: str, claims: dict | None) -> list[str]:
           f"{env.get('python', '?')}, torch {nn_env.get('packages', {}).get('torch', '?')} on "
           f"{nn_env.get('device', '?')}; git {env.get('git_revision', '?')}")
     return _table(["step", "seconds"], [[n, s if s is None else round(s, 1)] for n, s in rows]) \
-        + ["", f"Sum of the timed steps: {total / 60:.1f} min (installation, figures and this "
-           f"report not included). Hardware: {hw}."]
+        + ["", f"Sum of the timed steps: {total / 60:.1f} min (installation, the catalogue, "
+           f"figures and this report not included). Hardware: {hw}."]
+
+
+def names(preset: str) -> tuple[str, str]:
+    """(figure folder, report stem) under results/: ``figures``, ``report`` for the default
+    ``cpu`` preset, ``figures-<preset>``, ``report-<preset>`` otherwise (as the Makefile)."""
+    return ("figures", "report") if preset == "cpu" else (f"figures-{preset}",
+                                                          f"report-{preset}")
+
+
+def _scale(preset: str, claims: dict | None) -> str:
+    data = sorted({r.get("dataset") for r in (claims or {}).get("runs", []) if r.get("dataset")})
+    what = f"data read: {', '.join(data)}" if data else "data sets not recorded"
+    if preset == "paper":
+        return (f"Six training runs at the `paper` preset ({what}); the paper's ResNet results "
+                "are on CIFAR-10, Fashion-MNIST is the offline fallback.")
+    return (f"Six training runs at the `{preset}` preset ({what}; see README for its sizes): a "
+            "short replication, not the paper's scale (AWD-LSTM on full PTB, 200 ResNet epochs "
+            "on CIFAR-10).")
 
 
 def build(results: Path, preset: str) -> str:
     """The report as Markdown (image links relative to ``results``)."""
     claims_path = results / "nn_checks" / preset / "claims.json"
     claims = _load(claims_path)
+    figdir = names(preset)[0]
     lines = [f"# l0l1-workbench report (preset `{preset}`)", "",
              "Everything below is read from files under `results/` written by `make reproduce`.",
              "", "## Theorem checks (synthetic/)", ""] + _theorems(results)
-    lines += ["", "## The paper's empirical claims (nn_checks/)", "",
-              f"Six training runs at the `{preset}` preset (see README for its sizes): a short "
-              "replication, not the paper's 200-epoch scale.", ""] + _claims(claims, claims_path)
+    lines += ["", "## The paper's empirical claims (nn_checks/)", "", _scale(preset, claims),
+              ""] + _claims(claims, claims_path)
     lines += ["", "## Fitted (L0, L1) and correlations", ""] + _runs(claims)
     lines += ["", "## Figures", ""]
     for name, caption in FIGURE_CAPTIONS.items():
-        png = results / "figures" / f"{name}.png"
+        png = results / figdir / f"{name}.png"
         lines += [f"**{name}** — {caption}", "",
-                  f"![{name}](figures/{name}.png)" if png.exists()
+                  f"![{name}]({figdir}/{name}.png)" if png.exists()
                   else f"*missing: {png} (run `make figures`)*", ""]
     lines += ["## Runtime and hardware", ""] + _runtime(results, preset, claims)
     return "\n".join(lines) + "\n"
@@ -166,8 +187,16 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr, exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"figures.report: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m figures.report", description=__doc__)
+    """Entry point; 2 for bad input (one line on stderr, never a traceback)."""
+    parser = _Parser(prog="python -m figures.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default="results")
     parser.add_argument("--preset", default="cpu")
     args = parser.parse_args(argv)
@@ -176,13 +205,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"figures.report: error: {results} is not a directory (run make reproduce)",
               file=sys.stderr)
         return 2
-    text = build(results, args.preset)
-    body = markdown.markdown(text, extensions=["tables"])
-    _atomic_write(results / "report.md", text)
-    _atomic_write(results / "report.html", "<!doctype html><html><head><meta charset='utf-8'>"
-                  f"<title>{html.escape('l0l1-workbench report')}</title><style>{CSS}</style>"
-                  f"</head><body>{body}</body></html>\n")
-    print(f"report -> {results / 'report.md'}, {results / 'report.html'}")
+    stem = names(args.preset)[1]
+    try:
+        text = build(results, args.preset)
+        body = markdown.markdown(text, extensions=["tables"])
+        _atomic_write(results / f"{stem}.md", text)
+        _atomic_write(results / f"{stem}.html", "<!doctype html><html><head><meta "
+                      f"charset='utf-8'><title>{html.escape('l0l1-workbench report')}</title>"
+                      f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # JSON errors included
+        print(f"figures.report: error: unreadable result file ({type(error).__name__}: "
+              f"{error}); rerun the step that writes it", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"figures.report: error: {error}", file=sys.stderr)
+        return 2
+    print(f"report -> {results / stem}.md, {results / stem}.html")
     return 0
 
 

@@ -8,10 +8,13 @@ Every figure script imports this module and nothing else of ours. It holds
   :func:`num` turning the records' ``"inf"``/``"nan"`` strings and ``null`` into floats;
 * the layout of the result tree: :func:`run_dir`, :data:`LM_RUNS`, :data:`RESNET_RUNS`;
 * the panel helpers: :func:`missing`, :func:`note`, :func:`positive`, :func:`require` and the
-  smoothness scatter :func:`smoothness_panel` shared by Figs 1, 2, 3 and 5.
+  smoothness scatter :func:`smoothness_panel` shared by Figs 1, 2, 3 and 5;
+* the epoch axis of training curves: :func:`epoch_lengths`, :func:`epoch_fraction`,
+  :func:`running_mean` (Fig 4).
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -41,17 +44,26 @@ def apply() -> None:
     })
 
 
+class InputError(ValueError):
+    """A result file that exists but cannot be read as its producer writes it (names the file)."""
+
+
+class OutputError(OSError):
+    """A figure file that cannot be written (``out`` is not a folder, no permission, disk full)."""
+
+
 def save(fig, out: Path, name: str) -> list[Path]:
     """Write ``out/name.png`` (dpi :data:`DPI`) and ``out/name.pdf`` atomically, close ``fig``.
 
     Each file is rendered to a temporary name in ``out`` and moved in place with
     :func:`os.replace`, so a reader never sees a half-written figure. ``out`` is created. The
-    layout computed for the png is kept for the pdf (constrained layout is half the cost).
+    layout computed for the png is kept for the pdf (constrained layout is half the cost). Any
+    :class:`OSError` is raised as :class:`OutputError` "cannot write <path>: <reason>".
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     try:
+        out.mkdir(parents=True, exist_ok=True)
         for ext in ("png", "pdf"):
             final = out / f"{name}.{ext}"
             tmp = out / f".{name}.{os.getpid()}.tmp.{ext}"
@@ -62,6 +74,9 @@ def save(fig, out: Path, name: str) -> list[Path]:
                 tmp.unlink(missing_ok=True)
             written.append(final)
             fig.set_layout_engine("none")  # freeze the positions found for the png
+    except OSError as err:
+        reason = "not a folder" if out.exists() and not out.is_dir() else err.strerror or err
+        raise OutputError(f"cannot write {err.filename or out}: {reason}") from err
     finally:
         plt.close(fig)
     return written
@@ -83,8 +98,20 @@ class Table(dict):
         return np.full(max((len(v) for v in self.values()), default=0), np.nan)
 
 
+@contextlib.contextmanager
+def _reading(path: Path):
+    """Raise an unreadable file (OS error, bad encoding, bad JSON or csv) as :class:`InputError`
+    naming it."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (OSError, ValueError, csv.Error) as err:
+        raise InputError(f"{path}: {getattr(err, 'strerror', None) or err}") from err
+
+
 def _read_csv(path: Path) -> Table:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with _reading(path), open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
     return Table({k: np.array([num(r.get(k) or None) for r in rows], dtype=float)
@@ -101,15 +128,25 @@ def read_epochs(path: Path) -> Table:
     return _read_csv(Path(path))
 
 
+def _object(doc, path: Path) -> dict:
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: expected a JSON object, found a {type(doc).__name__}")
+    return doc
+
+
 def read_json(path: Path) -> dict:
-    """One JSON document (``config.json``, ``fit.json``, ``frontiers.json``)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """One JSON object (``config.json``, ``fit.json``, ``frontiers.json``); :class:`InputError`
+    naming the file when it cannot be read or holds anything but an object."""
+    with _reading(path):
+        return _object(json.loads(Path(path).read_text(encoding="utf-8")), path)
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    """JSON lines (``records.jsonl``), blank lines skipped."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    """JSON lines (``records.jsonl``), one object a line, blank lines skipped (else
+    :class:`InputError`)."""
+    with _reading(path):
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return [_object(json.loads(line), path) for line in lines if line.strip()]
 
 
 def run_dir(results: Path, preset: str, model: str, run: str) -> Path:
@@ -188,6 +225,46 @@ def positive(*arrays, log: bool = True) -> tuple[np.ndarray, int]:
     return keep, int(np.count_nonzero(finite & ~keep))
 
 
+def epoch_lengths(epoch: np.ndarray, config: dict) -> tuple[dict, bool]:
+    """len_e, the number of batches of each epoch e of a run's ``metrics.csv`` ``epoch`` column,
+    and whether some len_e is only the row count n_e of an epoch not known to be complete.
+
+    len_e comes from ``config["batches_per_epoch"]`` (``{"0": 50, ...}``, written by the
+    training loop for each epoch it starts). Older runs lack it: every epoch then gets the
+    largest n_e among the complete epochs (all but the last; the last too when the status is
+    "finished"), or, when none is complete, its own n_e (a partial epoch drawn as full). A len_e
+    below n_e (an inconsistent file) is raised to n_e so that epochs never overlap.
+    """
+    counts = {e: int(np.sum(epoch == e)) for e in np.unique(epoch[np.isfinite(epoch)])}
+    recorded = config.get("batches_per_epoch")
+    recorded = {num(k): num(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
+    recorded = {k: v for k, v in recorded.items() if 0 < v < math.inf}  # nan fails too
+    done = [n for e, n in counts.items() if e < max(counts) or config.get("status") == "finished"]
+    full = max(done, default=None)
+    lengths = {e: max(recorded.get(e, full or n), n) for e, n in counts.items()}
+    return lengths, full is None and any(e not in recorded for e in counts)
+
+
+def epoch_fraction(epoch: np.ndarray, lengths: dict | None = None) -> np.ndarray:
+    """x = e + i / len_e for the i-th (i = 0, 1, ...) ``metrics.csv`` row of each epoch e: the
+    updates made before the row's loss was measured, in epochs.
+
+    ``lengths`` maps e to len_e (:func:`epoch_lengths`); an epoch without one uses its row count.
+    """
+    x = np.full(len(epoch), np.nan)
+    for e in np.unique(epoch[np.isfinite(epoch)]):
+        rows = np.flatnonzero(epoch == e)
+        x[rows] = e + np.arange(len(rows)) / (lengths or {}).get(e, len(rows))
+    return x
+
+
+def running_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at each step (of all values before step ``window``)."""
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    n = np.minimum(np.arange(1, len(y) + 1), window)
+    return (c[1:] - c[np.arange(1, len(y) + 1) - n]) / n
+
+
 def _line(fit: dict | None, key: str):
     """(L0, L1) of the envelope with quantile 1.0 (``key="envelope"``) or of the regression."""
     if not fit:
@@ -200,12 +277,19 @@ def _line(fit: dict | None, key: str):
     return num(entry["L0"]), num(entry["L1"])
 
 
+def shorten(text: str, width: int = 80) -> str:
+    """``text`` on one line, paths cut to their file name, at most ``width`` characters."""
+    text = re.sub(r"\S*/(\S+)", r"\1", " ".join(str(text).split()))
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
 def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
     """Paper Fig 1: gradient norm vs secant smoothness of one run, coloured by iteration.
 
     Overlays the envelope line L0 + L1 x (quantile 1.0) and the regression line of ``fit.json``
-    with the Pearson r of (log x, log y). Returns False (and shows the missing path) when the
-    run's ``metrics.csv`` is absent.
+    with the Pearson r of (log x, log y); a fit.json whose status is not "fitted" (e.g.
+    "insufficient": too few probed steps) is shown as "no fit: <reason>". Returns False (and
+    shows the missing path) when the run's ``metrics.csv`` is absent.
     """
     ax.set_title(title)
     if not (run / "metrics.csv").exists():
@@ -234,8 +318,12 @@ def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
                 handles += ax.plot(xs[ok], ys[ok], style, color="crimson" if style == "-"
                                    else "k", lw=1.5,
                                    label=f"{label}: L0={line[0]:.3g}, L1={line[1]:.3g}")
-    r = num((fit or {}).get("correlation", {}).get("pearson_r"))
-    extra = "no fit.json" if fit is None else f"Pearson r (log-log) = {r:.2f}"
+    if fit is None:
+        extra = "no fit.json"
+    elif fit.get("status", "fitted") != "fitted":
+        extra = wrap("no fit: " + shorten(fit.get("reason") or fit.get("status"), 100), 44)
+    else:
+        extra = f"Pearson r (log-log) = {num((fit.get('correlation') or {}).get('pearson_r')):.2f}"
     handles.append(Line2D([], [], ls="none", label=extra))
     ax.legend(handles=handles, loc="upper left", fontsize=7, handlelength=1.5)
     ax.set_xlabel("gradient norm ‖∇f‖")

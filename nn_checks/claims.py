@@ -7,15 +7,23 @@ one verdict per claim with the criterion it used, so the report only formats num
 computed. Verdicts: ``supported``, ``not supported``, or ``inconclusive`` when a run or its fit is
 missing. The criteria are ours (the paper states the claims qualitatively):
 
+* Consecutive training steps are not independent samples. Every test below uses the effective
+  sample size of Bretherton et al. (1999) for the correlation of two AR(1)-like series,
+  n_eff = n (1 − ρx ρy) / (1 + ρx ρy), with ρx, ρy the lag-1 autocorrelations of log gradient
+  norm and log smoothness along the run, capped at n.
 * ``lm-correlation`` (Fig 2a): Pearson r of log gradient norm with log smoothness along
-  lstm/lr30clip0.25 is positive and significant, r > 0 and p < 0.01.
-* ``image-weaker`` (Fig 3a): the correlation along resnet20/sgdmom is smaller than the LM's,
-  by a one-sided Fisher z test at the 1% level: z = (atanh r_LM − atanh r_img) /
-  sqrt(1/(n_LM − 3) + 1/(n_img − 3)) > 2.326.
+  lstm/lr30clip0.25 is positive and significant: one-sided p < 0.01 from t = r sqrt((n_eff − 2)
+  / (1 − r²)) with n_eff − 2 degrees of freedom.
+* ``image-weaker`` (Fig 3a): the LM correlation holds (above) and the correlation along
+  resnet20/sgdmom is smaller, by a one-sided Fisher z test at the 1% level:
+  z = (atanh r_LM − atanh r_img) / sqrt(1/(n_eff,LM − 3) + 1/(n_eff,img − 3)) > 2.326.
 * ``clipped-correlation`` (Fig 2a, 3c): with clipping and a large learning rate the correlation
   is positive and significant in both tasks (lstm/lr30clip0.25 and resnet20/lr5clip0.25).
 * ``clip-fastest-train`` (Fig 4a, 4c): in each task the clipped large-lr run ends with the lowest
   training loss (mean over its last epoch) of the three; a diverged run counts as worst.
+
+A comparison whose candidate run (the clipped one) diverged is ``not supported``; a run that
+has not finished (or diverged) makes every claim it enters ``inconclusive``.
 * ``lm-best-val`` (Fig 4b): lstm/lr30clip0.25 ends with the lowest validation loss.
 * ``image-acc-match`` (Fig 4d): resnet20/lr5clip0.25's final test accuracy is within 2 points of
   (or above) sgdmom's. The paper's figure is 95.2% after 200 epochs on CIFAR-10; the ``cpu``
@@ -28,11 +36,12 @@ import json
 import math
 from pathlib import Path
 
-from scipy.stats import norm
+import numpy as np
+from scipy.stats import norm, t as student_t
 
 from nn_checks.config import RUNS
 
-__all__ = ["run_summary", "judge_claims", "CLAIMS"]
+__all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "CLAIMS"]
 
 ALPHA = 0.01
 ACC_MARGIN = 0.02
@@ -67,45 +76,93 @@ def _num(value) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def _lag1(v: np.ndarray) -> float:
+    """Lag-1 autocorrelation (0 for fewer than 3 points or a constant series)."""
+    if v.size < 3 or np.std(v[:-1]) == 0 or np.std(v[1:]) == 0:
+        return 0.0
+    return float(np.corrcoef(v[:-1], v[1:])[0, 1])
+
+
+def effective_n(folder: Path) -> tuple[int, float | None]:
+    """(n, n_eff) of the (log gradient norm, log smoothness) pairs in ``metrics.csv``:
+    n_eff = n (1 − ρx ρy)/(1 + ρx ρy) with the lag-1 autocorrelations, capped at n (None for
+    fewer than 3 pairs)."""
+    path = folder / "metrics.csv"
+    if not path.exists():
+        return 0, None
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    column = "probe_grad_norm" if rows and "probe_grad_norm" in rows[0] else "grad_norm"
+    pairs = [(_num(r.get(column)), _num(r.get("smoothness"))) for r in rows]
+    xy = np.array([p for p in pairs if p[0] and p[1] and p[0] > 0 and p[1] > 0], dtype=float)
+    if len(xy) < 3:
+        return len(xy), None
+    rho = _lag1(np.log(xy[:, 0])) * _lag1(np.log(xy[:, 1]))
+    return len(xy), len(xy) * min(1.0, (1 - rho) / (1 + rho)) if rho > -1 else float(len(xy))
+
+
 def run_summary(folder: Path) -> dict:
     """One run's numbers (None where a file or value is missing)."""
     config, fit, last = (_read_json(folder / "config.json"), _read_json(folder / "fit.json"),
                          _last_epoch(folder / "epochs.csv"))
     env = (fit or {}).get("envelope", [{}])[0]
     reg, corr = (fit or {}).get("regression", {}), (fit or {}).get("correlation", {})
+    n, n_eff = effective_n(folder)
     return {
         "name": folder.name, "present": config is not None,
         "status": (config or {}).get("status"), "steps": (config or {}).get("steps"),
+        "dataset": (config or {}).get("dataset"),
         "wall_seconds": (config or {}).get("wall_seconds"),
         "L0": env.get("L0"), "L1": env.get("L1"), "ci_L0": env.get("ci_L0"),
         "ci_L1": env.get("ci_L1"), "reg_L0": reg.get("L0"), "reg_L1": reg.get("L1"),
-        "pearson_r": corr.get("pearson_r"), "pearson_p": corr.get("pearson_p"),
-        "spearman_rho": corr.get("spearman_rho"), "n": corr.get("n_used"),
+        "pearson_r": corr.get("pearson_r"), "spearman_rho": corr.get("spearman_rho"),
+        "n": corr.get("n_used"), "n_eff": n_eff,
+        "p_one_sided": _p_one_sided(corr.get("pearson_r"), n_eff),
         "final_train_loss": _num((last or {}).get("train_loss")),
         "final_val_loss": _num((last or {}).get("val_loss")),
         "final_test_acc": _num((last or {}).get("test_acc")),
     }
 
 
-def _significant(run: dict) -> bool | None:
-    if run["pearson_r"] is None or run["pearson_p"] is None:
+def _p_one_sided(r, n_eff) -> float | None:
+    """P(R >= r) under no correlation, t-test with n_eff − 2 degrees of freedom."""
+    if r is None or n_eff is None or n_eff <= 2:
         return None
-    return run["pearson_r"] > 0 and run["pearson_p"] < ALPHA
+    if abs(r) >= 1:
+        return 0.0 if r > 0 else 1.0
+    return float(student_t.sf(r * math.sqrt((n_eff - 2) / (1 - r * r)), n_eff - 2))
+
+
+def _settled(run: dict) -> bool:
+    return run["present"] and run["status"] in ("finished", "diverged")
+
+
+def _significant(run: dict) -> bool | None:
+    if not _settled(run) or run["pearson_r"] is None or run["p_one_sided"] is None:
+        return None
+    return run["pearson_r"] > 0 and run["p_one_sided"] < ALPHA
 
 
 def _fisher_z(a: dict, b: dict) -> float | None:
-    if None in (a["pearson_r"], b["pearson_r"], a["n"], b["n"]) or min(a["n"], b["n"]) < 4:
+    if not (_settled(a) and _settled(b)) or None in (a["pearson_r"], b["pearson_r"]) or \
+            None in (a["n_eff"], b["n_eff"]) or min(a["n_eff"], b["n_eff"]) <= 3:
         return None
     clip = 1 - 1e-12
     za, zb = (math.atanh(max(-clip, min(clip, r["pearson_r"]))) for r in (a, b))
-    return (za - zb) / math.sqrt(1 / (a["n"] - 3) + 1 / (b["n"] - 3))
+    return (za - zb) / math.sqrt(1 / (a["n_eff"] - 3) + 1 / (b["n_eff"] - 3))
 
 
 def _lowest(runs: list[dict], key: str, best: str) -> bool | None:
-    """Is ``best`` the run with the lowest ``key``? Diverged runs rank last; None if missing."""
+    """Is ``best`` the run with the lowest ``key``? A diverged ``best`` is not; other diverged
+    runs rank last; None while a run is missing or unfinished."""
     by = {r["name"]: r for r in runs}
-    if any(not r["present"] for r in runs) or by[best][key] is None:
+    if not all(_settled(r) for r in runs):
         return None
+    if by[best]["status"] == "diverged":
+        return False
+    if by[best][key] is None:
+        return None
+
     def score(r):
         return math.inf if r["status"] == "diverged" or r[key] is None else r[key]
     return all(score(by[best]) < score(r) for r in runs if r["name"] != best)
@@ -121,23 +178,33 @@ def judge_claims(runs: dict[str, dict]) -> list[dict]:
     clip_img = runs["resnet20_lr5clip0.25"]
     lm_runs = [runs[f"lstm_{r}"] for r in RUNS["lstm"]]
     img_runs = [runs[f"resnet20_{r}"] for r in RUNS["resnet20"]]
-    z = _fisher_z(lm, img)
+    z, lm_ok = _fisher_z(lm, img), _significant(lm)
+    weaker = None if z is None or lm_ok is None else (lm_ok and z > norm.ppf(1 - ALPHA))
     both = [_significant(lm), _significant(clip_img)]
     fastest = [_lowest(lm_runs, "final_train_loss", "lstm_lr30clip0.25"),
                _lowest(img_runs, "final_train_loss", "resnet20_lr5clip0.25")]
     acc = None
-    if clip_img["final_test_acc"] is not None and img["final_test_acc"] is not None:
+    if _settled(clip_img) and clip_img["status"] == "diverged":
+        acc = False
+    elif _settled(clip_img) and _settled(img) and img["status"] == "diverged":
+        acc = True
+    elif _settled(clip_img) and _settled(img) and None not in (clip_img["final_test_acc"],
+                                                              img["final_test_acc"]):
         acc = clip_img["final_test_acc"] >= img["final_test_acc"] - ACC_MARGIN
     table = {
-        "lm-correlation": (_significant(lm), f"r > 0 and p < {ALPHA} (lstm_lr30clip0.25)",
-                           {"r": lm["pearson_r"], "p": lm["pearson_p"], "n": lm["n"]}),
-        "image-weaker": (None if z is None else z > norm.ppf(1 - ALPHA),
-                         f"one-sided Fisher z > {norm.ppf(1 - ALPHA):.3f} (r_LM vs r_sgdmom)",
+        "lm-correlation": (lm_ok, f"r > 0, one-sided p < {ALPHA} with n_eff "
+                           "(lstm_lr30clip0.25)",
+                           {"r": lm["pearson_r"], "p": lm["p_one_sided"], "n": lm["n"],
+                            "n_eff": lm["n_eff"]}),
+        "image-weaker": (weaker, f"LM claim holds and one-sided Fisher z > "
+                         f"{norm.ppf(1 - ALPHA):.3f} with n_eff (r_LM vs r_sgdmom)",
                          {"r_lm": lm["pearson_r"], "r_image": img["pearson_r"], "z": z}),
         "clipped-correlation": (None if None in both else all(both),
-                                f"r > 0 and p < {ALPHA} in lstm_lr30clip0.25 and "
-                                "resnet20_lr5clip0.25",
-                                {"r_lm": lm["pearson_r"], "r_image": clip_img["pearson_r"]}),
+                                f"r > 0, one-sided p < {ALPHA} with n_eff, in "
+                                "lstm_lr30clip0.25 and resnet20_lr5clip0.25",
+                                {"r_lm": lm["pearson_r"], "p_lm": lm["p_one_sided"],
+                                 "r_image": clip_img["pearson_r"],
+                                 "p_image": clip_img["p_one_sided"]}),
         "clip-fastest-train": (None if None in fastest else all(fastest),
                                "lowest last-epoch training loss among the task's three runs",
                                {r["name"]: r["final_train_loss"] for r in lm_runs + img_runs}),

@@ -103,9 +103,13 @@ def _cmd_fit(args) -> int:
     write_json(Path(args.dir) / "fit.json", fit)
     env = fit["envelope"][0]
     corr = fit["correlation"]
-    print(f"envelope: L0 = {env.get('L0'):.4g}, L1 = {env.get('L1'):.4g}; log-log Pearson r = "
-          f"{corr['pearson_r']:.3f}, Spearman rho = {corr['spearman_rho']:.3f} "
-          f"(n = {corr['n_used']}) -> {Path(args.dir) / 'fit.json'}")
+
+    def show(value, spec: str) -> str:  # None where the number is undefined (NaN in the fit)
+        return "n/a" if value is None else format(value, spec)
+    print(f"envelope: L0 = {show(env.get('L0'), '.4g')}, L1 = {show(env.get('L1'), '.4g')}; "
+          f"log-log Pearson r = {show(corr.get('pearson_r'), '.3f')}, Spearman rho = "
+          f"{show(corr.get('spearman_rho'), '.3f')} (n = {corr.get('n_used')}) -> "
+          f"{Path(args.dir) / 'fit.json'}")
     return 0
 
 

@@ -8,7 +8,8 @@ on the training batch of the step (both gradients of the secant estimate on the 
 and dropout masks, on the scale of ``grad_norm``).
 
 Files in the output folder: ``config.json`` (resolved config, status, the data set actually read,
-wall seconds accumulated over resumes, torch threads), ``env.json``,
+wall seconds accumulated over resumes, torch threads, ``batches_per_epoch`` -- the number of
+training batches of each epoch started, for plotting partial epochs), ``env.json``,
 ``metrics.csv`` (one row per step: ``lr`` is the step's effective learning rate, ``grad_norm``
 the pre-clip norm of the training gradient, ``probe_grad_norm`` the norm of ∇f(θ_from) of the
 probe's loss -- the same number unless ``probe_batches`` > 1 -- which is the x of the fit),
@@ -238,17 +239,21 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        torch.set_rng_state(ck["rng"])
+        rng = ck["rng"]  # (CPU, CUDA) states; a bare CPU state in older checkpoints
+        _set_rng_state(device, rng if isinstance(rng, tuple) else (rng, None))
         s, task.state = ck["s"], ck["hidden"]
     wall0, clock = s.get("wall_seconds", 0.0), time.perf_counter()  # accumulated over resumes
-    write_json(config_path, {"config": resolved, "status": "running", "device": device,
-                             "dataset": task.dataset})
+    def running_config() -> None:
+        write_json(config_path, {"config": resolved, "status": "running", "device": device,
+                                 "dataset": task.dataset,
+                                 "batches_per_epoch": s.get("batches_per_epoch", {})})
+    running_config()
     write_json(out / "env.json", environment_info(seed=c.seed, device=device,
                                                   packages=("torch", "numpy", "scipy")))
     _truncate_csv(out / "metrics.csv", METRICS, s["rows"])
     _truncate_csv(out / "epochs.csv", EPOCHS, s["epoch_rows"])
     params = [p for p in model.parameters() if p.requires_grad]
-    status = "finished"
+    status = s.get("status", "finished")  # "diverged" survives a crash after the last step
     with open(out / "metrics.csv", "a", newline="") as mf, \
             open(out / "epochs.csv", "a", newline="") as ef:
         metrics, epochs = csv.writer(mf), csv.writer(ef)
@@ -257,12 +262,15 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
             mf.flush(), ef.flush()
             s["wall_seconds"] = wall0 + time.perf_counter() - clock
             _atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "s": dict(s),
-                          "rng": torch.get_rng_state(), "hidden": _detach(task.state)}, ckpt_path)
+                          "rng": _rng_state(device), "hidden": _detach(task.state)}, ckpt_path)
+            running_config()
 
         planned = len(task.batches(0)) * c.epochs  # exact for fixed windows and images
         planned = planned if c.steps is None else min(planned, c.steps)
-        while s["epoch"] < c.epochs and (c.steps is None or s["step"] < c.steps):
+        while status != "diverged" and s["epoch"] < c.epochs and \
+                (c.steps is None or s["step"] < c.steps):
             batches = task.batches(s["epoch"])
+            s.setdefault("batches_per_epoch", {})[str(s["epoch"])] = len(batches)
             while s["pos"] < len(batches) and (c.steps is None or s["step"] < c.steps):
                 spec, state_in = batches[s["pos"]], _detach(task.state)
                 lr = s["lr"] * task.lr_scale(spec)
@@ -279,7 +287,7 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
                 loss, task.state = task.loss(spec, state_in)
                 first = s.setdefault("first_loss", loss.item())
                 if not math.isfinite(loss.item()) or loss.item() > c.diverge_factor * abs(first):
-                    status = "diverged"
+                    status = s["status"] = "diverged"
                     metrics.writerow([_fmt(v) for v in (s["step"], s["epoch"], lr,
                                                         loss.item())] + [""] * 7)
                     s["rows"] += 1
@@ -337,7 +345,7 @@ def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
             checkpoint()
         checkpoint()
     final = {"config": resolved, "status": status, "device": device, "dataset": task.dataset,
-             "steps": s["step"],
+             "steps": s["step"], "batches_per_epoch": s.get("batches_per_epoch", {}),
              "epochs": s["epoch"], "wall_seconds": round(wall0 + time.perf_counter() - clock, 3),
              "threads": torch.get_num_threads()}
     write_json(config_path, final)

@@ -17,7 +17,6 @@ from matplotlib.text import Text
 
 from figures import style
 from figures.__main__ import FIGURES, main
-from figures.fig4_training_curves import epoch_fraction, running_mean
 from figures.fig6_lower_bound import instances
 
 METRICS = ["step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
@@ -37,7 +36,8 @@ def _csv(path, header, rows):
 
 def _fit(rng, L0, L1, k):
     ci = lambda v: [0.0 if v < 0.1 else 0.5 * v, 2 * v]
-    env = [{"L0": L0, "L1": L1, "ci_L0": ci(L0), "ci_L1": ci(L1), "quantile": q, "method":
+    ci_L1 = [1.5 * L1, 3 * L1] if k == 1 else ci(L1)  # run 1: a percentile CI above its estimate
+    env = [{"L0": L0, "L1": L1, "ci_L0": ci(L0), "ci_L1": ci_L1, "quantile": q, "method":
             "envelope"} for q in (1.0, 0.9)]
     return {"envelope": env, "n": STEPS, "model": "smoothness <= L0 + L1 * grad_norm",
             "regression": {"L0": L0 / 2, "L1": None if k == 2 else L1 / 2, "ci_L0": None,
@@ -47,7 +47,8 @@ def _fit(rng, L0, L1, k):
 
 
 def write_nn(root, rng):
-    """Six runs of ``STEPS`` steps over ``EPOCHS`` epochs; ``DIVERGED`` explodes at the end."""
+    """Six runs of ``STEPS`` steps over ``EPOCHS`` epochs; ``DIVERGED`` explodes at the end; the
+    last run's config.json predates ``batches_per_epoch``."""
     for k, (model, run) in enumerate(RUNS):
         lr = 30.0 if model == "lstm" else 1.0
         folder = style.run_dir(root, "cpu", model, run)
@@ -70,8 +71,10 @@ def write_nn(root, rng):
                    None if model == "lstm" else 0.3 + 0.05 * k * (e + 1)] for e in range(EPOCHS)]
         _csv(folder / "epochs.csv", EPOCHS_CSV, epochs[:1] if diverged else epochs)
         config = {"model": model, "run": run, "preset": "cpu", "epochs": EPOCHS, "lr": lr}
-        (folder / "config.json").write_text(json.dumps(
-            {"config": config, "status": "diverged" if diverged else "finished", "steps": STEPS}))
+        status = {"status": "diverged" if diverged else "finished", "steps": STEPS}
+        if k < len(RUNS) - 1:
+            status["batches_per_epoch"] = {str(e): STEPS // EPOCHS for e in range(EPOCHS)}
+        (folder / "config.json").write_text(json.dumps({"config": config, **status}))
         if (model, run) != ("resnet20", "lr5clip0.25"):  # a failed fit leaves no fit.json
             fit = _fit(rng, 0.05 * (k + 1), 0.3 + 0.2 * k, k)
             (folder / "fit.json").write_text(json.dumps(fit))
@@ -240,6 +243,7 @@ def test_dropped_points_are_counted_not_silent(results, tmp_path, monkeypatch):
     shown = texts(figs)
     assert "1 point ≤ 0 not shown" in shown  # the zero smoothness of step 3
     assert any("value(s) ≤ 0 drawn at the" in t for t in shown)  # L1 = 0, L0 = 0, CI at 0
+    assert any("1 interval(s) excluding" in t for t in shown)  # drawn as is, not as error bars
     assert any("2 frontier point(s) with no" in t for t in shown)
 
 
@@ -293,8 +297,8 @@ def test_bad_arguments_are_one_line_exit_2(argv, capsys):
 
 def test_running_mean_and_paths():
     y = np.array([1.0, 3.0, 5.0, 7.0])
-    assert np.allclose(running_mean(y, 2), [1, 2, 4, 6])
-    assert np.allclose(running_mean(np.full(25, 4.0)), 4.0)
+    assert np.allclose(style.running_mean(y, 2), [1, 2, 4, 6])
+    assert np.allclose(style.running_mean(np.full(25, 4.0), 10), 4.0)
     paths = [style.run_dir("r", "cpu", "lstm", r) / f for r in ("a", "b") for f in ("x", "y")]
     assert style.compact(paths) == str(style.run_dir("r", "cpu", "lstm", "X").parent) + \
         "/{lstm_a,lstm_b}/{x,y}"
@@ -304,8 +308,6 @@ def test_running_mean_and_paths():
 
 def test_readers_and_helpers():
     assert math.isinf(style.num("inf")) and math.isnan(style.num(None))
-    assert np.allclose(epoch_fraction(np.array([0, 0, 0, 0, 1, 1.0])),
-                       [0, 0.25, 0.5, 0.75, 1, 1.5])
     groups = instances([{"check_id": "thm4/a/h=1", "params": {"h": 1}},
                         {"check_id": "thm4/a/h=0.5", "params": {"h": 0.5}},
                         {"check_id": "thm4/a/member/B", "params": {}},
@@ -320,3 +322,85 @@ def test_metrics_reader_turns_empty_cells_into_nan(tmp_path):
     m = style.read_metrics(tmp_path / "m.csv")
     assert m["step"].tolist() == [0, 1] and m["smoothness"][0] == 1.5
     assert math.isnan(m["smoothness"][1])
+
+
+def test_epoch_axis_counts_updates_in_epochs_of_recorded_length():
+    """Step i of epoch e sits at x = e + i / len_e, len_e = batches_per_epoch[e] when recorded;
+    without it, the longest complete epoch (a partial epoch is not drawn as full)."""
+    diverged = {"status": "diverged", "batches_per_epoch": {"0": 50}}
+    lengths, guessed = style.epoch_lengths(np.zeros(4), diverged)  # 4 of 50 steps, then diverged
+    assert lengths == {0: 50} and not guessed
+    assert np.allclose(style.epoch_fraction(np.zeros(4), lengths), [0, 0.02, 0.04, 0.06])
+    epoch = np.array([0, 0, 0, 0, 1, 1.0])  # an older run: no batches_per_epoch
+    for status in ("diverged", "finished"):  # epoch 0 is complete either way: len = 4
+        lengths, guessed = style.epoch_lengths(epoch, {"status": status})
+        assert np.allclose(style.epoch_fraction(epoch, lengths), [0, .25, .5, .75, 1, 1.25])
+        assert not guessed
+    assert style.epoch_lengths(np.zeros(3), {"status": "running"}) == ({0: 3}, True)
+    assert style.epoch_lengths(np.zeros(0), {}) == ({}, False)
+
+
+def test_partial_epochs_end_where_their_steps_end(results, tmp_path, monkeypatch):
+    """Of 50 batches: lr2noclip diverges at its 4th step (last loss at x = 3/50 = 0.06),
+    lr2clip0.25 is stopped after 4 steps (its partial-epoch evaluation at x = 4/50 = 0.08);
+    lr30clip0.25, with no batches_per_epoch and one unfinished epoch, is flagged."""
+    for run, status in (("lr2noclip", "diverged"), ("lr2clip0.25", "finished"),
+                        ("lr30clip0.25", "running")):
+        folder = style.run_dir(results, "cpu", "lstm", run)
+        _csv(folder / "metrics.csv", ["step", "epoch", "loss"], [[t, 0, 6.0] for t in range(4)])
+        _csv(folder / "epochs.csv", EPOCHS_CSV, [] if status == "diverged" else
+             [[0, 2.0, 6.0, 5.5, 245.0, None]])
+        config = {"status": status, "batches_per_epoch": {"0": 50}}
+        (folder / "config.json").write_text(json.dumps(
+            {k: v for k, v in config.items() if status != "running" or k == "status"}))
+    figs = spy_save(monkeypatch)
+    FIGURES["fig4"].draw(results, tmp_path)
+    train, val = ({line.get_label(): line.get_xdata()[-1] for line in ax.get_lines()
+                   if len(line.get_xdata()) and not line.get_label().startswith("_")}
+                  for ax in figs[0].axes[:2])  # label -> last x of the run
+    assert train["lr2noclip (diverged)"] == pytest.approx(0.06) and "lr2noclip (diverged)" \
+        not in val  # a diverged epoch has no evaluation
+    assert train["lr2clip0.25"] == pytest.approx(0.06)
+    assert val["lr2clip0.25"] == pytest.approx(0.08)
+    assert val["lr30clip0.25 (running)"] == 1.0  # its 4 rows are taken for a whole epoch
+    assert "epoch length not recorded: partial epochs drawn as full" in texts(figs)
+
+
+def test_an_insufficient_fit_is_named_not_a_nan_correlation(results, tmp_path, monkeypatch):
+    folder = style.run_dir(results, "cpu", "lstm", "lr30clip0.25")
+    reason = (f"{folder}/metrics.csv has 0 probed steps with a finite smoothness; need >= 3 "
+              "(run measure with --probe secant)")
+    (folder / "fit.json").write_text(json.dumps({"schema": "l0l1-fit/1", "status":
+                                                 "insufficient", "reason": reason, "n": 0}))
+    figs = spy_save(monkeypatch)
+    for key in ("fig1", "fig8"):
+        FIGURES[key].draw(results, tmp_path)
+    shown = texts(figs)
+    assert any(t.startswith("no fit: metrics.csv has 0 probed") for t in shown), shown
+    assert not any("= nan" in t for t in shown)
+    assert any("2 network run(s) without" in t for t in shown)
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_an_unwritable_out_is_one_line_exit_2(results, tmp_path, capsys, below):
+    (tmp_path / "file").write_text("not a folder")
+    out = tmp_path / "file" / below
+    assert main(["--results", str(results), "--out", str(out), "--only", "fig7,fig6"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"figures: error: cannot write {out}")
+    assert captured.err.count("\n") == 1 and not captured.out
+
+
+def test_unreadable_inputs_and_code_errors_are_told_apart(results, tmp_path, capsys,
+                                                         monkeypatch):
+    spy_save(monkeypatch)
+    fit = style.run_dir(results, "cpu", "lstm", "lr30clip0.25") / "fit.json"
+    fit.write_text("[1, 2]")  # valid JSON, not an object
+    monkeypatch.setattr(FIGURES["fig7"], "draw", lambda *a: [].missing)  # a bug in a script
+    argv = ["--results", str(results), "--out", str(tmp_path), "--only", "fig1,fig8,fig7"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all(line.startswith("figures: error: ") for line in err)
+    assert all(f"unreadable input: {fit}: expected a JSON object, found a list" in line
+               for line in err[:2])
+    assert "fig7_separation: malformed input or a bug: AttributeError" in err[2]

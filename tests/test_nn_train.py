@@ -40,6 +40,9 @@ def test_lm_smoke_rows_and_fit(tmp_path, capsys):
         if r["clipped"] == "1":
             assert float(r["update_norm"]) == pytest.approx(30 * 0.25, rel=1e-5)
     assert len(rows(tmp_path / "epochs.csv")) == 1
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["batches_per_epoch"] == {"0": 63}  # 1,250 rows of 16 streams: 62 x 20 + 9
+    assert saved["dataset"] == "ptb" and saved["wall_seconds"] > 0
     assert main(["fit", str(tmp_path), "--n-boot", "49"]) == 0
     fit = json.loads((tmp_path / "fit.json").read_text())
     assert fit["n"] == 12 and fit["envelope"][0]["L1"] is not None
@@ -108,6 +111,12 @@ def test_exploding_loss_ends_cleanly_as_diverged(tmp_path):
     assert saved["status"] == "diverged"
     metrics = rows(tmp_path / "metrics.csv")
     assert 0 < len(metrics) < 30 and metrics[-1]["grad_norm"] == ""
+    # a crash after the last checkpoint but before config.json said "diverged": the rerun adds
+    # no second row for the diverging step
+    before = (tmp_path / "metrics.csv").read_text()
+    (tmp_path / "config.json").write_text(json.dumps({**saved, "status": "running"}))
+    assert measure(config, tmp_path)["status"] == "diverged"
+    assert (tmp_path / "metrics.csv").read_text() == before
     # no smoothness was probed: fit refuses (exit 2), or records why with --allow-insufficient
     assert main(["fit", str(tmp_path)]) == 2
     assert not (tmp_path / "fit.json").exists()

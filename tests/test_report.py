@@ -61,3 +61,34 @@ def test_missing_results_folder_is_one_line_exit_2(tmp_path, capsys):
     assert main(["--results", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("figures.report: error:") and "\n" not in err
+
+
+def test_corrupt_input_is_one_line_exit_2(tmp_path, capsys):
+    fixture(tmp_path)
+    (tmp_path / "synthetic" / "check" / "summary.json").write_text("[1, 2")
+    assert main(["--results", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("figures.report: error: unreadable result file") and "\n" not in err
+    (tmp_path / "synthetic" / "check" / "summary.json").write_text("[1, 2]")  # not an object
+    assert main(["--results", str(tmp_path)]) == 2
+
+
+def test_other_presets_get_their_own_report_and_figures(tmp_path):
+    fixture(tmp_path)
+    (tmp_path / "nn_checks" / "paper").mkdir()
+    (tmp_path / "nn_checks" / "cpu" / "claims.json").rename(
+        tmp_path / "nn_checks" / "paper" / "claims.json")
+    write(tmp_path / "figures-paper" / "fig1_lm_smoothness.png", "x")
+    assert main(["--results", str(tmp_path), "--preset", "paper"]) == 0
+    md = (tmp_path / "report-paper.md").read_text()
+    assert "![fig1_lm_smoothness](figures-paper/fig1_lm_smoothness.png)" in md
+    assert "`paper` preset" in md and not (tmp_path / "report.md").exists()
+
+
+def test_bad_argument_is_one_line(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-such-option"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("figures.report: error:") and "\n" not in err

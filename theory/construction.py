@@ -29,7 +29,7 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-from theory.parsing import ExpressionError, parse_expression, real_symbol
+from theory.parsing import parse_expression, real_symbol
 from theory.pieces import Piece, _equal_at, _one_sided
 from theory.supremum import piece_supremum
 from theory.symbolic import ALL, real_roots, safe_limit, to_rational
