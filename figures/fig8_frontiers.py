@@ -5,8 +5,10 @@ markers: certified points), and on the same axes the envelope constants (quantil
 each network run's ``fit.json`` with their bootstrap intervals [lo, hi] as segments (drawn as
 they are, and counted, when a percentile interval excludes its estimate). The network constants
 are in units of their loss (cross-entropy), so only their placement relative to the lines is
-meaningful, not a comparison of magnitudes across functions. Values ≤ 0 (e.g. L1 = 0, or a
-lower CI end at 0) cannot sit on a log axis: they are drawn at the axis floor and counted.
+meaningful, not a comparison of magnitudes across functions. Values ≤ ZERO = 1e-12 (L1 = 0, a
+lower CI end at 0, an envelope intercept of 1.8e-15 that is rounding in the hull) cannot sit on
+a log axis: they are drawn at the axis floor and counted. Functions with no finite L0 anywhere
+(not (L0, L1)-smooth) are named in the legend, not drawn.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from figures import style
 NAME = "fig8_frontiers"
 RUNS = [("lstm", r) for r in style.LM_RUNS] + [("resnet20", r) for r in style.RESNET_RUNS]
 MARKERS = "sDP*Xv"
+ZERO = 1e-12  # values at or below are zero on these axes
 
 
 def fit_paths(results: Path, preset: str) -> list[Path]:
@@ -43,10 +46,10 @@ def nn_constants(results: Path, preset: str) -> list[tuple[str, str, np.ndarray]
 
 
 def floor(values: list[np.ndarray]) -> tuple[float, int]:
-    """Log-axis floor (a third of the smallest positive value) and the count of values ≤ 0."""
+    """Log-axis floor (a third of the smallest value > ZERO) and the count of values ≤ ZERO."""
     v = np.concatenate([*values, np.ones(0)])
-    pos = v[np.isfinite(v) & (v > 0)]
-    return (pos.min() / 3 if len(pos) else 1e-3), int(np.sum(np.isfinite(v) & (v <= 0)))
+    pos = v[np.isfinite(v) & (v > ZERO)]
+    return (pos.min() / 3 if len(pos) else 1e-3), int(np.sum(np.isfinite(v) & (v <= ZERO)))
 
 
 def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
@@ -61,19 +64,23 @@ def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
                                              for p in f.get("points", [])]).reshape(-1, 2),
                np.array([bool(p.get("certified")) for p in f.get("points", [])], dtype=bool))
               for f in funcs]
+    flat = [name for name, c, _ in curves if not np.isfinite(c[:, 1]).any()]
+    curves = [cv for cv in curves if cv[0] not in flat]
     fx, nx = floor([c[:, 0] for _, c, _ in curves] + [v[[0, 2, 3]] for *_, v in nn])
     fy, ny = floor([c[:, 1] for _, c, _ in curves] + [v[[1, 4, 5]] for *_, v in nn])
     unknown = sum(int(np.sum(~np.isfinite(c[:, 1]))) for _, c, _ in curves)
     fig, ax = plt.subplots(figsize=(9.5, 5.8))
     for i, (name, c, cert) in enumerate(curves):
-        L1, L0 = np.maximum(c[:, 0], fx), np.maximum(c[:, 1], fy)
-        ok = np.isfinite(L1) & np.isfinite(L0)
-        color = f"C{i % 10}"
-        ax.plot(L1[ok], L0[ok], "-", color=color, lw=1.3, label=name)
+        L1 = np.where(c[:, 0] > ZERO, c[:, 0], fx)
+        L0 = np.where(c[:, 1] > ZERO, c[:, 1], fy)
+        ok = np.isfinite(L1) & np.isfinite(c[:, 1])
+        color = f"C{i % 10}"  # ten colours, then dashed
+        ax.plot(L1[ok], L0[ok], "-" if i < 10 else "--", color=color, lw=1.3, label=name)
         ax.plot(L1[ok & cert], L0[ok & cert], "o", color=color, ms=4)
     outside = 0  # a percentile interval may exclude its estimate: drawn as a segment lo..hi
     for label, marker, v in nn:
-        (x, y, x0, x1, y0, y1) = np.maximum(v, [fx, fy, fx, fx, fy, fy])  # nan stays nan
+        (x, y, x0, x1, y0, y1) = np.where(v > ZERO, v, [fx, fy, fx, fx, fy, fy])
+        (x0, x1, y0, y1) = np.where(np.isfinite(v[2:]), (x0, x1, y0, y1), np.nan)
         for xs, ys, cap, (lo, est, hi) in (([x0, x1], [y, y], "|", (x0, x, x1)),
                                            ([x, x], [y0, y1], "_", (y0, y, y1))):
             if np.isfinite([lo, hi]).all():
@@ -84,7 +91,9 @@ def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
         if n:
             line(f, color="0.5", ls=":", lw=1)
     notes = [f"missing: {path}"] if not path.exists() else []
-    notes += [f"{nx + ny} value(s) ≤ 0 drawn at the floor (dotted line)"] if nx + ny else []
+    notes += [f"{nx + ny} value(s) ≤ {ZERO:g} drawn at the floor (dotted line)"] \
+        if nx + ny else []
+    notes += [f"no finite L0 (not (L0, L1)-smooth): {', '.join(flat)}"] if flat else []
     notes += [f"{unknown} frontier point(s) with no finite L0 not shown"] if unknown else []
     notes += [f"{outside} interval(s) excluding their estimate"] if outside else []
     notes += [f"{len(RUNS) - len(nn)} network run(s) without an envelope fit"] \

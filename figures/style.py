@@ -305,6 +305,7 @@ def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        short_minor_labels(ax)
     fit = read_json(run / "fit.json") if (run / "fit.json").exists() else None
     handles = []
     if len(x):
@@ -364,3 +365,13 @@ def runs_figure(results: Path, out: Path, preset: str, model: str, runs: tuple, 
     fig.suptitle(f"{label} on {dataset_of(folders)} (preset {preset}): gradient norm vs "
                  "smoothness")
     return save(fig, out, name)
+
+
+def short_minor_labels(ax) -> None:
+    """On log axes spanning about a decade matplotlib labels minor ticks as 2×10⁻¹, 3×10⁻¹, …
+    which collide in narrow panels: label them as plain numbers (0.2, 0.3), smaller."""
+    from matplotlib.ticker import LogFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    ax.tick_params(which="minor", labelsize=7)
