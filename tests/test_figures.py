@@ -242,7 +242,7 @@ def test_dropped_points_are_counted_not_silent(results, tmp_path, monkeypatch):
         FIGURES[key].draw(results, tmp_path)
     shown = texts(figs)
     assert "1 point ≤ 0 not shown" in shown  # the zero smoothness of step 3
-    assert any("value(s) ≤ 0 drawn at the" in t for t in shown)  # L1 = 0, L0 = 0, CI at 0
+    assert any("value(s) ≤ 1e-12 drawn at the" in t for t in shown)  # L1 = 0, L0 = 0, CI at 0
     assert any("1 interval(s) excluding" in t for t in shown)  # drawn as is, not as error bars
     assert any("2 frontier point(s) with no" in t for t in shown)
 
