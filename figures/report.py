@@ -80,7 +80,7 @@ def _theorems(results: Path) -> list[str]:
                     "shape-only", "measured/bound"], rows)
     lines += ["", "Marks: *paper* (stated in the paper), *reconstructed* (our reconstruction of "
               "a statement whose exact form was not available), *follow-up* (later papers). "
-              "measured/bound over the decided one-sided records."]
+              "measured/bound over the decided one-sided records.", ""]
     for f in summary["fails"]:
         lines.append(f"- **FAIL** `{f['check_id']}`: measured {_g(f['measured'], 6)} vs bound "
                      f"{_g(f['bound'], 6)}. {f.get('notes') or ''}")
@@ -90,6 +90,25 @@ def _theorems(results: Path) -> list[str]:
         lines += ["", f"Catalogue: {len(catalogue)} declared classes, constants and minima "
                   f"verified, {bad} failed."]
     return lines
+
+
+def _summary(results: Path, claims: dict | None) -> list[str]:
+    """Counts only: verdicts of the theorem checks and of the paper's claims."""
+    out = []
+    summary = _load(results / "synthetic" / "check" / "summary.json")
+    if summary is not None:
+        total = {k: sum(r[k] for r in summary["rows"])
+                 for k in ("records", "pass", "fail", "inconclusive", "shape-only")}
+        fails = ", ".join(f"`{f['check_id']}`" for f in summary["fails"]) or "none"
+        out.append(f"- Theorem checks: {total['records']} records, {total['pass']} pass, "
+                   f"{total['fail']} fail ({fails}), {total['inconclusive']} inconclusive, "
+                   f"{total['shape-only']} shape-only.")
+    if claims is not None:
+        for verdict in ("supported", "not supported", "inconclusive"):
+            ids = [c["id"] for c in claims["claims"] if c["verdict"] == verdict]
+            if ids:
+                out.append(f"- The paper's claims {verdict}: {', '.join(ids)}.")
+    return out or ["*no results yet (run `make reproduce`)*"]
 
 
 def _claims(claims: dict | None, where: Path) -> list[str]:
@@ -167,7 +186,8 @@ def build(results: Path, preset: str) -> str:
     figdir = names(preset)[0]
     lines = [f"# l0l1-workbench report (preset `{preset}`)", "",
              "Everything below is read from files under `results/` written by `make reproduce`.",
-             "", "## Theorem checks (synthetic/)", ""] + _theorems(results)
+             "", "## Summary", ""] + _summary(results, claims)
+    lines += ["", "## Theorem checks (synthetic/)", ""] + _theorems(results)
     lines += ["", "## The paper's empirical claims (nn_checks/)", "", _scale(preset, claims),
               ""] + _claims(claims, claims_path)
     lines += ["", "## Fitted (L0, L1) and correlations", ""] + _runs(claims)

@@ -66,6 +66,45 @@ def test_large_batch_probe_has_its_own_gradient_scale(tmp_path):
 
 
 @needs_ptb
+def test_large_batch_probe_row_recomputed_by_hand(tmp_path):
+    """Step 0 with k = 3, rebuilt with plain autograd: g0 = ∇ of the mean loss over windows 0-2
+    at θ0 (window 0 from the step's state, the others from zero), θ1 = θ0 − lr·clip(∇ of window
+    0), smoothness = ||g(θ0 + d/2) − g0|| / ||d/2||. A probe mixing the single-batch and the
+    mean loss, or another scale, would not match."""
+    import torch
+
+    from nn_checks.train import _LM
+    config = resolve("lstm", "smoke", steps=1, probe_batches=3)
+    measure(config, tmp_path)
+    row = rows(tmp_path / "metrics.csv")[0]
+    torch.manual_seed(config.seed)
+    task = _LM(config, "cpu", None)
+    params = list(task.model.parameters())
+    specs = task.batches(0)[:3]
+
+    def mean_grad():
+        loss = sum(task.loss(spec, None)[0] for spec in specs) / 3
+        return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)]).double()
+
+    def install(theta):
+        torch.nn.utils.vector_to_parameters(theta, params)
+
+    theta0 = torch.nn.utils.parameters_to_vector(params).detach().clone()
+    g0 = mean_grad()
+    step = torch.cat([g.reshape(-1) for g in torch.autograd.grad(
+        task.loss(specs[0], None)[0], params)]).double()
+    d = -config.lr * step * min(1.0, config.clip / (step.norm().item() + 1e-6))
+    with torch.no_grad():
+        install((theta0.double() + d / 2).float())
+    secant = (mean_grad() - g0).norm().item() / (d / 2).norm().item()
+    assert float(row["probe_grad_norm"]) == pytest.approx(g0.norm().item(), rel=1e-5)
+    assert float(row["update_norm"]) == pytest.approx(d.norm().item(), rel=1e-4)
+    assert float(row["smoothness"]) == pytest.approx(secant, rel=1e-3)
+    # the check discriminates: the single-window gradient (k = 1's) has another norm
+    assert abs(step.norm().item() / g0.norm().item() - 1) > 1e-2
+
+
+@needs_ptb
 def test_fixed_windows_keep_the_lr_also_on_a_short_last_window(tmp_path):
     config = resolve("lstm", "smoke", train_tokens=16 * 55, steps=None, epochs=1, lr=2.0)
     measure(config, tmp_path)  # 55 rows of 16 streams: windows of 20, 20 and 14 tokens

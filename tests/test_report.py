@@ -39,6 +39,8 @@ def test_report_formats_what_the_files_say(tmp_path, capsys):
     assert main(["--results", str(tmp_path)]) == 0
     md = (tmp_path / "report.md").read_text()
     assert "| thm4 | Thm 4 | reconstructed | 3 | 2 | 1 |" in md
+    assert "- Theorem checks: 3 records, 2 pass, 1 fail (`thm4/x/h=0.05`)" in md
+    assert "- The paper's claims supported: lm-correlation." in md
     assert "**FAIL** `thm4/x/h=0.05`: measured 8929 vs bound 10147.3" in md
     assert "**supported**" in md and "0.885" in md and "[0.14, 3.4]" in md
     assert "3 declared classes, constants and minima verified, 1 failed" in md
