@@ -12,6 +12,7 @@ Markdown rendered by the ``markdown`` package (tables extension) with a small st
 from __future__ import annotations
 
 import argparse
+import ast
 import html
 import json
 import os
@@ -20,21 +21,12 @@ from pathlib import Path
 
 import markdown
 
-FIGURE_CAPTIONS = {
-    "fig1_lm_smoothness": "Paper Fig 1: gradient norm vs local smoothness (secant estimate along "
-                          "the update) along LSTM training, lr 30 with clipping at 0.25; colour "
-                          "= iteration; fitted envelope and regression lines.",
-    "fig2_lm_smoothness_runs": "Paper Fig 2(a–c): the same for the three LM settings.",
-    "fig3_resnet_smoothness_runs": "Paper Fig 3(a–c): the same for the three ResNet20 settings.",
-    "fig4_training_curves": "Paper Fig 4(a–d): LSTM training and validation loss, ResNet20 "
-                            "training loss and test accuracy.",
-    "fig5_smoothness_linear": "Paper Fig 5: linear-scale smoothness plots.",
-    "fig6_lower_bound": "Ours: iterations of fixed-step GD on the certified constructions vs the "
-                        "step, with the reconstructed Thm 4 lower bound and h_thr.",
-    "fig7_separation": "Ours: measured separation T_GD*/T_clip vs M beside Remark 5's order.",
-    "fig8_frontiers": "Ours: (L0, L1) frontiers of catalogue functions with the fitted NN "
-                      "constants.",
-}
+def figure_captions() -> dict[str, str]:
+    """Figure name -> caption: the first docstring line of each ``figures/fig*.py``, read with
+    ``ast`` (the report stays free of matplotlib), in figure order."""
+    folder = Path(__file__).resolve().parent
+    return {path.stem: ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+            .split("\n")[0] for path in sorted(folder.glob("fig[0-9]*_*.py"))}
 
 CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;line-height:1.4}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;"
@@ -192,7 +184,7 @@ def build(results: Path, preset: str) -> str:
               ""] + _claims(claims, claims_path)
     lines += ["", "## Fitted (L0, L1) and correlations", ""] + _runs(claims)
     lines += ["", "## Figures", ""]
-    for name, caption in FIGURE_CAPTIONS.items():
+    for name, caption in figure_captions().items():
         png = results / figdir / f"{name}.png"
         lines += [f"**{name}** — {caption}", "",
                   f"![{name}]({figdir}/{name}.png)" if png.exists()

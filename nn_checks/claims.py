@@ -40,6 +40,7 @@ import numpy as np
 from scipy.stats import norm, t as student_t
 
 from nn_checks.config import RUNS
+from nn_checks.metrics import smoothness_pairs
 
 __all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "CLAIMS"]
 
@@ -90,15 +91,13 @@ def effective_n(folder: Path) -> tuple[int, float | None]:
     path = folder / "metrics.csv"
     if not path.exists():
         return 0, None
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    column = "probe_grad_norm" if rows and "probe_grad_norm" in rows[0] else "grad_norm"
-    pairs = [(_num(r.get(column)), _num(r.get("smoothness"))) for r in rows]
-    xy = np.array([p for p in pairs if p[0] and p[1] and p[0] > 0 and p[1] > 0], dtype=float)
-    if len(xy) < 3:
-        return len(xy), None
-    rho = _lag1(np.log(xy[:, 0])) * _lag1(np.log(xy[:, 1]))
-    return len(xy), len(xy) * min(1.0, (1 - rho) / (1 + rho)) if rho > -1 else float(len(xy))
+    x, y, _ = smoothness_pairs(path)
+    keep = (x > 0) & (y > 0)  # the pairs of the log-log correlation
+    n = int(keep.sum())
+    if n < 3:
+        return n, None
+    rho = _lag1(np.log(x[keep])) * _lag1(np.log(y[keep]))
+    return n, n * min(1.0, (1 - rho) / (1 + rho)) if rho > -1 else float(n)
 
 
 def run_summary(folder: Path) -> dict:
@@ -180,7 +179,7 @@ def judge_claims(runs: dict[str, dict]) -> list[dict]:
     img_runs = [runs[f"resnet20_{r}"] for r in RUNS["resnet20"]]
     z, lm_ok = _fisher_z(lm, img), _significant(lm)
     weaker = None if z is None or lm_ok is None else (lm_ok and z > norm.ppf(1 - ALPHA))
-    both = [_significant(lm), _significant(clip_img)]
+    both = [lm_ok, _significant(clip_img)]
     fastest = [_lowest(lm_runs, "final_train_loss", "lstm_lr30clip0.25"),
                _lowest(img_runs, "final_train_loss", "resnet20_lr5clip0.25")]
     acc = None

@@ -18,7 +18,6 @@ Bad input: one line ``nn_checks: error: ...`` on stderr, exit code 2, never a tr
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -71,34 +70,29 @@ def _cmd_measure(args) -> int:
 def _cmd_fit(args) -> int:
     import numpy as np
 
+    from nn_checks.metrics import smoothness_pairs
     from theory.fitting import fit_all
     from theory.records import write_json
 
     path = Path(args.dir) / "metrics.csv"
     if not path.exists():
         raise UsageError(f"{path} not found (run measure first)")
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    column = "probe_grad_norm" if rows and "probe_grad_norm" in rows[0] else "grad_norm"
-    rows = [r for r in rows if r.get("smoothness") and r.get(column)]
-    x = np.array([float(r[column]) for r in rows])
-    y = np.array([float(r["smoothness"]) for r in rows])
-    keep = np.isfinite(x) & np.isfinite(y)
+    x, y, column = smoothness_pairs(path)
     try:
-        if keep.sum() < 3:
-            raise ValueError(f"{path} has {int(keep.sum())} probed steps with a finite smoothness;"
+        if x.size < 3:
+            raise ValueError(f"{path} has {x.size} probed steps with a finite smoothness;"
                              " need >= 3 (run measure with --probe secant)")
-        fit = fit_all(x[keep], y[keep], np.random.default_rng(args.seed), n_boot=args.n_boot)
+        fit = fit_all(x, y, np.random.default_rng(args.seed), n_boot=args.n_boot)
     except ValueError as error:
         if not args.allow_insufficient:
             raise
         write_json(Path(args.dir) / "fit.json", {
             "schema": "l0l1-fit/1", "status": "insufficient", "reason": str(error),
-            "n": int(keep.sum()), "source": {"metrics": str(path), "x": column}})
+            "n": int(x.size), "source": {"metrics": str(path), "x": column}})
         print(f"no fit: {error} -> {Path(args.dir) / 'fit.json'}")
         return 0
     fit["status"] = "fitted"
-    fit["source"] = {"metrics": str(path), "rows": int(keep.sum()), "x": column,
+    fit["source"] = {"metrics": str(path), "rows": int(x.size), "x": column,
                      "y": "smoothness (secant estimate along the update)"}
     write_json(Path(args.dir) / "fit.json", fit)
     env = fit["envelope"][0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from figures.report import FIGURE_CAPTIONS, main
+from figures.report import figure_captions, main
 
 
 def write(path, data):
@@ -45,7 +45,10 @@ def test_report_formats_what_the_files_say(tmp_path, capsys):
     assert "**supported**" in md and "0.885" in md and "[0.14, 3.4]" in md
     assert "3 declared classes, constants and minima verified, 1 failed" in md
     assert "![fig1_lm_smoothness](figures/fig1_lm_smoothness.png)" in md
-    for name in set(FIGURE_CAPTIONS) - {"fig1_lm_smoothness"}:  # absent: said, not drawn
+    captions = figure_captions()
+    assert len(captions) == 8 and captions["fig1_lm_smoothness"].startswith("Paper Fig 1:")
+    assert f"**fig1_lm_smoothness** — {captions['fig1_lm_smoothness']}" in md
+    for name in set(captions) - {"fig1_lm_smoothness"}:  # absent: said, not drawn
         assert f"*missing: {tmp_path / 'figures' / name}.png (run `make figures`)*" in md
     assert "synthetic check thm4 | 7.2" in md and "Sum of the timed steps: 5.1 min" in md
     page = (tmp_path / "report.html").read_text()

@@ -85,6 +85,15 @@ def _cmd_certify(args) -> int:
     return 0
 
 
+def _select(entries, only: str | None, what: str) -> list:
+    """The catalogue entries named in ``--only`` (all when None); an unknown name is a UsageError."""
+    wanted = set(only.split(",")) if only else None
+    chosen = [e for e in entries if wanted is None or e.id in wanted]
+    if wanted and len(chosen) != len(wanted):
+        raise UsageError(f"--only: {what}: {', '.join(sorted(wanted - {e.id for e in chosen}))}")
+    return chosen
+
+
 def _cmd_catalogue(args) -> int:
     from tqdm import tqdm
 
@@ -92,11 +101,7 @@ def _cmd_catalogue(args) -> int:
     from theory.catalogue_check import verify_entry
     from theory.records import environment_info, write_json, write_jsonl
 
-    wanted = set(args.only.split(",")) if args.only else None
-    entries = [e for e in CATALOGUE if wanted is None or e.id in wanted]
-    if wanted and len(entries) != len(wanted):
-        missing = sorted(wanted - {e.id for e in entries})
-        raise UsageError(f"--only: unknown catalogue id(s) {', '.join(missing)}")
+    entries = _select(CATALOGUE, args.only, "unknown catalogue id(s)")
     records = []
     for entry in tqdm(entries, desc="catalogue", unit="fn", disable=args.json or None):
         records += verify_entry(entry, seed=args.seed)
@@ -131,12 +136,8 @@ def _cmd_frontiers(args) -> int:
     from theory.records import environment_info, write_json
 
     grid = _float_list(args.L1, "--L1") if args.L1 is not None else list(FRONTIER_GRID)
-    univariate = [e for e in CATALOGUE if len(e.variables) == 1]
-    wanted = set(args.only.split(",")) if args.only else None
-    entries = [e for e in univariate if wanted is None or e.id in wanted]
-    if wanted and len(entries) != len(wanted):
-        missing = sorted(wanted - {e.id for e in entries})
-        raise UsageError(f"--only: not a univariate catalogue id: {', '.join(missing)}")
+    entries = _select([e for e in CATALOGUE if len(e.variables) == 1], args.only,
+                      "not a univariate catalogue id")
     start, functions = time.perf_counter(), []
     for entry in tqdm(entries, desc="frontiers", unit="fn"):
         cert = certify(entry.expression, entry.variables[0], grid)
