@@ -21,6 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nn_checks import analyse
 from theory.cli_common import OneLineParser, UsageError, guarded
 
 
@@ -67,57 +68,6 @@ def _cmd_measure(args) -> int:
     return 0
 
 
-def _cmd_fit(args) -> int:
-    import numpy as np
-
-    from nn_checks.metrics import smoothness_pairs
-    from theory.fitting import fit_all
-    from theory.records import write_json
-
-    path = Path(args.dir) / "metrics.csv"
-    if not path.exists():
-        raise UsageError(f"{path} not found (run measure first)")
-    x, y, column = smoothness_pairs(path)
-    try:
-        if x.size < 3:
-            raise ValueError(f"{path} has {x.size} probed steps with a finite smoothness;"
-                             " need >= 3 (run measure with --probe secant)")
-        fit = fit_all(x, y, np.random.default_rng(args.seed), n_boot=args.n_boot)
-    except ValueError as error:
-        if not args.allow_insufficient:
-            raise
-        write_json(Path(args.dir) / "fit.json", {
-            "schema": "l0l1-fit/1", "status": "insufficient", "reason": str(error),
-            "n": int(x.size), "source": {"metrics": str(path), "x": column}})
-        print(f"no fit: {error} -> {Path(args.dir) / 'fit.json'}")
-        return 0
-    fit["status"] = "fitted"
-    fit["source"] = {"metrics": str(path), "rows": int(x.size), "x": column,
-                     "y": "smoothness (secant estimate along the update)"}
-    write_json(Path(args.dir) / "fit.json", fit)
-    env = fit["envelope"][0]
-    corr = fit["correlation"]
-
-    def show(value, spec: str) -> str:  # None where the number is undefined (NaN in the fit)
-        return "n/a" if value is None else format(value, spec)
-    print(f"envelope: L0 = {show(env.get('L0'), '.4g')}, L1 = {show(env.get('L1'), '.4g')}; "
-          f"log-log Pearson r = {show(corr.get('pearson_r'), '.3f')}, Spearman rho = "
-          f"{show(corr.get('spearman_rho'), '.3f')} (n = {corr.get('n_used')}) -> "
-          f"{Path(args.dir) / 'fit.json'}")
-    return 0
-
-
-def _cmd_claims(args) -> int:
-    from nn_checks.claims import claims_file
-    from theory.records import write_json
-
-    data = claims_file(Path(args.dir))
-    write_json(Path(args.dir) / "claims.json", data)
-    for claim in data["claims"]:
-        print(f"{claim['verdict']:<14} {claim['id']:<20} {claim['claim']}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m nn_checks", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
@@ -138,14 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     m.add_argument("--data-dir")
     m.add_argument("--out", required=True)
-    f = sub.add_parser("fit", help="fit (L0, L1) to DIR/metrics.csv")
-    f.add_argument("dir")
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--n-boot", type=int, default=999)
-    f.add_argument("--allow-insufficient", action="store_true",
-                   help="too few points: write fit.json with status 'insufficient', exit 0")
-    cl = sub.add_parser("claims", help="judge the paper's empirical claims on the six runs")
-    cl.add_argument("dir")
+    analyse.add_fit_parser(sub)
+    analyse.add_claims_parser(sub)
     return parser
 
 
@@ -156,5 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
         if args.command is None:
             raise UsageError("choose a command: measure, fit or claims")
-        return {"measure": _cmd_measure, "fit": _cmd_fit, "claims": _cmd_claims}[args.command](args)
+        return {"measure": _cmd_measure, "fit": analyse.cmd_fit,
+                "claims": analyse.cmd_claims}[args.command](args)
     return guarded("nn_checks", command, "interrupted (rerun with the same --out to resume)")

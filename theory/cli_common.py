@@ -1,7 +1,20 @@
-"""Pieces shared by the command lines of the workbench (``python -m theory``, ``-m synthetic``).
+"""Pieces shared by the command lines of the workbench (``python -m theory``, ``-m synthetic``,
+``-m nn_checks``).
 
-Bad input is a :class:`UsageError` (or ``ValueError``) printed as one line with exit code 2;
-argparse's own errors are turned into the same one line by :class:`OneLineParser`.
+Exit codes (one policy for every command; README "Exit codes"):
+
+=====  ====================================================================================
+0      ran; no verdict failed (or the command has no verdicts)
+1      ran to the end and wrote its results, but at least one verdict is ``fail``
+2      bad input or a refusal (malformed argument or file, a run folder locked by another
+       process, an unwritable output): one line on stderr, nothing written
+3      internal error (a bug): one line on stderr, the traceback with ``<PROG>_DEBUG=1``
+130    interrupted (Ctrl-C); rerun to resume where the command supports it
+=====  ====================================================================================
+
+Bad input is a :class:`UsageError` (or ``ValueError``) printed as one line; argparse's own
+errors are turned into the same one line by :class:`OneLineParser`. Messages are never cut:
+the sentence that says what to do stays whole.
 """
 from __future__ import annotations
 
@@ -11,9 +24,14 @@ import os
 import sys
 from typing import Callable
 
-__all__ = ["EXIT_BAD_INPUT", "UsageError", "OneLineParser", "emit", "guarded"]
+__all__ = ["EXIT_OK", "EXIT_VERDICT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "UsageError",
+           "OneLineParser", "emit", "guarded", "version_string", "add_version", "int_in_range",
+           "EXIT_CODES_HELP"]
 
-EXIT_BAD_INPUT = 2
+EXIT_OK, EXIT_VERDICT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CODES_HELP = ("exit codes: 0 ran, no verdict failed; 1 ran and wrote its results, some "
+                   "verdict failed; 2 bad input or refused (nothing written); 3 internal error; "
+                   "130 interrupted")
 
 
 class UsageError(Exception):
@@ -21,10 +39,42 @@ class UsageError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse prints usage plus an error and exits; this raises :class:`UsageError` instead."""
+    """argparse prints usage plus an error and exits; this raises :class:`UsageError` instead.
+
+    Help texts keep their line breaks (``RawDescriptionHelpFormatter``) so that the syntax and
+    symbol tables of the epilogs stay readable.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         raise UsageError(message)
+
+
+def version_string(prog: str) -> str:
+    """``<prog> (l0l1-workbench <version>)``, the version of the installed distribution."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        number = version("l0l1-workbench")
+    except (ImportError, PackageNotFoundError):  # running from a bare checkout
+        number = "unknown (not installed)"
+    return f"{prog} (l0l1-workbench {number})"
+
+
+def add_version(parser: argparse.ArgumentParser) -> None:
+    """``--version``: print :func:`version_string` and exit 0."""
+    parser.add_argument("--version", action="version", version=version_string(parser.prog))
+
+
+def int_in_range(name: str, value: int, low: int, high: int) -> int:
+    """``value`` if ``low <= value <= high``, else a :class:`UsageError` naming the bounds (the
+    upper bound keeps a command's work and memory bounded)."""
+    if not low <= value <= high:
+        raise UsageError(f"{name} must be between {low} and {high}, got {value}")
+    return value
 
 
 def emit(payload: dict, as_json: bool) -> None:
@@ -36,24 +86,35 @@ def emit(payload: dict, as_json: bool) -> None:
         print(f"{key:<16} {value}")
 
 
-def guarded(prog: str, command: Callable[[], int], interrupted: str = "interrupted") -> int:
-    """Run a command; map every failure to one line on stderr and an exit code.
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
-    Bad input (:class:`UsageError`, ``ValueError`` — the library's precondition errors — and an
-    ``OSError`` such as an unwritable output folder) exits 2; Ctrl-C exits 130 with
-    ``interrupted``; anything else is a bug: one line and exit 1, or the traceback when the
-    environment variable ``<PROG>_DEBUG`` is set.
+
+def guarded(prog: str, command: Callable[[], int], interrupted: str = "interrupted") -> int:
+    """Run a command; map every failure to one line on stderr and an exit code (see above).
+
+    Bad input (:class:`UsageError`, ``ValueError`` — the library's precondition errors —, an
+    ``OSError`` such as an unwritable output folder or an unreadable input, a ``MemoryError``)
+    exits 2; Ctrl-C exits 130 with ``interrupted``; anything else is a bug: one line and exit 3,
+    or the traceback when the environment variable ``<PROG>_DEBUG`` is set.
     """
     try:
         return command()
+    except SystemExit as exc:  # argparse's --help / --version
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 0
     except (UsageError, ValueError) as exc:
-        message = " ".join(str(exc).split())
-        print(f"{prog}: error: {message if len(message) <= 300 else message[:297] + '...'}",
-              file=sys.stderr)
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"{prog}: error: cannot write {exc.filename or ''}: {exc.strerror or exc}",
-              file=sys.stderr)
+        if exc.filename is not None:
+            message = f"{exc.filename}: {exc.strerror or exc}"
+        else:
+            message = exc.strerror or str(exc)  # a WriteError's strerror is the whole sentence
+        print(f"{prog}: error: {_one_line(message)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print(f"{prog}: error: out of memory: the input asks for more work than this machine "
+              "holds; use smaller sizes", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"{prog}: {interrupted}", file=sys.stderr)
@@ -62,7 +123,6 @@ def guarded(prog: str, command: Callable[[], int], interrupted: str = "interrupt
         debug = f"{prog.upper()}_DEBUG"
         if os.environ.get(debug):
             raise
-        print(f"{prog}: internal error ({type(exc).__name__}): "
-              f"{' '.join(str(exc).split())[:250]} -- rerun with {debug}=1 for the traceback",
-              file=sys.stderr)
-        return 1
+        print(f"{prog}: internal error ({type(exc).__name__}): {_one_line(exc)} -- rerun with "
+              f"{debug}=1 for the traceback", file=sys.stderr)
+        return EXIT_INTERNAL

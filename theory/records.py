@@ -16,11 +16,12 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
+
+from theory.storage import atomic_write_text
 
 __all__ = ["MARKS", "BOUND_KINDS", "VERDICTS", "ResultRecord", "verdict_for", "write_json",
            "write_jsonl", "read_jsonl", "environment_info", "to_jsonable"]
@@ -137,19 +138,7 @@ def verdict_for(measured: float | None, bound: float | None, kind: str, toleranc
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, text)
 
 
 def write_json(path: str | Path, obj: Any) -> None:
@@ -166,8 +155,16 @@ def write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
 
 def read_jsonl(path: str | Path) -> list[dict]:
     """Read a JSON-lines file (a torn last line, impossible with atomic writes, is an error)."""
+    rows = []
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                raise ValueError(f"{path}: line {number} is not JSON (damaged file)") from None
+    return rows
 
 
 def _git_revision() -> str | None:

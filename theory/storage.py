@@ -1,0 +1,161 @@
+"""Durable files for every command: atomic replacement with fsync, and one writer per run folder.
+
+Rules (README, "Results and provenance"):
+
+* a result file is replaced atomically: written to a temporary file in the same folder, flushed
+  and ``fsync``-ed, renamed over the old one (:func:`os.replace`), and the folder entry synced;
+  a failed write (disk full, permission) removes the temporary file and leaves the old file as it
+  was -- a reader sees the old content or the new one, never a mixture;
+* a run folder has one writer at a time: :class:`RunLock` holds an exclusive ``flock`` on
+  ``<folder>/.lock`` for as long as the command writes there; a second command on the same folder
+  is refused with one line naming the holder (pid, command, start time). The kernel drops the
+  lock when its holder exits, also after ``kill -9``, so a stale lock never blocks a resume.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import errno
+import json
+import os
+import socket
+import tempfile
+from pathlib import Path
+from typing import Callable, IO
+
+try:  # POSIX; on other systems the lock degrades to a no-op (documented in RunLock)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+__all__ = ["WriteError", "LockedError", "atomic_write", "atomic_write_text", "RunLock",
+           "check_output_folder"]
+
+
+class WriteError(OSError):
+    """A result file could not be written; the message names it and the reason (one line)."""
+
+
+class LockedError(ValueError):
+    """Another process is writing the run folder (a refusal of bad input: exit code 2)."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Replace ``path`` with what ``write(handle)`` writes to a binary handle, atomically.
+
+    The parent folder is created. On any failure the temporary file is removed, ``path`` keeps
+    its previous content, and an :class:`OSError` becomes :class:`WriteError` "cannot write
+    <path>: <reason>".
+    """
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            reason = "no space left on device (the previous file, if any, is unchanged)"
+        raise WriteError(exc.errno or 0, f"cannot write {path}: {reason}") from exc
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """:func:`atomic_write` of UTF-8 text (bytes written as given: no newline translation)."""
+    data = text.encode("utf-8")
+    atomic_write(path, lambda handle: handle.write(data))
+
+
+def check_output_folder(out: str | Path, option: str = "--out") -> Path:
+    """``out`` as a Path if it can be a results folder; ``ValueError`` naming the problem if not.
+
+    Refused: an empty name (it would mean the current directory), an existing path that is not a
+    folder. Nothing is created here.
+    """
+    text = str(out) if out is not None else ""
+    if not text.strip():
+        raise ValueError(f"{option}: empty folder name (give a path, e.g. results/my-run)")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {path}: exists and is not a folder")
+    return path
+
+
+class RunLock:
+    """Exclusive writer lock of a run folder: ``with RunLock(folder, "measure"): ...``.
+
+    Creates the folder and ``.lock`` in it; the lock file records the holder (pid, host, command,
+    start time, UTC) so that a refused second writer can name it. Raises :class:`LockedError`
+    when another process holds the lock. The lock is advisory (``flock``) and released by the
+    kernel when the holder exits, however it exits. Without ``fcntl`` (not POSIX) it does
+    nothing.
+    """
+
+    def __init__(self, folder: str | Path, command: str):
+        self.folder, self.command = Path(folder), command
+        self._fd: int | None = None
+
+    def __enter__(self) -> "RunLock":
+        if fcntl is None:  # pragma: no cover
+            return self
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / ".lock"
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise WriteError(exc.errno or 0, f"cannot write {self.folder}: "
+                                             f"{exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise LockedError(f"{self.folder} is being written by another process ({holder}); "
+                              "wait for it to finish or choose another --out") from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+                "since_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+        return (f"pid {info.get('pid')} on {info.get('host')}, {info.get('command')!r} since "
+                f"{info.get('since_utc')}")
+    except (OSError, ValueError, AttributeError):
+        return "holder unknown"
