@@ -8,7 +8,7 @@ fastcount    exact, fast 1-D counts (rational jump over constant-slope pieces), 
 lowerbound   Thm 4: GD on the certified constructions A / B against the bound, per step
 toolkit      sweep fixed steps on a user construction against a candidate bound
 checks/      one module per statement: thm3, thm4, rem5, thm6, thm7, thm8, followup
-checkrun     run every check resumably, summarise verdicts (``python -m synthetic check``)
+checkrun     run checks into a run folder (resumable, --only adds to it, one writer), summarise
 
 Imports ``theory`` and numpy/scipy only (sympy stays in ``theory``; ``theory.construction``
 hands f' over as plain callables).

@@ -1,29 +1,53 @@
-"""Run every theorem check, resumably, and summarise the verdicts (``python -m synthetic check``).
+"""Run the theorem checks into a run folder, resumably, and summarise the verdicts
+(``python -m synthetic check``).
 
-Each check module (:mod:`synthetic.checks`) writes its records to ``DIR/parts/<name>.jsonl``
-(atomically) as soon as it finishes, tagged with a fingerprint of its configuration; a rerun
-with the same ``DIR`` and sizes keeps finished parts and runs only the rest. At the end
-``DIR/records.jsonl`` holds every record, ``DIR/config.json`` the resolved configurations (and, at
-the end, the compute seconds of each check, kept parts included), ``DIR/summary.json`` the
-verdict table (:func:`summary_rows`) and the failing records, and ``DIR/env.json`` the
-provenance.
+A run folder ``DIR`` holds
+
+* ``parts/<name>.jsonl`` -- the resume cache: each check's records, written (atomically) as soon
+  as the check finishes, tagged with a fingerprint of its configuration; a rerun with the same
+  sizes keeps a finished part and runs only the rest; a damaged part is redone;
+* ``records.jsonl`` -- every record of the run, check by check in :data:`CHECKS` order;
+* ``summary.json`` -- the verdict table (:func:`summary_rows`) and the failing records;
+* ``config.json`` -- ``quick``, the checks of the run, their resolved configurations, the compute
+  seconds of each check, ``invocations`` (which checks each call selected, which it ran and
+  which it resumed, when, at which git revision) and ``records_sha256`` (the digest of
+  ``records.jsonl``, so that a later call can tell the two files belong together);
+* ``env.json`` -- the provenance of the latest call.
+
+Rules (README, "Results and provenance"):
+
+* a call changes the published files (``records.jsonl``, ``summary.json``, ``config.json``,
+  ``env.json``) only once every selected check has finished; an interrupted call leaves them as
+  they were (only finished parts are added, for the resume);
+* a call selecting some checks (``--only``) *adds* them to the run: the records of the run's
+  other checks are kept as they are, and the published files describe the union. It is refused,
+  with the reason, when the union would mix sizes (the run was made with ``--quick`` and this call
+  is not, or the reverse), when ``DIR`` holds files of something else, or when the published
+  files are damaged or do not belong together;
+* one writer at a time: the call holds :class:`theory.storage.RunLock` on ``DIR``.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import hashlib
 import importlib
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from theory.records import ResultRecord, environment_info, read_jsonl, write_json, write_jsonl
+from theory.records import (ResultRecord, environment_info, read_jsonl, to_jsonable, write_json,
+                            write_jsonl)
+from theory.storage import RunLock, atomic_write_text, check_output_folder
 
-__all__ = ["CHECKS", "config_of", "run_checks", "summary_rows"]
+__all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
+           "summary_rows", "total_units", "check_of"]
 
 CHECKS = ("thm3", "thm4", "rem5", "thm6", "thm7", "thm8", "followup")
+PUBLISHED = ("records.jsonl", "summary.json", "config.json", "env.json")
 
 
 def _module(name: str):
@@ -41,48 +65,241 @@ def _fingerprint(config) -> str:
 
 
 def total_units(names, quick: bool) -> int:
+    """How many times :func:`run_checks` calls ``progress`` for the checks ``names``."""
     return sum(_module(n).units(config_of(n, quick)) for n in names)
 
 
-def run_checks(out: Path, names=CHECKS, quick: bool = False,
-               progress: Callable[[str], None] | None = None) -> list[dict]:
-    """Run (or resume) the checks ``names`` into ``out``; return every record as a dict."""
+def check_of(row: dict) -> str:
+    """The check a record belongs to: the first component of its ``check_id``."""
+    return str(row.get("check_id", "")).split("/")[0]
+
+
+def _jsonl_text(rows: list[dict]) -> str:
+    """The text :func:`theory.records.write_jsonl` writes for ``rows`` (one sorted object a
+    line), here needed before the write for its digest."""
+    return "".join(json.dumps(to_jsonable(r), sort_keys=True) + "\n" for r in rows)
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a run folder already holds, read (and validated) before a call writes anything.
+
+    ``checks`` are the run's checks (empty for a new folder), ``kept`` those of them a call
+    selecting other checks keeps, with their records in ``kept_rows``.
+    """
+
+    quick: bool | None
+    checks: tuple[str, ...]
+    configs: dict
+    seconds: dict
+    invocations: list
+    kept: tuple[str, ...]
+    kept_rows: list[dict]
+
+
+def _refuse(folder: Path, why: str) -> ValueError:
+    return ValueError(f"--out {folder}: {why}")
+
+
+def _read_config(folder: Path) -> dict:
+    path = folder / "config.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise _refuse(folder, f"cannot read {path}: {reason}") from None
+    try:
+        config = json.loads(text)
+    except ValueError as exc:
+        raise _refuse(folder, f"{path} is not valid JSON ({exc}); it is damaged or not a "
+                              "check run's: remove it (finished parts/ are resumed) or choose "
+                              "another --out") from None
+    if not isinstance(config, dict) or config.get("command") != "check":
+        what = config.get("command") if isinstance(config, dict) else None
+        raise _refuse(folder, f"{path} belongs to another command"
+                              f"{f' ({what!r})' if isinstance(what, str) else ''}, not to "
+                              "'synthetic check'; choose another --out")
+    checks = config.get("checks")
+    problems = []
+    if not isinstance(config.get("quick"), bool):
+        problems.append("'quick' is not true/false")
+    if not (isinstance(checks, list) and checks and all(c in CHECKS for c in checks)
+            and len(set(checks)) == len(checks)):
+        problems.append(f"'checks' is not a list of distinct checks among {', '.join(CHECKS)}")
+    if not isinstance(config.get("configs"), dict):
+        problems.append("'configs' is not an object")
+    seconds = config.get("seconds", {})
+    if not (isinstance(seconds, dict) and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                          and math.isfinite(v) and v >= 0) for v in seconds.values())):
+        problems.append("'seconds' is not an object of non-negative numbers")
+    if not isinstance(config.get("invocations", []), list):
+        problems.append("'invocations' is not a list")
+    if not isinstance(config.get("records_sha256", ""), str):
+        problems.append("'records_sha256' is not a string")
+    if problems:
+        raise _refuse(folder, f"{path}: {'; '.join(problems)}: remove it (finished parts/ are "
+                              "resumed) or choose another --out")
+    return config
+
+
+def _read_records(folder: Path, config: dict) -> list[dict]:
+    path = folder / "records.jsonl"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _refuse(folder, f"cannot read {path} ({exc.strerror or exc}), so the records of "
+                              "the run's other checks cannot be kept: rerun without --only "
+                              "(finished parts/ are resumed) or choose another --out") from None
+    digest = config.get("records_sha256")
+    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+        raise _refuse(folder, f"{path} does not match config.json's records_sha256 (an "
+                              "interrupted write or an edit): rerun without --only to redo the "
+                              "run (finished parts/ are resumed) or choose another --out")
+    try:
+        rows = read_jsonl(path)
+    except (ValueError, UnicodeDecodeError) as exc:  # names the file and the line
+        raise _refuse(folder, f"{exc}, so the records of the run's other checks cannot be "
+                              "kept: rerun without --only (finished parts/ are resumed) or "
+                              "choose another --out") from None
+    for number, row in enumerate(rows, 1):
+        if not (isinstance(row, dict) and isinstance(row.get("check_id"), str)
+                and check_of(row) in CHECKS):
+            raise _refuse(folder, f"{path}: record {number} has no check_id of a known check: "
+                                  "rerun without --only or choose another --out")
+    return rows
+
+
+def read_state(out: str | Path, names, quick: bool) -> RunState:
+    """Validate what ``out`` holds against a call selecting ``names`` (reads only).
+
+    Raises
+    ------
+    ValueError
+        One line naming the folder and the reason: a file of another command or a damaged
+        ``config.json``; published files without a ``config.json``; a different ``quick`` than
+        the run's while other checks' records would be kept; an unreadable, damaged or
+        mismatching ``records.jsonl`` while records must be kept from it.
+    """
+    folder = Path(out)
+    if not folder.is_dir():
+        return RunState(None, (), {}, {}, [], (), [])
+    if not (folder / "config.json").exists():
+        present = [n for n in PUBLISHED if (folder / n).exists()]
+        if present:
+            raise _refuse(folder, f"holds {', '.join(present)} but no config.json of a check "
+                                  "run (results of something else?); choose another --out")
+        return RunState(None, (), {}, {}, [], (), [])
+    config = _read_config(folder)
+    checks = tuple(config["checks"])
+    kept = tuple(c for c in checks if c not in names)
+    kept_rows: list[dict] = []
+    if kept and config["quick"] != quick:
+        made, now = ("with", "without") if config["quick"] else ("without", "with")
+        raise _refuse(folder, f"the run was made {made} --quick, this call is {now}; its other "
+                              f"checks ({', '.join(kept)}) would mix sizes: "
+                              f"{'add' if config['quick'] else 'drop'} --quick, select every "
+                              "check of the run, or choose another --out")
+    if kept:
+        kept_rows = [r for r in _read_records(folder, config) if check_of(r) in kept]
+    invocations = config.get("invocations")
+    if invocations is None:  # written before invocations were recorded
+        invocations = [{"checks": list(checks), "finished_utc": None}]
+    return RunState(config["quick"], checks, config["configs"], config.get("seconds", {}),
+                    invocations, kept, kept_rows)
+
+
+def _load_part(part: Path, tag: str) -> tuple[list[dict], float | None] | None:
+    """The records of a finished part with fingerprint ``tag`` (None: absent, damaged, stale)."""
+    if not part.exists():
+        return None
+    try:
+        done = read_jsonl(part)
+    except (ValueError, OSError, UnicodeDecodeError):  # damaged from outside: redo it
+        return None
+    if not done or not isinstance(done[0], dict) or done[0].get("fingerprint") != tag \
+            or not all(isinstance(r, dict) for r in done[1:]):
+        return None
+    seconds = done[0].get("seconds")
+    return done[1:], seconds if isinstance(seconds, (int, float)) else None
+
+
+def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
+               progress: Callable[[str], None] | None = None, command: str = "synthetic check"
+               ) -> list[dict]:
+    """Run (or resume) the checks ``names`` into the run folder ``out``; return the run's records.
+
+    Holds :class:`theory.storage.RunLock` on ``out`` throughout. The records of the run's other
+    checks are kept (see the module docstring), so the list returned -- and ``records.jsonl`` --
+    is the union, in :data:`CHECKS` order. ``progress(label)`` is called once per unit of work
+    (:func:`total_units`), kept parts included.
+
+    Raises
+    ------
+    ValueError
+        Unknown checks; a refusal of :func:`read_state`; :class:`theory.storage.LockedError`
+        when another process writes ``out``.
+    OSError
+        :class:`theory.storage.WriteError` when a file cannot be written.
+    """
+    names = tuple(dict.fromkeys(names))
     unknown = [n for n in names if n not in CHECKS]
-    if unknown:
-        raise ValueError(f"unknown check(s) {unknown}; choose from {', '.join(CHECKS)}")
-    out = Path(out)
-    configs = {n: config_of(n, quick) for n in names}
-    header = {"command": "check", "quick": quick, "checks": list(names),
-              "configs": {n: dataclasses.asdict(c) for n, c in configs.items()}}
-    write_json(out / "config.json", header)
-    write_json(out / "env.json", environment_info(seed=None))
-    rows, timings = [], {}
-    for name in names:
-        part = out / "parts" / f"{name}.jsonl"
-        tag = _fingerprint(configs[name])
-        if part.exists():
-            try:
-                done = read_jsonl(part)
-            except (ValueError, OSError):  # damaged from outside (writes are atomic): redo it
-                done = []
-            if done and done[0].get("fingerprint") == tag:
-                rows += done[1:]
-                timings[name] = done[0].get("seconds")
+    if unknown or not names:
+        raise ValueError(f"unknown check(s) {unknown or '(none selected)'}; choose from "
+                         f"{', '.join(CHECKS)}")
+    out = check_output_folder(out, "--out")
+    read_state(out, names, quick)  # refuse before the lock creates the folder
+    with RunLock(out, command):
+        state = read_state(out, names, quick)  # authoritative, under the lock
+        configs = {n: config_of(n, quick) for n in names}
+        new_rows: dict[str, list[dict]] = {}
+        timings: dict[str, float | None] = {}
+        ran, resumed = [], []
+        for name in (n for n in CHECKS if n in names):
+            part = out / "parts" / f"{name}.jsonl"
+            tag = _fingerprint(configs[name])
+            loaded = _load_part(part, tag)
+            if loaded is not None:
+                new_rows[name], timings[name] = loaded
+                resumed.append(name)
                 for _ in range(_module(name).units(configs[name]) if progress else 0):
                     progress(f"{name} (kept)")
                 continue
-        start = time.perf_counter()
-        records: list[ResultRecord] = _module(name).run(configs[name], progress=progress)
-        timings[name] = time.perf_counter() - start
-        dicts = [r.to_dict() for r in records]
-        write_jsonl(part, [{"fingerprint": tag, "seconds": timings[name]}] + dicts)
-        rows += dicts
-    write_jsonl(out / "records.jsonl", rows)
-    write_json(out / "config.json", {**header, "seconds": timings})  # compute time per check
-    write_json(out / "summary.json", {
-        "schema": "l0l1-check-summary/1", "rows": summary_rows(rows),
-        "fails": [{k: r.get(k) for k in ("check_id", "theorem", "measured", "bound", "notes")}
-                  for r in rows if r.get("verdict") == "fail"]})
+            start = time.perf_counter()
+            records: list[ResultRecord] = _module(name).run(configs[name], progress=progress)
+            timings[name] = time.perf_counter() - start
+            new_rows[name] = [to_jsonable(r.to_dict()) for r in records]
+            write_jsonl(part, [{"fingerprint": tag, "seconds": timings[name]}] + new_rows[name])
+            ran.append(name)
+        by_check = {c: [r for r in state.kept_rows if check_of(r) == c] for c in state.kept}
+        by_check.update(new_rows)
+        union = tuple(c for c in CHECKS if c in by_check)
+        rows = [r for c in union for r in by_check[c]]
+        text = _jsonl_text(rows)
+        env = environment_info(seed=None)
+        invocation = {"checks": [n for n in CHECKS if n in names], "ran": ran,
+                      "resumed": resumed, "git_revision": env.get("git_revision"),
+                      "finished_utc": _dt.datetime.now(_dt.timezone.utc)
+                      .isoformat(timespec="seconds")}
+        keep = set(state.kept)
+        config = {
+            "command": "check", "quick": quick, "checks": list(union),
+            "configs": {c: (dataclasses.asdict(configs[c]) if c in configs
+                            else state.configs.get(c)) for c in union},
+            "seconds": {c: (timings[c] if c in timings else state.seconds.get(c))
+                        for c in union},
+            "invocations": (list(state.invocations) if keep else []) + [invocation],
+            "records_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        summary = {"schema": "l0l1-check-summary/1", "rows": summary_rows(rows),
+                   "fails": [{k: r.get(k) for k in ("check_id", "theorem", "measured", "bound",
+                                                     "notes")}
+                             for r in rows if r.get("verdict") == "fail"]}
+        # config.json first: if a crash cuts the next writes short, its records_sha256 no
+        # longer matches records.jsonl and a later --only call refuses instead of mixing
+        write_json(out / "config.json", config)
+        atomic_write_text(out / "records.jsonl", text)
+        write_json(out / "summary.json", summary)
+        write_json(out / "env.json", env)
     return rows
 
 

@@ -1,8 +1,8 @@
 """Fast, exact iteration counts of 1-D GD / clipped GD / normalized GD on piecewise constructions.
 
-The lower-bound constructions of paper.md §5 need T_ε up to 10⁸ and beyond. The iteration is
-x_{t+1} = x_t - h(|f'(x_t)|) f'(x_t) with the rule h(·) of :mod:`theory.steps`; T_ε is the first
-t with |f'(x_t)| <= ε.
+The lower-bound constructions (arXiv:1905.11881, proof of Thm 4) need T_ε up to 10⁸ and
+beyond. The iteration is x_{t+1} = x_t - h(|f'(x_t)|) f'(x_t) with the rule h(·) of
+:mod:`theory.steps`; T_ε is the first t with |f'(x_t)| <= ε.
 
 **Exact jump over constant-slope pieces.** Where f' = s is constant on [lo, hi] and |s| > ε, the
 step is the constant c = h(|s|)·s, so x_k = x - k c exactly and the iterate leaves the piece at
@@ -19,7 +19,9 @@ rational brute-force loop, exactly, and with the plain loop within that drift).
 **Elsewhere** a tight double-precision loop per piece (the same operations as a plain loop).
 Overflow (``math.exp``) or |x| beyond ``blowup`` ends the run as ``diverged``; a constant slope
 that never leaves an unbounded piece (f -> -oo) also diverges. A step below the spacing of
-doubles at x, or an optional wall-clock limit, censors the count (``max_iter`` with a note).
+doubles at x, or an optional wall-clock limit, censors the count (``max_iter`` with a note); the
+limit is looked at between jumps and piece changes too, so an iterate bouncing between pieces
+(e.g. on |x|) stops on time.
 
 Pure Python (no numpy): jumped steps cost nothing, stepped ones ~0.5 µs each; the whole process
 of a 10⁷-step count on construction B takes ~0.2 s (``benchmarks/bench_fastcount.py``).
@@ -49,8 +51,11 @@ class Count:
     note: str = ""
 
     def record(self) -> dict:
+        """The command line's fields; ``final_grad_norm`` is None when no finite |f'| was seen
+        (an overflow at x0), so the answer is strict JSON."""
+        g = self.final_grad_norm
         out = {"iterations": self.iterations, "status": self.status,
-               "final_grad_norm": self.final_grad_norm}
+               "final_grad_norm": g if math.isfinite(g) else None}
         return out | ({"note": self.note} if self.note else {})
 
 
@@ -69,7 +74,8 @@ class FastPiece:
 
 
 def construction_b_pieces(eps: float) -> list[FastPiece]:
-    """f_B' of construction B (paper.md §5) in closed form, without sympy (the fast path).
+    """f_B' of construction B (arXiv:1905.11881, proof of Thm 4) in closed form, without sympy
+    (the fast path).
 
     s = 2ε, w = 1/2: f' = -s on (-oo, -w], (s/2)(3x/w - (x/w)³) = ε(6x - 8x³) on [-w, w],
     s on [w, oo). ``tests/test_fastcount.py`` checks it against the toolkit's
@@ -146,7 +152,13 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
     jump : bool
         Jump over constant-slope pieces exactly (False: plain double loop, the reference).
     time_limit : float, optional
-        Seconds of stepping allowed; beyond, the count is censored (``max_iter``, with a note).
+        Seconds of stepping allowed (finite, > 0); beyond, the count is censored (``max_iter``,
+        with a note). Without it the work is bounded by ``max_iter`` alone.
+
+    Raises
+    ------
+    ValueError
+        eps not finite and > 0, x0 not finite, time_limit not finite and > 0.
 
     A step smaller than the spacing of doubles at x (x - h f'(x) == x while |f'(x)| > ε) cannot
     be continued in double precision: the count is censored there, with a note.
@@ -155,13 +167,20 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
         raise ValueError(f"eps must be finite and > 0, got {eps}")
     if not math.isfinite(x0):
         raise ValueError(f"x0 must be finite, got {x0}")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise ValueError(f"time_limit must be finite and > 0 seconds, got {time_limit}")
     limit = max(blowup, min(1e300, 1e20 * abs(x0)))
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     starts = [p.lo for p in pieces[1:]]
     x, t, jumped, g = float(x0), 0, 0, math.nan
     i = bisect.bisect_left(starts, x)
+    visits = 0
     while True:
         p = pieces[i]
+        visits += 1  # a jump or a change of piece: look at the clock every 256 of them
+        if deadline is not None and not visits & 0xFF and time.perf_counter() > deadline:
+            return Count(None, "max_iter", t, x, g, jumped,
+                         f"time limit of {time_limit:g} s reached")
         if jump and p.kind == "constant":
             g = abs(float(p.slope))
             if g <= eps:

@@ -11,7 +11,7 @@ gradient steps (x_0 counts as t = 0). Each run ends with a status:
 * ``converged`` — ||∇f(x_t)|| <= ε at t = T_ε;
 * ``diverged`` — a non-finite iterate or gradient, or max|x_t| beyond ``blowup``; the run stops
   at the first bad value, so no NaN is ever passed on (``final_grad_norm`` is the last finite
-  one);
+  one: NaN in the arrays, None in :meth:`RunResult.record`, when already ∇f(x_0) overflows);
 * ``max_iter`` — censored: no ε-stationary point within ``max_iter`` steps (T_ε > max_iter).
 """
 from __future__ import annotations
@@ -45,10 +45,12 @@ class RunResult:
     final_x: np.ndarray
 
     def record(self, i: int = 0) -> dict:
-        """The command line's JSON fields for run ``i`` (iterations null unless converged)."""
+        """The command line's JSON fields for run ``i``: iterations None unless converged,
+        final_grad_norm None when no gradient norm was finite (strict JSON, never NaN)."""
         converged = self.status[i] == "converged"
+        g = float(self.final_grad_norm[i])
         return {"iterations": int(self.iterations[i]) if converged else None,
-                "status": str(self.status[i]), "final_grad_norm": float(self.final_grad_norm[i])}
+                "status": str(self.status[i]), "final_grad_norm": g if np.isfinite(g) else None}
 
 
 def method_parameters(method: str, params: dict) -> dict[str, np.ndarray]:
@@ -89,7 +91,8 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
     blowup : float
         max|x| beyond max(blowup, 1e20·max|x0|) (at most 1e300) counts as divergence.
     time_limit : float, optional
-        Seconds of iterating; beyond, the runs still active are censored (``max_iter``).
+        Seconds of iterating (finite, > 0); beyond, the runs still active are censored
+        (``max_iter``).
     **params : float or array of shape (B,)
         ``h`` (gd), ``eta`` and ``gamma`` (clipped), ``eta`` and ``beta`` (normalized); arrays
         give one run per entry, broadcast against the starting points.
@@ -97,13 +100,16 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
     Raises
     ------
     ValueError
-        Unknown method, missing/extra/non-positive parameters, eps <= 0, max_iter < 0, shapes.
+        Unknown method, missing/extra/non-positive parameters, eps <= 0, max_iter < 0,
+        time_limit not finite and > 0, shapes.
     """
     p = method_parameters(method, params)
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be finite and > 0, got {eps}")
     if int(max_iter) < 0:
         raise ValueError(f"max_iter must be >= 0, got {max_iter}")
+    if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
+        raise ValueError(f"time_limit must be finite and > 0 seconds, got {time_limit}")
     X = np.asarray(x0, dtype=float)
     X = X.reshape(-1, 1) if obj.dim == 1 else np.atleast_2d(X)
     if X.shape[1] != obj.dim or not np.all(np.isfinite(X)):

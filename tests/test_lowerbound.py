@@ -172,9 +172,13 @@ def test_lower_bound_cli_guards(capsys):
     code, _, err = run_cli(capsys, "lower-bound", "--L0", "1", "--L1", "1", "--M", "10",
                            "--eps", "0.1", "--delta", "10", "--grid", "100000000")
     assert code == 2 and "grid" in err
+    code, out, err = run_cli(capsys, "lower-bound", "--L0", "1", "--L1", "2", "--M", "10",
+                             "--eps", "0.1", "--delta", "3", "--h", "1e-16", "--max-iter",
+                             str(10**20), "--json")
+    assert code == 2 and "--max-iter must be between 1 and" in err  # documented maximum
     code, out, _ = run_cli(capsys, "lower-bound", "--L0", "1", "--L1", "2", "--M", "10",
                            "--eps", "0.1", "--delta", "3", "--h", "1e-16", "--max-iter",
-                           str(10**20), "--json")
+                           str(10**18), "--json")
     row = json.loads(out)[0]  # a step below double resolution: censored at once, and decided
     assert code == 0 and row["status"] == "max_iter" and "stalled" in row["note"]
     assert row["verdict"] == "pass"  # the jumped slope steps alone exceed the bound

@@ -98,7 +98,9 @@ def test_cli_json_and_errors(capsys):
     assert main(["run", "--f", "x**4", "--method", "clipped", "--eta", "0.1", "--gamma", "1",
                  "--x0", "-3", "--eps", "1e-3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"iterations", "status", "final_grad_norm"} and out["status"] == "converged"
+    assert set(out) == {"expression", "variables", "method", "iterations", "status",
+                        "final_grad_norm"} and out["status"] == "converged"
+    assert (out["expression"], out["variables"], out["method"]) == ("x**4", ["x"], "clipped")
     for argv in (["run", "--f", "x**4", "--method", "gd", "--x0", "1", "--eps", "1e-3"],
                  ["run", "--f", "x**4", "--method", "gd", "--h", "1", "--x0", "1", "--eps", "0"],
                  ["run", "--f", "x**", "--method", "gd", "--h", "1", "--x0", "1", "--eps", "1"],
