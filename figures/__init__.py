@@ -1,10 +1,18 @@
 """One script per figure, reading result files only (matplotlib, numpy).
 
-Every module ``figN_<name>`` has ``draw(results, out, preset="cpu") -> list[Path]`` writing
-``out/figN_<name>.png`` and ``.pdf``; :mod:`figures.style` holds the shared look and readers.
-The scripts never train or refit and import nothing of ours but the style helper.
-``python -m figures`` draws them all; :data:`figures.__main__.FIGURES` maps the keys below to
-the modules (kept there so that ``import figures`` stays light).
+Every module ``figN_<name>`` has ``draw(results, out, preset="cpu", check=None) -> list[Path]``
+writing ``out/figN_<name>.png`` and ``.pdf`` (``check``: the synthetic check folder, default
+``results/synthetic/check``) and ``inputs(layout) -> list[Path]``, every file it reads;
+:mod:`figures.style` holds the shared look, layout and readers. The scripts never train or
+refit and import nothing of ours but the style helper. ``python -m figures`` draws them all;
+:data:`figures.__main__.FIGURES` maps the keys below to the modules (kept there so that
+``import figures`` stays light). ``python -m figures.report`` writes the report.
+
+Support modules: :mod:`figures.layout` (one layout of the result tree for the figures, the
+report and the Makefile), :mod:`figures.readers` and :mod:`figures.schemas` (every result file
+checked against what its producer writes), :mod:`figures.plumbing` (exit codes, one-line
+errors, atomic fsync-ed writes), :mod:`figures.markup` (file text escaped for the report),
+:mod:`figures.report_env` (the report's hardware table).
 
 =====  ===============================  ====================================================
 key    module                           shows

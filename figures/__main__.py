@@ -1,16 +1,22 @@
-"""Command line: ``python -m figures [--results DIR] [--out DIR] [--preset cpu] [--only ...]``.
+"""Command line: ``python -m figures [--results DIR] [--preset P] [--check C | --check-dir DIR]
+[--out DIR] [--only ...]``.
 
-Draws every figure of :data:`FIGURES` (or those named in ``--only``, by key ``fig1`` or
-full name ``fig1_lm_smoothness``), printing one line per file written. A figure whose inputs
-are all missing (or with a malformed input) is reported as ``figures: error: ...`` on stderr
-and skipped; the exit status is then 2, else 0. An unwritable ``--out`` is one line
-``figures: error: cannot write ...`` and status 2. Bad arguments: one line on stderr, status 2.
+Draws every figure of :data:`FIGURES` (or those named in ``--only``, by key ``fig1`` or full
+name ``fig1_lm_smoothness``) into the preset's figure folder (:func:`figures.style.layout`),
+printing one line per file written. Every input of the requested figures is checked against
+what its producer writes before anything is drawn: a malformed file is one line naming the file
+and the field, exit status 2, nothing written. A figure whose inputs are all missing is one line
+``figures: error: <figure>: no input found ...; run `make ...``` and is skipped (status 2, the
+others are drawn); a missing run inside a figure is a "missing" panel. Bad arguments, an
+unusable ``--out`` or ``--results``: one line, status 2. A bug: one line, status 3.
 """
 from __future__ import annotations
 
-import argparse
 import sys
+import warnings
 from pathlib import Path
+
+import numpy as np
 
 from figures import (
     fig1_lm_smoothness,
@@ -23,32 +29,85 @@ from figures import (
     fig8_frontiers,
     style,
 )
+from figures.plumbing import EXIT_BAD_INPUT, EXIT_OK, OneLineParser, \
+    UsageError, add_version, check_output_folder, guarded, one_line
+from figures.readers import InputError
 
 FIGURES = {module.NAME.split("_")[0]: module for module in (  # key "fig1" -> module
     fig1_lm_smoothness, fig2_lm_smoothness_runs, fig3_resnet_smoothness_runs,
     fig4_training_curves, fig5_smoothness_linear, fig6_lower_bound, fig7_separation,
     fig8_frontiers)}
+PROG = "figures"
+
+EPILOG = f"""\
+presets (--preset, the nn_checks preset whose six runs are drawn):
+  {", ".join(style.PRESETS)}; cpu is the default of `make reproduce`, paper the paper's scale.
+
+read (under --results):
+  nn_checks/<preset>/<model>_<run>/{{metrics.csv,epochs.csv,config.json,fit.json}}
+      for the six runs {", ".join(style.RUN_NAMES[:3])},
+      {", ".join(style.RUN_NAMES[3:])}          (Figs 1-5, 8)
+  synthetic/<check>/records.jsonl: --check check (make synthetic-check, the default) or
+      check-quick (make synthetic-quick), or any check folder given by --check-dir (Figs 6, 7)
+  theory/frontiers/frontiers.json (make frontiers)                                    (Fig 8)
+
+written:
+  <results>/figures/figN_<name>.{{png,pdf}} for the cpu preset, <results>/figures-<preset>/ for
+  the others (the Makefile's FIG_DIR), or --out DIR; one line per file written. Each file is
+  replaced atomically; nothing is written when an input is malformed.
+
+figures (--only takes the key or the name):
+{chr(10).join(f"  {k}  {m.NAME}" for k, m in FIGURES.items())}
+
+exit codes: 0 every figure drawn; 2 bad input or refused (one line on stderr, nothing written),
+  or a figure with no input at all (one line per such figure, the others drawn); 3 internal
+  error; 130 interrupted
+"""
 
 
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr (exit status 2), no usage dump."""
+def parser() -> OneLineParser:
+    """The argument parser (``--help`` explains presets, folders and defaults)."""
+    p = OneLineParser(prog=f"python -m {PROG}", epilog=EPILOG,
+                      description="Draw the figures of the paper and ours from result files "
+                                  "(never trains or refits).")
+    p.add_argument("--results", default="results",
+                   help="results folder read (default: %(default)s)")
+    p.add_argument("--preset", default="cpu",
+                   help=f"network-run preset: {', '.join(style.PRESETS)} (default: %(default)s)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--check", default=None,
+                       help=f"synthetic check read by Figs 6 and 7, results/synthetic/<CHECK>: "
+                            f"{', '.join(style.CHECKS)} (default: check)")
+    group.add_argument("--check-dir", default=None,
+                       help="any check folder instead (default: results/synthetic/<CHECK>)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default: RESULTS/figures for cpu, "
+                        "RESULTS/figures-<preset> otherwise)")
+    p.add_argument("--only", default=None,
+                   help="comma-separated figures, e.g. fig1,fig6 (default: all)")
+    add_version(p)
+    return p
 
-    def error(self, message: str):
-        sys.stderr.write(f"figures: error: {message}\n")
-        raise SystemExit(2)
 
-
-def parse(argv: list[str] | None) -> argparse.Namespace:
-    """Parsed arguments; ``--only`` becomes a list of :data:`FIGURES` keys."""
-    parser = Parser(prog="python -m figures", description="Draw the figures from result files.")
-    parser.add_argument("--results", type=Path, default=Path("results"),
-                        help="results folder (default: results)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: RESULTS/figures)")
-    parser.add_argument("--preset", default="cpu", help="network-run preset (default: cpu)")
-    parser.add_argument("--only", default=None, help="comma-separated figures, e.g. fig1,fig6")
-    args = parser.parse_args(argv)
-    args.out = args.out if args.out is not None else args.results / "figures"
+def parse(argv: list[str] | None):
+    """Parsed and checked arguments (:class:`UsageError` for anything unusable): ``where`` is
+    the layout, ``out`` the output folder, ``only`` a list of :data:`FIGURES` keys."""
+    args = parser().parse_args(argv)
+    if not args.results.strip():
+        raise UsageError("--results: empty folder name (give a path, e.g. results)")
+    args.results = Path(args.results)
+    if args.results.exists() and not args.results.is_dir():
+        raise UsageError(f"--results {args.results}: not a folder")
+    if args.check_dir is not None and not (args.check_dir.strip() and
+                                           Path(args.check_dir).is_dir()):
+        raise UsageError(f"--check-dir {args.check_dir}: not a folder (run `python -m "
+                         "synthetic check --out DIR` to write one)")
+    try:
+        args.where = style.layout(args.results, args.preset, args.check or "check",
+                                  args.check_dir)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    args.out = check_output_folder(args.out if args.out is not None else args.where.figures)
     if args.only is None:
         args.only = list(FIGURES)
     else:
@@ -57,42 +116,41 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         bad = [n for n, k in zip(names, keys) if k not in FIGURES or
                (n != k and n != FIGURES[k].NAME)]
         if bad or not names:
-            parser.error(f"unknown figure(s) in --only: {', '.join(bad) or '(none given)'}; "
-                         f"choose from {', '.join(FIGURES)}")
+            raise UsageError(f"unknown figure(s) in --only: {', '.join(bad) or '(none given)'}; "
+                             f"choose from {', '.join(FIGURES)}")
         args.only = list(dict.fromkeys(keys))
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Draw the requested figures; return 0, or 2 when a figure could not be drawn.
-
-    No input at all, an unreadable input (:class:`figures.style.InputError`, raised by the
-    readers with the file's name) or any other error a malformed input may cause while drawing
-    (then shown with its type, as it may also be a bug) skips the figure with one line on
-    stderr. An unwritable ``--out`` (:class:`figures.style.OutputError`) stops at once.
-    """
+def run(argv: list[str] | None) -> int:
+    """Check every input, then draw; the exit status (see the module docstring)."""
     args = parse(argv)
-    status = 0
+    where = args.where
+    style.validate(p for key in args.only for p in FIGURES[key].inputs(where))
+    status = EXIT_OK
     for key in args.only:
         try:
-            written = FIGURES[key].draw(args.results, args.out, args.preset)
-        except style.OutputError as err:  # every other figure would fail the same way
-            sys.stderr.write("figures: error: " + str(err).replace("\n", " ") + "\n")
-            return 2
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)  # overflow in a mean: drawn nan
+                written = FIGURES[key].draw(where.results, args.out, where.preset, where.check)
         except FileNotFoundError as err:  # style.require: none of the inputs exists
-            message = str(err)
-        except style.InputError as err:
-            message = f"unreadable input: {err}"
-        except (OSError, ValueError, KeyError, AttributeError, TypeError, IndexError) as err:
-            message = f"malformed input or a bug: {type(err).__name__}: {err}"
-        else:
-            for path in written:
-                print(path)
+            if err.filename is not None:  # not require's message: an input vanished
+                raise
+            sys.stderr.write(f"{PROG}: error: {FIGURES[key].NAME}: {one_line(err)}\n")
+            status = EXIT_BAD_INPUT
             continue
-        message = message.replace("\n", " ")
-        sys.stderr.write(f"figures: error: {FIGURES[key].NAME}: {message}\n")
-        status = 2
+        except InputError:  # a file changed after it was checked
+            raise
+        except ValueError as err:  # every input was checked: matplotlib refusing is our bug
+            raise RuntimeError(f"{FIGURES[key].NAME}: {err}") from err
+        for path in written:
+            print(path, flush=True)
     return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: 0 all drawn, 2 bad input or a figure without input, 3 internal error."""
+    return guarded(PROG, lambda: run(argv))
 
 
 if __name__ == "__main__":

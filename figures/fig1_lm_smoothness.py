@@ -18,11 +18,18 @@ from figures import style
 NAME = "fig1_lm_smoothness"
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return style.run_inputs([where.run("lstm", "lr30clip0.25")])
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    run = style.run_dir(results, preset, "lstm", "lr30clip0.25")
-    style.require([run / "metrics.csv"], style.MAKE_NN)
+    where = style.layout(results, preset, check_dir=check)
+    run = where.run("lstm", "lr30clip0.25")
+    style.require([run / "metrics.csv"], where.make_nn)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     style.smoothness_panel(ax, run, f"LSTM language model on {style.dataset_of([run])}, "
                                     f"lr30clip0.25 (preset {preset})")

@@ -14,7 +14,13 @@ from figures import style
 NAME = "fig2_lm_smoothness_runs"
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return style.run_inputs([where.run("lstm", r) for r in style.LM_RUNS])
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
-    return style.runs_figure(results, out, preset, "lstm", style.LM_RUNS, NAME,
-                             "LSTM language model")
+    return style.runs_figure(style.layout(results, preset, check_dir=check), out, "lstm",
+                             style.LM_RUNS, NAME, "LSTM language model")

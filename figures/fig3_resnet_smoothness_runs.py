@@ -15,7 +15,13 @@ from figures import style
 NAME = "fig3_resnet_smoothness_runs"
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return style.run_inputs([where.run("resnet20", r) for r in style.RESNET_RUNS])
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
-    return style.runs_figure(results, out, preset, "resnet20", style.RESNET_RUNS, NAME,
-                             "ResNet20")
+    return style.runs_figure(style.layout(results, preset, check_dir=check), out, "resnet20",
+                             style.RESNET_RUNS, NAME, "ResNet20")

@@ -43,20 +43,22 @@ def curve(run: Path, column: str, config: dict) -> tuple[np.ndarray, np.ndarray,
         e = style.read_epochs(run / "epochs.csv")
         x, y = np.array([k + (np.sum(m["epoch"] == k) / lengths[k] if k in lengths else 1.0)
                          for k in e["epoch"]]), e[column]
+    x, y = style.tame(x), style.tame(y)
     keep, _ = style.positive(x, y, log=False)
     return x[keep], y[keep], guessed
 
 
-def panel(ax, results: Path, preset: str, model: str, runs, column: str) -> None:
+def panel(ax, where: style.Layout, model: str, runs, column: str) -> None:
     """All runs of one model in one panel; missing runs are named in the panel."""
     lost, values, guessed = [], [], False
     for i, name in enumerate(runs):
-        run = style.run_dir(results, preset, model, name)
+        run = where.run(model, name)
         path = run / ("metrics.csv" if column == "loss" else "epochs.csv")
         if not path.exists():
             lost.append(path)
             continue
-        config = style.read_json(run / "config.json") if (run / "config.json").exists() else {}
+        config = style.read_run_config(run / "config.json") if (run / "config.json").exists() \
+            else {}
         x, y, guess = curve(run, column, config)
         guessed, status = guessed or guess, config.get("status")
         label = name + (f" ({status})" if status in ("diverged", "running") else "")
@@ -87,15 +89,22 @@ def panel(ax, results: Path, preset: str, model: str, runs, column: str) -> None
     ax.set_ylabel(YLABEL[column])
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return style.run_inputs(where.runs(), ("metrics.csv", "epochs.csv", "config.json"))
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    style.require([style.run_dir(results, preset, m, r) / f for m, runs, _, _ in PANELS
-                   for r in runs for f in ("metrics.csv", "epochs.csv")], style.MAKE_NN)
+    where = style.layout(results, preset, check_dir=check)
+    style.require([where.run(m, r) / f for m, runs, _, _ in PANELS
+                   for r in runs for f in ("metrics.csv", "epochs.csv")], where.make_nn)
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     for ax, (model, runs, column, title) in zip(axes.flat, PANELS):
-        data = style.dataset_of([style.run_dir(results, preset, model, r) for r in runs])
+        data = style.dataset_of([where.run(model, r) for r in runs])
         ax.set_title(f"{title} ({data})")
-        panel(ax, results, preset, model, runs, column)
+        panel(ax, where, model, runs, column)
     fig.suptitle(f"Training curves (preset {preset})")
     return style.save(fig, out, NAME)

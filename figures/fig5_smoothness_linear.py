@@ -18,11 +18,18 @@ PANELS = (("lstm", "lr30clip0.25", "(a) LSTM lr30clip0.25"),
           ("resnet20", "sgdmom", "(b) ResNet20 sgdmom"))
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return style.run_inputs([where.run(model, run) for model, run, _ in PANELS])
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    runs = [style.run_dir(results, preset, model, run) for model, run, _ in PANELS]
-    style.require([r / "metrics.csv" for r in runs], style.MAKE_NN)
+    where = style.layout(results, preset, check_dir=check)
+    runs = [where.run(model, run) for model, run, _ in PANELS]
+    style.require([r / "metrics.csv" for r in runs], where.make_nn)
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.8))
     for ax, run, (_, _, title) in zip(axes, runs, PANELS):
         style.smoothness_panel(ax, run, title, log=False)

@@ -1,6 +1,8 @@
 """Ours: Theorem 4's lower bound against fixed-step gradient descent on its construction.
 
-One panel per Thm 4 instance (L0, L1, M, ε, Δ) of ``results/synthetic/check/records.jsonl``:
+One panel per Thm 4 instance (L0, L1, M, ε, Δ) of the check's ``records.jsonl``
+(``results/synthetic/check/`` by default, ``check-quick`` or any check folder on request; the
+title names the folder read; at most :data:`MAX_PANELS` panels, the rest counted):
 x = the fixed step h, y = iterations until |f'| ≤ ε (both log). Measured counts are points
 (red = verdict fail, hollow = inconclusive, e.g. censored by the iteration cap); steps at which GD
 never converges are triangles at the top edge. The horizontal line is the lower bound (dashed:
@@ -19,6 +21,7 @@ from figures import style
 
 NAME = "fig6_lower_bound"
 KEYS = (("L0", "L0"), ("L1", "L1"), ("M", "M"), ("ε", "eps"), ("Δ", "Delta"))
+MAX_PANELS = 12
 
 
 def instances(records: list[dict]) -> dict[str, list[dict]]:
@@ -36,8 +39,8 @@ def panel(ax, recs: list[dict]) -> None:
     p = recs[0]["params"]
     ax.set_title("(L0, L1, M, ε, Δ) = (" + ", ".join(f"{style.num(p.get(k)):g}" for _, k in KEYS)
                  + ")")
-    h = np.array([style.num(r["params"].get("h")) for r in recs])
-    t = np.array([style.num(r.get("measured")) for r in recs])
+    h = style.tame([style.num(r["params"].get("h")) for r in recs])
+    t = style.tame([style.num(r.get("measured")) for r in recs])
     verdict = np.array([r.get("verdict") for r in recs])
     keep, dropped = style.positive(h, t)
     for mask, kw in ((verdict == "pass", {"color": "C0"}), (verdict == "fail", {"color": "red"}),
@@ -46,14 +49,13 @@ def panel(ax, recs: list[dict]) -> None:
     never = np.isnan(t) | np.isinf(t)
     ax.plot(h[never & (h > 0)], np.full(int(np.sum(never & (h > 0))), 0.97), "^", color="0.3",
             ms=8, transform=ax.get_xaxis_transform(), clip_on=False)
-    bound = style.num(recs[0].get("bound"))
-    alt = style.num((recs[0].get("extra") or {}).get("bound_alt_log"))
-    if bound > 0:
+    bound, alt, thr = style.tame([style.num(recs[0].get("bound")), style.num(
+        (recs[0].get("extra") or {}).get("bound_alt_log")), style.num(p.get("h_thr"))])
+    if 0 < bound < math.inf:  # an infinite bound (or h_thr) has no line on these axes
         ax.axhline(bound, color="k", lw=1.3)
-    if alt > 0 and not math.isclose(alt, bound, rel_tol=1e-9):
+    if 0 < alt < math.inf and not math.isclose(alt, bound, rel_tol=1e-9):
         ax.axhline(alt, color="k", lw=1.3, ls="--")
-    thr = style.num(p.get("h_thr"))
-    if thr > 0:
+    if 0 < thr < math.inf:
         ax.axvline(thr, color="0.4", ls=":", lw=1.3)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -63,12 +65,21 @@ def panel(ax, recs: list[dict]) -> None:
     style.dropped_note(ax, dropped)
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return [where.check / "records.jsonl"]
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    path = Path(results) / "synthetic" / "check" / "records.jsonl"
-    style.require([path], style.MAKE_SYNTHETIC)
-    groups = instances(style.read_jsonl(path))
+    where = style.layout(results, preset, check_dir=check)
+    path = where.check / "records.jsonl"
+    style.require([path], where.make_check)
+    groups = instances(style.read_records(path))
+    total = len(groups)
+    groups = dict(list(groups.items())[:MAX_PANELS])
     n = max(1, len(groups))
     cols = min(3, n)
     rows = math.ceil(n / cols)
@@ -88,5 +99,7 @@ def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
                Line2D([], [], color="k", ls="--", label="bound, alternative log factor"),
                Line2D([], [], color="0.4", ls=":", label="h_thr")]
     fig.legend(handles=handles, loc="outside lower center", ncols={1: 2, 2: 4}.get(cols, 7))
-    fig.suptitle("Theorem 4: iterations of fixed-step GD vs the lower bound")
+    more = f"; first {len(groups)} of {total} instances" if total > len(groups) else ""
+    fig.suptitle("Theorem 4: iterations of fixed-step GD vs the lower bound\n"
+                 f"(records of {style.plain(where.shown(where.check))}{more})")
     return style.save(fig, out, NAME)

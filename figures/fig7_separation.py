@@ -4,7 +4,8 @@ Log-log plot of the measured separation T_GD*/T_clip (best fixed step over a gri
 the constructions, against clipped GD with Theorem 3's parameters) for each M, beside Remark 5's
 order ratio ((L1 M/log M + L0)/ε²)/(L0/ε² + L1²/L0) rescaled to pass through the first measured
 point (an order, so only its shape counts). The legend gives both log-log slopes and the verdict
-of ``rem5/separation-growth``. Reads ``results/synthetic/check/records.jsonl``.
+of ``rem5/separation-growth``. Reads the check's ``records.jsonl`` (``results/synthetic/check/`` by
+default, ``check-quick`` or any check folder on request; the title names the folder read).
 """
 from __future__ import annotations
 
@@ -29,18 +30,26 @@ def series(records: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dic
     else:
         extra = growth.get("extra") or {}
         M, sep, pred = extra.get("Ms", []), extra.get("separations", []), extra.get("predicted", [])
-    as_array = lambda v: np.array([style.num(a) for a in v], dtype=float)
+    as_array = lambda v: style.tame([style.num(a) for a in v])
     return as_array(M), as_array(sep), as_array(pred), growth
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return [where.check / "records.jsonl"]
+
+
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    path = Path(results) / "synthetic" / "check" / "records.jsonl"
-    style.require([path], style.MAKE_SYNTHETIC)
-    M, sep, pred, growth = series(style.read_jsonl(path))
+    where = style.layout(results, preset, check_dir=check)
+    path = where.check / "records.jsonl"
+    style.require([path], where.make_check)
+    M, sep, pred, growth = series(style.read_records(path))
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    ax.set_title("Remark 5: separation of fixed-step GD from clipped GD")
+    ax.set_title("Remark 5: separation of fixed-step GD from clipped GD\n"
+                 f"(records of {style.plain(where.shown(where.check))})")
     if not len(M):
         style.missing(ax, f"Remark 5 records in {path}")
         return style.save(fig, out, NAME)

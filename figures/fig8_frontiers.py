@@ -8,7 +8,8 @@ are in units of their loss (cross-entropy), so only their placement relative to 
 meaningful, not a comparison of magnitudes across functions. Values ≤ ZERO = 1e-12 (L1 = 0, a
 lower CI end at 0, an envelope intercept of 1.8e-15 that is rounding in the hull) cannot sit on
 a log axis: they are drawn at the axis floor and counted. Functions with no finite L0 anywhere
-(not (L0, L1)-smooth) are named in the legend, not drawn.
+(not (L0, L1)-smooth) are named in the legend, not drawn; at most :data:`MAX_FUNCTIONS` functions
+are drawn, the rest counted.
 """
 from __future__ import annotations
 
@@ -24,25 +25,37 @@ NAME = "fig8_frontiers"
 RUNS = [("lstm", r) for r in style.LM_RUNS] + [("resnet20", r) for r in style.RESNET_RUNS]
 MARKERS = "sDP*Xv"
 ZERO = 1e-12  # values at or below are zero on these axes
+MAX_FUNCTIONS = 40
 
 
-def fit_paths(results: Path, preset: str) -> list[Path]:
+def fit_paths(where: style.Layout) -> list[Path]:
     """``fit.json`` of every network run."""
-    return [style.run_dir(results, preset, model, run) / "fit.json" for model, run in RUNS]
+    return [where.run(model, run) / "fit.json" for model, run in RUNS]
 
 
-def nn_constants(results: Path, preset: str) -> list[tuple[str, str, np.ndarray]]:
+def inputs(where: style.Layout) -> list[Path]:
+    """Every file the figure reads."""
+    return [where.results / "theory" / "frontiers" / "frontiers.json", *fit_paths(where)]
+
+
+def nn_constants(where: style.Layout) -> list[tuple[str, str, np.ndarray]]:
     """(label, marker, [L1, L0, L1_lo, L1_hi, L0_lo, L0_hi]) of each run with an envelope fit."""
     found = []
-    for (model, run), path, marker in zip(RUNS, fit_paths(results, preset), MARKERS):
-        env = next((e for e in (style.read_json(path).get("envelope") or [])
+    for (model, run), path, marker in zip(RUNS, fit_paths(where), MARKERS):
+        env = next((e for e in (style.read_fit(path).get("envelope") or [])
                     if style.num(e.get("quantile")) == 1.0), None) if path.exists() else None
         if env is not None:
             ci1, ci0 = env.get("ci_L1") or [None] * 2, env.get("ci_L0") or [None] * 2
-            vals = np.array([style.num(v) for v in (env.get("L1"), env.get("L0"), *ci1, *ci0)])
+            vals = style.tame([style.num(v) for v in (env.get("L1"), env.get("L0"), *ci1, *ci0)])
             if np.isfinite(vals[:2]).all():
                 found.append((f"{model} {run}", marker, vals))
     return found
+
+
+def legend_label(name: str) -> str:
+    """A function's name as a legend label (shown literally; a leading "_" would hide it)."""
+    text = style.plain(name, 40)
+    return "\u2009" + text if text.startswith("_") else text
 
 
 def floor(values: list[np.ndarray]) -> tuple[float, int]:
@@ -52,16 +65,19 @@ def floor(values: list[np.ndarray]) -> tuple[float, int]:
     return (pos.min() / 3 if len(pos) else 1e-3), int(np.sum(np.isfinite(v) & (v <= ZERO)))
 
 
-def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
+def draw(results: Path, out: Path, preset: str = "cpu",
+         check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    path = Path(results) / "theory" / "frontiers" / "frontiers.json"
-    nn = nn_constants(results, preset)
-    style.require([path, *fit_paths(results, preset)],
-                  f"{style.MAKE_FRONTIERS}` and `{style.MAKE_NN}")
-    funcs = style.read_json(path).get("functions", []) if path.exists() else []
-    curves = [(f.get("name", "?"), np.array([[style.num(p.get(k)) for k in ("L1", "L0")]
-                                             for p in f.get("points", [])]).reshape(-1, 2),
+    where = style.layout(results, preset, check_dir=check)
+    path = inputs(where)[0]
+    style.require(inputs(where), f"{style.MAKE_FRONTIERS}` and `{where.make_nn}")
+    nn = nn_constants(where)
+    funcs = style.read_frontiers(path)["functions"] if path.exists() else []
+    skipped = max(0, len(funcs) - MAX_FUNCTIONS)
+    funcs = funcs[:MAX_FUNCTIONS]
+    curves = [(legend_label(f["name"]), style.tame([[style.num(p.get(k)) for k in ("L1", "L0")]
+                                                   for p in f["points"]]).reshape(-1, 2),
                np.array([bool(p.get("certified")) for p in f.get("points", [])], dtype=bool))
               for f in funcs]
     flat = [name for name, c, _ in curves if not np.isfinite(c[:, 1]).any()]
@@ -95,6 +111,7 @@ def draw(results: Path, out: Path, preset: str = "cpu") -> list[Path]:
         if nx + ny else []
     notes += [f"no finite L0 (not (L0, L1)-smooth): {', '.join(flat)}"] if flat else []
     notes += [f"{unknown} frontier point(s) with no finite L0 not shown"] if unknown else []
+    notes += [f"{skipped} more function(s) not drawn"] if skipped else []
     notes += [f"{outside} interval(s) excluding their estimate"] if outside else []
     notes += [f"{len(RUNS) - len(nn)} network run(s) without an envelope fit"] \
         if len(nn) < len(RUNS) else []

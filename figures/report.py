@@ -1,25 +1,41 @@
 """``python -m figures.report``: results/report.md and results/report.html from result files only.
 
-Reads what the producers wrote -- ``synthetic/check/{summary.json, config.json, env.json}``,
-``theory/catalogue/records.jsonl``, ``theory/frontiers/config.json``,
-``nn_checks/<preset>/claims.json`` (runs, fitted constants, the paper's claims judged with their
-criteria, computed by :mod:`nn_checks.claims`) and each run's ``config.json`` / ``env.json`` --
-plus the figure files, and formats them: verdict table, claims, fitted constants, figures,
-runtime and hardware. It computes nothing but sums of runtimes; a missing input becomes a line
-saying so (and which ``make`` target writes it), never an invented number. The HTML is the
-Markdown rendered by the ``markdown`` package (tables extension) with a small stylesheet.
+Reads what the producers wrote -- the synthetic check's ``{summary.json, config.json,
+env.json}`` (``results/synthetic/check/`` by default, ``check-quick`` or any check folder on
+request, named in the report), ``theory/catalogue/{records.jsonl, env.json}``,
+``theory/frontiers/{config.json, env.json}``, ``nn_checks/<preset>/claims.json`` (runs, fitted
+constants, the paper's claims judged with their criteria, computed by ``nn_checks claims``) and
+each run's ``config.json`` / ``env.json`` -- plus the figure files, and formats them: verdict
+table, claims, fitted constants, figures, runtime and hardware. Every file is checked against
+what its producer writes (:mod:`figures.schemas`) before anything is written; a malformed one is
+one line naming the file and the field (exit 2, the old report untouched). It computes nothing
+but sums of runtimes; a missing input becomes a line saying so (and which ``make`` target writes
+it), never an invented number. Text from the files is escaped (:mod:`figures.markup`): only the
+report's template makes markup. The HTML is the Markdown rendered by the ``markdown`` package
+(tables extension) with a small stylesheet; report.md and report.html are replaced together.
 """
 from __future__ import annotations
 
-import argparse
 import ast
 import html
-import json
-import os
 import sys
 from pathlib import Path
 
 import markdown
+
+from figures import schemas
+from figures.layout import CHECKS, Layout, layout
+from figures.markup import cell, code, number, text
+from figures.plumbing import EXIT_OK, OneLineParser, UsageError, add_version, guarded, \
+    replace_together
+from figures.report_env import hardware
+
+PROG = "figures.report"
+CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;line-height:1.4}"
+       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;"
+       "text-align:left;font-size:.9em}th{background:#eee}img{max-width:100%;border:1px solid #ddd}"
+       "code{background:#f4f4f4}")
+
 
 def figure_captions() -> dict[str, str]:
     """Figure name -> caption: the first docstring line of each ``figures/fig*.py``, read with
@@ -28,55 +44,59 @@ def figure_captions() -> dict[str, str]:
     return {path.stem: ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
             .split("\n")[0] for path in sorted(folder.glob("fig[0-9]*_*.py"))}
 
-CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;line-height:1.4}"
-       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .5em;"
-       "text-align:left;font-size:.9em}th{background:#eee}img{max-width:100%;border:1px solid #ddd}"
-       "code{background:#f4f4f4}")
 
-
-def _load(path: Path):
-    if not path.exists():
-        return None
-    if path.suffix == ".jsonl":
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return json.loads(path.read_text())
-
-
-def _g(value, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
+def _load(reader, path: Path):
+    """``reader(path)`` (a :mod:`figures.schemas` reader), None when the file is absent."""
+    return reader(path) if path.exists() else None
 
 
 def _ci(pair) -> str:
-    return "–" if not pair or None in pair else f"[{_g(pair[0])}, {_g(pair[1])}]"
+    return "–" if not pair or None in pair else f"[{number(pair[0])}, {number(pair[1])}]"
+
+
+class _Raw(str):
+    """A cell already formatted by the template (not escaped again)."""
+
+
+def _cells(row: list) -> list:
+    return [c if isinstance(c, _Raw) else cell(c) for c in row]
 
 
 def _table(head: list[str], rows: list[list]) -> list[str]:
+    """A Markdown table; ``head`` is template text, every cell not :class:`_Raw` goes through
+    :func:`figures.markup.cell`."""
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return out + ["| " + " | ".join(_g(c) for c in row) + " |" for row in rows]
+    return out + ["| " + " | ".join(_cells(row)) + " |" for row in rows]
 
 
-def _theorems(results: Path) -> list[str]:
-    folder = results / "synthetic" / "check"
-    summary = _load(folder / "summary.json")
+def _check_origin(where: Layout, config: dict | None) -> str:
+    """The sentence naming the check folder read and its sizes."""
+    sizes = "sizes not recorded (no config.json)" if config is None else (
+        "quick sizes: a smoke test of every check, not the full check" if config.get("quick")
+        else "full sizes")
+    return (f"Read from {code(where.shown(where.check))} ({sizes}; written by "
+            f"{code(where.make_check)}).")
+
+
+def _theorems(where: Layout, summary: dict | None, config: dict | None) -> list[str]:
     if summary is None:
-        return [f"*missing: {folder / 'summary.json'} (run `make synthetic-check`)*"]
+        return [f"*missing: {code(where.check / 'summary.json')} (run "
+                f"{code(where.make_check)})*"]
     rows = [[r["check"], r["theorem"], r["mark"], r["records"], r["pass"], r["fail"],
-             r["inconclusive"], r["shape-only"],
-             "–" if r["ratio_min"] is None else f"{r['ratio_min']:.3g} … {r['ratio_max']:.3g}"]
+             r["inconclusive"], r["shape-only"], _Raw("–" if r["ratio_min"] is None else
+                                                     f"{r['ratio_min']:.3g} … "
+                                                     f"{r['ratio_max']:.3g}")]
             for r in summary["rows"]]
-    lines = _table(["check", "statement", "mark", "records", "pass", "fail", "inconclusive",
-                    "shape-only", "measured/bound"], rows)
+    lines = [_check_origin(where, config), ""]
+    lines += _table(["check", "statement", "mark", "records", "pass", "fail",
+                         "inconclusive", "shape-only", "measured/bound"], rows)
     lines += ["", "Marks: *paper* (stated in the paper), *reconstructed* (our reconstruction of "
               "a statement whose exact form was not available), *follow-up* (later papers). "
               "measured/bound over the decided one-sided records.", ""]
     for f in summary["fails"]:
-        lines.append(f"- **FAIL** `{f['check_id']}`: measured {_g(f['measured'], 6)} vs bound "
-                     f"{_g(f['bound'], 6)}. {f.get('notes') or ''}")
-    catalogue = _load(results / "theory" / "catalogue" / "records.jsonl")
+        lines.append(f"- **FAIL** {code(f['check_id'])}: measured {number(f['measured'], 6)} vs "
+                     f"bound {number(f['bound'], 6)}. {text(f.get('notes') or '')}".rstrip())
+    catalogue = _load(schemas.records, where.results / "theory" / "catalogue" / "records.jsonl")
     if catalogue is not None:
         bad = sum(r["verdict"] == "fail" for r in catalogue)
         lines += ["", f"Catalogue: {len(catalogue)} declared classes, constants and minima "
@@ -84,46 +104,66 @@ def _theorems(results: Path) -> list[str]:
     return lines
 
 
-def _summary(results: Path, claims: dict | None) -> list[str]:
+def _summary(summary: dict | None, claims: dict | None, where: Layout) -> list[str]:
     """Counts only: verdicts of the theorem checks and of the paper's claims."""
     out = []
-    summary = _load(results / "synthetic" / "check" / "summary.json")
     if summary is not None:
         total = {k: sum(r[k] for r in summary["rows"])
                  for k in ("records", "pass", "fail", "inconclusive", "shape-only")}
-        fails = ", ".join(f"`{f['check_id']}`" for f in summary["fails"]) or "none"
-        out.append(f"- Theorem checks: {total['records']} records, {total['pass']} pass, "
-                   f"{total['fail']} fail ({fails}), {total['inconclusive']} inconclusive, "
-                   f"{total['shape-only']} shape-only.")
+        fails = ", ".join(code(f["check_id"]) for f in summary["fails"]) or "none"
+        out.append(f"- Theorem checks ({code(where.shown(where.check))}): {total['records']} "
+                   f"records, {total['pass']} pass, {total['fail']} fail ({fails}), "
+                   f"{total['inconclusive']} inconclusive, {total['shape-only']} shape-only.")
     if claims is not None:
-        for verdict in ("supported", "not supported", "inconclusive"):
-            ids = [c["id"] for c in claims["claims"] if c["verdict"] == verdict]
+        for verdict in schemas.CLAIM_VERDICTS:
+            ids = [text(c["id"]) for c in claims["claims"] if c["verdict"] == verdict]
             if ids:
                 out.append(f"- The paper's claims {verdict}: {', '.join(ids)}.")
     return out or ["*no results yet (run `make reproduce`)*"]
 
 
-def _claims(claims: dict | None, where: Path) -> list[str]:
+def _claims(claims: dict | None, where: Layout) -> list[str]:
     if claims is None:
-        return [f"*missing: {where} (run `make nn`)*"]
+        return [f"*missing: {code(where.nn / 'claims.json')} (run {code(where.make_nn)})*"]
     rows = [[c["claim"], c["criterion"],
-             ", ".join(f"{k} = {_g(v)}" for k, v in c["measured"].items()),
-             f"**{c['verdict']}**"] for c in claims["claims"]]
+             _Raw(", ".join(f"{text(k)} = {number(v)}" for k, v in c["measured"].items())),
+             _Raw(f"**{text(c['verdict'])}**")] for c in claims["claims"]]
     return _table(["paper's claim", "criterion (ours)", "measured", "verdict"], rows)
+
+
+def _run_states(where: Layout) -> list[str]:
+    """Which of the six run folders are absent or unfinished (their config.json says)."""
+    absent, unfinished = [], []
+    for folder in where.runs():
+        config = _load(schemas.run_config, folder / "config.json")
+        if config is None:
+            absent.append(folder.name)
+        elif config["status"] == "running":
+            unfinished.append(folder.name)
+    out = []
+    if absent:
+        out.append(f"Missing runs ({len(absent)} of 6, no config.json under "
+                   f"{code(where.shown(where.nn))}): {', '.join(code(n) for n in absent)}; run "
+                   f"{code(where.make_nn)} to train them.")
+    if unfinished:
+        out.append(f"Unfinished runs (status running): {', '.join(code(n) for n in unfinished)};"
+                   f" rerun {code(where.make_nn)} to resume them.")
+    return out
 
 
 def _runs(claims: dict | None) -> list[str]:
     if claims is None:
         return []
-    rows = [[r["name"], r.get("dataset") or "–", r["status"] or "missing", r["steps"],
-             r.get("n_eff"), r["L0"], _ci(r["ci_L0"]), r["L1"],
-             _ci(r["ci_L1"]), r["reg_L0"], r["reg_L1"], r["pearson_r"], r["spearman_rho"],
-             r["final_train_loss"], r["final_val_loss"] if r["final_test_acc"] is None
-             else r["final_test_acc"]] for r in claims["runs"]]
+    rows = [[r["name"], r.get("dataset") or "–", r.get("status") or "missing", r.get("steps"),
+             r.get("n_eff"), r.get("L0"), _Raw(_ci(r.get("ci_L0"))), r.get("L1"),
+             _Raw(_ci(r.get("ci_L1"))), r.get("reg_L0"), r.get("reg_L1"), r.get("pearson_r"),
+             r.get("spearman_rho"), r.get("final_train_loss"),
+             r.get("final_val_loss") if r.get("final_test_acc") is None
+             else r.get("final_test_acc")] for r in claims["runs"]]
     return _table(["run", "data", "status", "steps", "n_eff", "L0 (envelope)", "95% CI",
-                   "L1 (envelope)",
-                   "95% CI", "L0 (regr.)", "L1 (regr.)", "Pearson r (log-log)", "Spearman ρ",
-                   "last-epoch train loss", "val loss / test acc"], rows) + [
+                       "L1 (envelope)", "95% CI", "L0 (regr.)", "L1 (regr.)",
+                       "Pearson r (log-log)", "Spearman ρ", "last-epoch train loss",
+                       "val loss / test acc"], rows) + [
         "", "Envelope: the smallest line L0 + L1·x above every (gradient norm, smoothness) point "
         "(percentile-bootstrap intervals, indicative for an extreme statistic); regression: "
         "least squares. n_eff: effective number of independent steps behind the correlation "
@@ -131,38 +171,27 @@ def _runs(claims: dict | None) -> list[str]:
         "are ours, in units of each model's loss."]
 
 
-def _runtime(results: Path, preset: str, claims: dict | None) -> list[str]:
-    rows, total = [], 0.0
-    check = _load(results / "synthetic" / "check" / "config.json") or {}
-    for name, sec in (check.get("seconds") or {}).items():
-        rows.append([f"synthetic check {name}", sec])
-    front = _load(results / "theory" / "frontiers" / "config.json") or {}
+def _runtime(where: Layout, check_config: dict | None, claims: dict | None) -> list[str]:
+    rows = []
+    for name, sec in ((check_config or {}).get("seconds") or {}).items():
+        rows.append([_Raw(f"synthetic check {text(name)}"), sec])
+    front = _load(schemas.frontiers_config, where.results / "theory" / "frontiers" /
+                  "config.json") or {}
     if front.get("wall_seconds") is not None:
-        rows.append(["catalogue frontiers", front["wall_seconds"]])
+        rows.append([_Raw("catalogue frontiers"), front["wall_seconds"]])
     for r in (claims or {}).get("runs", []):
-        rows.append([f"nn_checks {preset} {r['name']}", r["wall_seconds"]])
-    total = sum(r[1] for r in rows if isinstance(r[1], (int, float)))
-    env = _load(results / "synthetic" / "check" / "env.json") or {}
-    nn_env = next((e for e in (_load(results / "nn_checks" / preset / r["name"] / "env.json")
-                               for r in (claims or {}).get("runs", [])) if e), {})
-    hw = (f"{env.get('platform', '?')}, {env.get('cpu_count', '?')} CPU cores, Python "
-          f"{env.get('python', '?')}, torch {nn_env.get('packages', {}).get('torch', '?')} on "
-          f"{nn_env.get('device', '?')}; git {env.get('git_revision', '?')}")
-    return _table(["step", "seconds"], [[n, s if s is None else round(s, 1)] for n, s in rows]) \
-        + ["", f"Sum of the timed steps: {total / 60:.1f} min (installation, the catalogue, "
-           f"figures and this report not included). Hardware: {hw}."]
-
-
-def names(preset: str) -> tuple[str, str]:
-    """(figure folder, report stem) under results/: ``figures``, ``report`` for the default
-    ``cpu`` preset, ``figures-<preset>``, ``report-<preset>`` otherwise (as the Makefile)."""
-    return ("figures", "report") if preset == "cpu" else (f"figures-{preset}",
-                                                          f"report-{preset}")
+        rows.append([_Raw(f"nn_checks {where.preset} {text(r['name'])}"), r.get("wall_seconds")])
+    total = sum(s for _, s in rows if isinstance(s, (int, float)))
+    shown = [[n, None if s is None else round(float(s), 1)] for n, s in rows]
+    return _table(["step", "seconds"], shown) + [
+        "", f"Sum of the timed steps: {total / 60:.1f} min (installation, the catalogue, "
+        "figures and this report not included).", ""] + hardware(where)
 
 
 def _scale(preset: str, claims: dict | None) -> str:
     data = sorted({r.get("dataset") for r in (claims or {}).get("runs", []) if r.get("dataset")})
-    what = f"data read: {', '.join(data)}" if data else "data sets not recorded"
+    what = f"data read: {', '.join(text(d) for d in data)}" if data else \
+        "data sets not recorded"
     if preset == "paper":
         return (f"Six training runs at the `paper` preset ({what}); the paper's ResNet results "
                 "are on CIFAR-10, Fashion-MNIST is the offline fallback.")
@@ -171,69 +200,106 @@ def _scale(preset: str, claims: dict | None) -> str:
             "on CIFAR-10).")
 
 
-def build(results: Path, preset: str) -> str:
-    """The report as Markdown (image links relative to ``results``)."""
-    claims_path = results / "nn_checks" / preset / "claims.json"
-    claims = _load(claims_path)
-    figdir = names(preset)[0]
+def names(preset: str) -> tuple[str, str]:
+    """(figure folder, report stem) under results/ (:func:`figures.layout.layout`)."""
+    where = layout("results", preset)
+    return where.figures.name, where.report.name
+
+
+def build(results: Path, preset: str = "cpu", check: str = "check", check_dir=None) -> str:
+    """The report as Markdown (image links relative to ``results``); ``InputError`` naming the
+    file and field for the first malformed input."""
+    where = layout(Path(results), preset, check, check_dir)
+    claims = _load(schemas.claims, where.nn / "claims.json")
+    summary = _load(schemas.summary, where.check / "summary.json")
+    check_config = _load(schemas.check_config, where.check / "config.json")
     lines = [f"# l0l1-workbench report (preset `{preset}`)", "",
-             "Everything below is read from files under `results/` written by `make reproduce`.",
-             "", "## Summary", ""] + _summary(results, claims)
-    lines += ["", "## Theorem checks (synthetic/)", ""] + _theorems(results)
+             "Everything below is read from result files written by `make reproduce`.",
+             "", "## Summary", ""] + _summary(summary, claims, where)
+    lines += ["", "## Theorem checks (synthetic/)", ""] + _theorems(where, summary, check_config)
     lines += ["", "## The paper's empirical claims (nn_checks/)", "", _scale(preset, claims),
-              ""] + _claims(claims, claims_path)
+              ""]
+    states = _run_states(where)
+    lines += (states + [""] if states else []) + _claims(claims, where)
     lines += ["", "## Fitted (L0, L1) and correlations", ""] + _runs(claims)
     lines += ["", "## Figures", ""]
+    folder = where.figures.name
     for name, caption in figure_captions().items():
-        png = results / figdir / f"{name}.png"
+        png = where.figures / f"{name}.png"
         lines += [f"**{name}** — {caption}", "",
-                  f"![{name}]({figdir}/{name}.png)" if png.exists()
-                  else f"*missing: {png} (run `make figures`)*", ""]
-    lines += ["## Runtime and hardware", ""] + _runtime(results, preset, claims)
+                  f"![{name}]({folder}/{name}.png)" if png.exists()
+                  else f"*missing: {code(png)} (run {code(where.make_figures)})*", ""]
+    lines += ["## Runtime and hardware", ""] + _runtime(where, check_config, claims)
     return "\n".join(lines) + "\n"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def page(markdown_text: str) -> str:
+    """The HTML page of the report's Markdown."""
+    body = markdown.markdown(markdown_text, extensions=["tables"])
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>"
+            f"{html.escape('l0l1-workbench report')}</title><style>{CSS}</style></head><body>"
+            f"{body}</body></html>\n")
 
 
-class _Parser(argparse.ArgumentParser):
-    """Bad arguments: one line on stderr, exit 2."""
+EPILOG = f"""\
+presets (--preset, the nn_checks preset reported): {", ".join(schemas.PRESETS)}
 
-    def error(self, message: str):
-        self.exit(2, f"figures.report: error: {message}\n")
+read (under --results; a missing file becomes a line naming it and its make target):
+  synthetic/<check>/{{summary.json,config.json,env.json}}: --check {" or ".join(CHECKS)}
+      (make synthetic-check / make synthetic-quick), or --check-dir DIR
+  theory/catalogue/{{records.jsonl,env.json}}, theory/frontiers/{{config.json,env.json}}
+  nn_checks/<preset>/claims.json (make nn) and <model>_<run>/{{config.json,env.json}}
+  figures/ (cpu) or figures-<preset>/: the png files linked (make figures)
+
+written: <results>/report.{{md,html}} for the cpu preset, report-<preset>.{{md,html}} otherwise,
+  both replaced together (or neither); nothing is written when an input is malformed.
+
+exit codes: 0 written; 2 bad input or refused (one line on stderr naming the file and the
+  field, nothing written); 3 internal error; 130 interrupted
+"""
+
+
+def run(argv: list[str] | None) -> int:
+    """Parse, check every input, write both files; the exit status."""
+    parser = OneLineParser(prog=f"python -m {PROG}", epilog=EPILOG,
+                           description="Write the report (Markdown and HTML) from result files "
+                                       "only:\nverdicts, claims, fitted constants, figures, "
+                                       "runtime and hardware.")
+    parser.add_argument("--results", default="results",
+                        help="results folder read and written (default: %(default)s)")
+    parser.add_argument("--preset", default="cpu",
+                        help=f"network-run preset: {', '.join(schemas.PRESETS)} "
+                             "(default: %(default)s)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--check", default=None,
+                       help=f"check folder results/synthetic/<CHECK>: {', '.join(CHECKS)} "
+                            "(default: check)")
+    group.add_argument("--check-dir", default=None,
+                       help="any check folder instead (default: results/synthetic/<CHECK>)")
+    add_version(parser)
+    args = parser.parse_args(argv)
+    results = Path(args.results)
+    if not args.results.strip() or not results.is_dir():
+        raise UsageError(f"--results {args.results!r}: not a folder (run `make reproduce` to "
+                         "fill one)")
+    if args.check_dir is not None and not (args.check_dir.strip() and
+                                           Path(args.check_dir).is_dir()):
+        raise UsageError(f"--check-dir {args.check_dir!r}: not a folder")
+    check = args.check or "check"
+    try:
+        where = layout(results, args.preset, check, args.check_dir)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    text_md = build(results, args.preset, check, args.check_dir)
+    md, page_path = where.report.with_suffix(".md"), where.report.with_suffix(".html")
+    replace_together({md: text_md.encode("utf-8"), page_path: page(text_md).encode("utf-8")})
+    print(f"report -> {md}, {page_path}")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; 2 for bad input (one line on stderr, never a traceback)."""
-    parser = _Parser(prog="python -m figures.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", default="results")
-    parser.add_argument("--preset", default="cpu")
-    args = parser.parse_args(argv)
-    results = Path(args.results)
-    if not results.is_dir():
-        print(f"figures.report: error: {results} is not a directory (run make reproduce)",
-              file=sys.stderr)
-        return 2
-    stem = names(args.preset)[1]
-    try:
-        text = build(results, args.preset)
-        body = markdown.markdown(text, extensions=["tables"])
-        _atomic_write(results / f"{stem}.md", text)
-        _atomic_write(results / f"{stem}.html", "<!doctype html><html><head><meta "
-                      f"charset='utf-8'><title>{html.escape('l0l1-workbench report')}</title>"
-                      f"<style>{CSS}</style></head><body>{body}</body></html>\n")
-    except (ValueError, KeyError, TypeError, AttributeError) as error:  # JSON errors included
-        print(f"figures.report: error: unreadable result file ({type(error).__name__}: "
-              f"{error}); rerun the step that writes it", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"figures.report: error: {error}", file=sys.stderr)
-        return 2
-    print(f"report -> {results / stem}.md, {results / stem}.html")
-    return 0
+    """Entry point: 0 written, 2 bad input or refused (one line on stderr), 3 internal error."""
+    return guarded(PROG, lambda: run(argv))
 
 
 if __name__ == "__main__":

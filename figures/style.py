@@ -1,24 +1,25 @@
-"""Shared look, readers and drawing helpers of the figure scripts (matplotlib, numpy only).
+"""Shared look, layout, readers and drawing helpers of the figure scripts (matplotlib, numpy).
 
 Every figure script imports this module and nothing else of ours. It holds
 
+* the layout of the result tree, for the figures and the report alike: :func:`layout` (figure
+  folder, report stem, network-run folder, check folder and the ``make`` targets that write
+  them), :func:`run_dir`, :data:`LM_RUNS`, :data:`RESNET_RUNS`, :data:`PRESETS`, :data:`CHECKS`;
 * the look: :func:`apply` (rcParams) and :func:`save` (png + pdf, written atomically);
-* the readers of the result files the producers write: :func:`read_metrics`,
-  :func:`read_epochs` (csv, empty cell -> nan), :func:`read_json`, :func:`read_jsonl`, with
-  :func:`num` turning the records' ``"inf"``/``"nan"`` strings and ``null`` into floats;
-* the layout of the result tree: :func:`run_dir`, :data:`LM_RUNS`, :data:`RESNET_RUNS`;
-* the panel helpers: :func:`missing`, :func:`note`, :func:`positive`, :func:`require` and the
-  smoothness scatter :func:`smoothness_panel` shared by Figs 1, 2, 3 and 5;
+* the readers of the result files, each checking the file against what its producer writes
+  (:mod:`figures.schemas`): :func:`read_metrics`, :func:`read_epochs` (csv, empty cell -> nan),
+  :func:`read_run_config`, :func:`read_fit`, :func:`read_records`, :func:`read_frontiers`,
+  :func:`validate` (every input of a figure, before anything is drawn), with :func:`num` turning
+  the records' ``"inf"``/``"nan"`` strings and ``null`` into floats;
+* the panel helpers: :func:`missing`, :func:`note`, :func:`positive`, :func:`require`,
+  :func:`plain` (file text shown literally) and the smoothness scatter :func:`smoothness_panel`
+  shared by Figs 1, 2, 3 and 5;
 * the epoch axis of training curves: :func:`epoch_lengths`, :func:`epoch_fraction`,
   :func:`running_mean` (Fig 4).
 """
 from __future__ import annotations
 
-import contextlib
-import csv
-import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -27,12 +28,18 @@ import matplotlib
 matplotlib.use("Agg")  # no display on these machines
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import numpy as np  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
-LM_RUNS = ("lr30clip0.25", "lr2noclip", "lr2clip0.25")  # paper Fig 2 (a-c)
-RESNET_RUNS = ("sgdmom", "lr1noclip", "lr5clip0.25")  # paper Fig 3 (a-c)
-MAKE_NN, MAKE_SYNTHETIC, MAKE_FRONTIERS = "make nn-cpu", "make synthetic-check", "make frontiers"
+from figures import schemas  # noqa: E402
+from figures.layout import CHECKS, MAKE_FRONTIERS, Layout, layout, plain  # noqa: E402,F401
+from figures.plumbing import WriteError, atomic_write  # noqa: E402
+from figures.readers import InputError, Table, read_json_doc, read_jsonl_docs  # noqa: E402,F401
+from figures.schemas import LM_RUNS, PRESETS, RESNET_RUNS, RUN_NAMES  # noqa: E402,F401
+
 DPI = 150
+LARGE = 1e100  # beyond, a value is drawn as infinite: axis margins would overflow to inf
 
 
 def apply() -> None:
@@ -44,42 +51,51 @@ def apply() -> None:
     })
 
 
-class InputError(ValueError):
-    """A result file that exists but cannot be read as its producer writes it (names the file)."""
-
-
-class OutputError(OSError):
-    """A figure file that cannot be written (``out`` is not a folder, no permission, disk full)."""
+OutputError = WriteError  # a figure file that cannot be written (one line, exit code 2)
 
 
 def save(fig, out: Path, name: str) -> list[Path]:
     """Write ``out/name.png`` (dpi :data:`DPI`) and ``out/name.pdf`` atomically, close ``fig``.
 
-    Each file is rendered to a temporary name in ``out`` and moved in place with
-    :func:`os.replace`, so a reader never sees a half-written figure. ``out`` is created. The
-    layout computed for the png is kept for the pdf (constrained layout is half the cost). Any
-    :class:`OSError` is raised as :class:`OutputError` "cannot write <path>: <reason>".
+    Each file is rendered to a temporary file in ``out``, fsync-ed and moved in place
+    (:func:`figures.plumbing.atomic_write`), so a reader never sees a half-written figure and a
+    failed write leaves the previous file. ``out`` is created. The layout computed for the png
+    is kept for the pdf (constrained layout is half the cost). A failure is
+    :class:`OutputError` "cannot write <path>: <reason>".
     """
     out = Path(out)
     written = []
+    literal_texts(fig)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         for ext in ("png", "pdf"):
             final = out / f"{name}.{ext}"
-            tmp = out / f".{name}.{os.getpid()}.tmp.{ext}"
-            try:
-                fig.savefig(tmp, format=ext, dpi=DPI)
-                os.replace(tmp, final)
-            finally:
-                tmp.unlink(missing_ok=True)
+            atomic_write(final, lambda handle, ext=ext: fig.savefig(handle, format=ext, dpi=DPI))
             written.append(final)
             fig.set_layout_engine("none")  # freeze the positions found for the png
-    except OSError as err:
-        reason = "not a folder" if out.exists() and not out.is_dir() else err.strerror or err
-        raise OutputError(f"cannot write {err.filename or out}: {reason}") from err
     finally:
         plt.close(fig)
     return written
+
+
+def literal_texts(fig) -> None:
+    """Draw every text of ``fig`` as written -- titles, labels, legends, notes, which may hold
+    text from result files -- never as mathtext (a ``$`` in a data set name would otherwise be
+    parsed, and fail on malformed TeX); tick labels and offsets keep their mathtext powers."""
+    for text in _texts(fig):
+        text.set_parse_math(False)
+
+
+def _texts(artist):
+    """The Text artists below ``artist``, not descending into axes' tick machinery (an axis
+    contributes its label only; walking its ticks would create them)."""
+    for child in artist.get_children():
+        if isinstance(child, Axis):
+            yield child.label
+        elif isinstance(child, Text):
+            yield child
+            yield from _texts(child)
+        else:
+            yield from _texts(child)
 
 
 def num(value) -> float:
@@ -90,68 +106,93 @@ def num(value) -> float:
         return math.nan
 
 
-class Table(dict):
-    """Column name -> float array; an absent column reads as all nan (a run still starting may
-    have written only the header, an older producer may lack a column)."""
-
-    def __missing__(self, key: str) -> np.ndarray:
-        return np.full(max((len(v) for v in self.values()), default=0), np.nan)
+_CACHE: dict[tuple, object] = {}
 
 
-@contextlib.contextmanager
-def _reading(path: Path):
-    """Raise an unreadable file (OS error, bad encoding, bad JSON or csv) as :class:`InputError`
-    naming it."""
+def _cached(reader, path: Path):
+    """``reader(path)``, parsed once per file version (figures read the same run several
+    times); the key holds the file's inode, size and modification time."""
+    path = Path(path)
     try:
-        yield
-    except InputError:
-        raise
-    except (OSError, ValueError, csv.Error) as err:
-        raise InputError(f"{path}: {getattr(err, 'strerror', None) or err}") from err
-
-
-def _read_csv(path: Path) -> Table:
-    with _reading(path), open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-    return Table({k: np.array([num(r.get(k) or None) for r in rows], dtype=float)
-                  for k in reader.fieldnames or []})
+        st = path.stat()
+        key = (reader.__name__, str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        return reader(path)  # the reader names the file and the reason
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = reader(path)
+    return _CACHE[key]
 
 
 def read_metrics(path: Path) -> Table:
     """``metrics.csv`` as column name -> float array (one entry per step; empty cell -> nan)."""
-    return _read_csv(Path(path))
+    return _cached(schemas.metrics, path)
 
 
 def read_epochs(path: Path) -> Table:
     """``epochs.csv`` as column name -> float array (one entry per epoch; empty cell -> nan)."""
-    return _read_csv(Path(path))
+    return _cached(schemas.epochs, path)
 
 
-def _object(doc, path: Path) -> dict:
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: expected a JSON object, found a {type(doc).__name__}")
-    return doc
+def read_run_config(path: Path) -> dict:
+    """A network run's ``config.json`` (:func:`figures.schemas.run_config`)."""
+    return _cached(schemas.run_config, path)
+
+
+def read_fit(path: Path) -> dict:
+    """A run's ``fit.json`` (:func:`figures.schemas.fit`)."""
+    return _cached(schemas.fit, path)
+
+
+def read_records(path: Path) -> list[dict]:
+    """A check's ``records.jsonl`` (:func:`figures.schemas.records`)."""
+    return _cached(schemas.records, path)
+
+
+def read_frontiers(path: Path) -> dict:
+    """``frontiers.json`` (:func:`figures.schemas.frontiers`)."""
+    return _cached(schemas.frontiers, path)
 
 
 def read_json(path: Path) -> dict:
-    """One JSON object (``config.json``, ``fit.json``, ``frontiers.json``); :class:`InputError`
-    naming the file when it cannot be read or holds anything but an object."""
-    with _reading(path):
-        return _object(json.loads(Path(path).read_text(encoding="utf-8")), path)
+    """One JSON object, unchecked beyond that (:class:`InputError` naming the file)."""
+    return read_json_doc(Path(path))
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    """JSON lines (``records.jsonl``), one object a line, blank lines skipped (else
-    :class:`InputError`)."""
-    with _reading(path):
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-        return [_object(json.loads(line), path) for line in lines if line.strip()]
+    """JSON lines, one object a line, blank lines skipped (else :class:`InputError`)."""
+    return [doc for _, doc in read_jsonl_docs(Path(path))]
+
+
+READERS = {"metrics.csv": read_metrics, "epochs.csv": read_epochs,
+           "config.json": read_run_config, "fit.json": read_fit,
+           "records.jsonl": read_records, "frontiers.json": read_frontiers}
+
+
+def validate(paths) -> None:
+    """Read every existing file of ``paths`` with its checking reader (:data:`READERS`): the
+    first problem is raised as :class:`InputError` before anything is drawn; absent files are
+    skipped (they become "missing" panels). A run's metrics.csv and config.json must agree
+    (:func:`figures.schemas.run_rows`)."""
+    paths = list(dict.fromkeys(Path(p) for p in paths))
+    for path in paths:
+        if path.exists():
+            READERS[path.name](path)
+    for folder in dict.fromkeys(p.parent for p in paths if p.name == "metrics.csv"):
+        if (folder / "metrics.csv").exists() and (folder / "config.json").exists():
+            schemas.run_rows(folder, read_run_config(folder / "config.json"),
+                             len(read_metrics(folder / "metrics.csv")["step"]))
 
 
 def run_dir(results: Path, preset: str, model: str, run: str) -> Path:
     """Folder of one network run: ``results/nn_checks/<preset>/<model>_<run>``."""
     return Path(results) / "nn_checks" / preset / f"{model}_{run}"
+
+
+def run_inputs(folders, names=("metrics.csv", "fit.json", "config.json")) -> list[Path]:
+    """The files ``names`` of each run folder (the inputs of a smoothness figure)."""
+    return [Path(f) / n for f in folders for n in names]
 
 
 def _brace(part: list[str]) -> str:
@@ -213,6 +254,16 @@ def dropped_note(ax, n: int) -> None:
         note(ax, f"{n} point{'s' if n != 1 else ''} ≤ 0 not shown")
 
 
+def tame(values) -> np.ndarray:
+    """``values`` as floats with every magnitude above :data:`LARGE` made ±inf (no axis can
+    hold 1e308 and its margins; such a value is treated as infinite: not drawn, or drawn at the
+    panel edge where a figure marks infinite values)."""
+    out = np.array(values, dtype=float, copy=True).reshape(np.shape(values))
+    big = np.abs(out) > LARGE
+    out[big] = np.copysign(np.inf, out[big])
+    return out
+
+
 def positive(*arrays, log: bool = True) -> tuple[np.ndarray, int]:
     """Mask of the entries finite in every array (and > 0 in all when ``log``).
 
@@ -236,9 +287,8 @@ def epoch_lengths(epoch: np.ndarray, config: dict) -> tuple[dict, bool]:
     below n_e (an inconsistent file) is raised to n_e so that epochs never overlap.
     """
     counts = {e: int(np.sum(epoch == e)) for e in np.unique(epoch[np.isfinite(epoch)])}
-    recorded = config.get("batches_per_epoch")
-    recorded = {num(k): num(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
-    recorded = {k: v for k, v in recorded.items() if 0 < v < math.inf}  # nan fails too
+    recorded = config.get("batches_per_epoch") or {}  # checked: {"<epoch>": count >= 1}
+    recorded = {float(k): float(v) for k, v in recorded.items()}
     done = [n for e, n in counts.items() if e < max(counts) or config.get("status") == "finished"]
     full = max(done, default=None)
     lengths = {e: max(recorded.get(e, full or n), n) for e, n in counts.items()}
@@ -272,7 +322,7 @@ def _line(fit: dict | None, key: str):
     entry = fit.get(key)
     if key == "envelope":
         entry = next((e for e in entry or [] if num(e.get("quantile")) == 1.0), None)
-    if not entry or not all(math.isfinite(num(entry.get(k))) for k in ("L0", "L1")):
+    if not entry or not all(abs(num(entry.get(k))) <= LARGE for k in ("L0", "L1")):
         return None
     return num(entry["L0"]), num(entry["L1"])
 
@@ -297,8 +347,9 @@ def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
         return False
     m = read_metrics(run / "metrics.csv")
     xkey = "probe_grad_norm" if np.isfinite(m["probe_grad_norm"]).any() else "grad_norm"
-    keep, dropped = positive(m[xkey], m["smoothness"], log=log)
-    x, y = m[xkey][keep], m["smoothness"][keep]
+    x_all, y_all = tame(m[xkey]), tame(m["smoothness"])
+    keep, dropped = positive(x_all, y_all, log=log)
+    x, y = x_all[keep], y_all[keep]
     it = (m["step"] if "step" in m else np.arange(len(keep), dtype=float))[keep]
     sc = ax.scatter(x, y, c=it, cmap="viridis", s=9, alpha=0.85, linewidths=0)
     ax.figure.colorbar(sc, ax=ax, label="iteration", pad=0.01)
@@ -306,7 +357,7 @@ def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
         ax.set_xscale("log")
         ax.set_yscale("log")
         short_minor_labels(ax)
-    fit = read_json(run / "fit.json") if (run / "fit.json").exists() else None
+    fit = read_fit(run / "fit.json") if (run / "fit.json").exists() else None
     handles = []
     if len(x):
         xs = np.geomspace(x.min(), x.max(), 100) if log else np.linspace(0, x.max(), 100)
@@ -322,7 +373,8 @@ def smoothness_panel(ax, run: Path, title: str, log: bool = True) -> bool:
     if fit is None:
         extra = "no fit.json"
     elif fit.get("status", "fitted") != "fitted":
-        extra = wrap("no fit: " + shorten(fit.get("reason") or fit.get("status"), 100), 44)
+        extra = wrap("no fit: " + shorten(plain(fit.get("reason") or fit.get("status")), 100),
+                     44)
     else:
         extra = f"Pearson r (log-log) = {num((fit.get('correlation') or {}).get('pearson_r')):.2f}"
     handles.append(Line2D([], [], ls="none", label=extra))
@@ -343,26 +395,22 @@ def dataset_of(runs) -> str:
     Fashion-MNIST where CIFAR-10 was absent; "data set unknown" when no run says."""
     for run in runs:
         path = Path(run) / "config.json"
-        if path.exists():
-            try:
-                name = read_json(path).get("dataset")
-            except (ValueError, OSError):
-                continue
-            if name:
-                return DATASETS.get(name, name)
+        name = read_run_config(path).get("dataset") if path.exists() else None
+        if name:
+            return DATASETS.get(name, plain(name, 40))
     return "data set unknown"
 
 
-def runs_figure(results: Path, out: Path, preset: str, model: str, runs: tuple, name: str,
+def runs_figure(where: Layout, out: Path, model: str, runs: tuple, name: str,
                 label: str) -> list[Path]:
     """Paper Fig 2 / Fig 3 layout: one log-log smoothness panel per run, (a), (b), (c)."""
     apply()
-    folders = [run_dir(results, preset, model, r) for r in runs]
-    require([f / "metrics.csv" for f in folders], MAKE_NN)
+    folders = [where.run(model, r) for r in runs]
+    require([f / "metrics.csv" for f in folders], where.make_nn)
     fig, axes = plt.subplots(1, len(runs), figsize=(16, 4.8))
     for ax, letter, run, folder in zip(axes, "abcdef", runs, folders):
         smoothness_panel(ax, folder, f"({letter}) {run}")
-    fig.suptitle(f"{label} on {dataset_of(folders)} (preset {preset}): gradient norm vs "
+    fig.suptitle(f"{label} on {dataset_of(folders)} (preset {where.preset}): gradient norm vs "
                  "smoothness")
     return save(fig, out, name)
 

@@ -35,15 +35,24 @@ def _csv(path, header, rows):
 
 
 def _fit(rng, L0, L1, k):
+    """fit.json as theory.fitting.fit_all and ``nn_checks fit`` write it."""
     ci = lambda v: [0.0 if v < 0.1 else 0.5 * v, 2 * v]
     ci_L1 = [1.5 * L1, 3 * L1] if k == 1 else ci(L1)  # run 1: a percentile CI above its estimate
     env = [{"L0": L0, "L1": L1, "ci_L0": ci(L0), "ci_L1": ci_L1, "quantile": q, "method":
-            "envelope"} for q in (1.0, 0.9)]
-    return {"envelope": env, "n": STEPS, "model": "smoothness <= L0 + L1 * grad_norm",
+            "envelope", "n": STEPS, "n_on_or_above": 2, "extra": {}} for q in (1.0, 0.9)]
+    return {"schema": "l0l1-fit/1", "mark": "ours: the paper reports no fitted (L0, L1)",
+            "envelope": env, "n": STEPS, "model": "smoothness <= L0 + L1 * grad_norm",
+            "x_range": [0.01, 10.0], "y_range": [0.1, 5.0],
             "regression": {"L0": L0 / 2, "L1": None if k == 2 else L1 / 2, "ci_L0": None,
-                           "ci_L1": None},  # run 2: a regression that failed (null)
-            "correlation": {"pearson_r": float(rng.uniform(0.3, 0.9)), "spearman_rho": 0.5,
-                            "n_used": STEPS}}
+                           "ci_L1": None, "method": "regression", "quantile": None, "n": STEPS,
+                           "n_on_or_above": 0, "extra": {}},  # run 2: a failed regression
+            "correlation": {"pearson_r": float(rng.uniform(0.3, 0.9)), "pearson_p": 0.001,
+                            "spearman_rho": 0.5, "spearman_p": 0.01, "n_used": STEPS,
+                            "n_dropped": 0},
+            "bootstrap": {"n_boot": 99, "ci": 0.95, "method": "percentile",
+                          "resampling": "pairs"},
+            "status": "fitted", "source": {"metrics": "metrics.csv", "rows": STEPS,
+                                           "x": "probe_grad_norm", "y": "smoothness"}}
 
 
 def write_nn(root, rng):
@@ -71,13 +80,24 @@ def write_nn(root, rng):
                    None if model == "lstm" else 0.3 + 0.05 * k * (e + 1)] for e in range(EPOCHS)]
         _csv(folder / "epochs.csv", EPOCHS_CSV, epochs[:1] if diverged else epochs)
         config = {"model": model, "run": run, "preset": "cpu", "epochs": EPOCHS, "lr": lr}
-        status = {"status": "diverged" if diverged else "finished", "steps": STEPS}
+        status = {"status": "diverged" if diverged else "finished",  # + the diverging row:
+                  "steps": STEPS - 1 if diverged else STEPS,
+                  "device": "cpu", "dataset": "ptb" if model == "lstm" else "fashion-mnist",
+                  "epochs": EPOCHS, "wall_seconds": 12.5, "threads": 2}  # as nn_checks.train
         if k < len(RUNS) - 1:
             status["batches_per_epoch"] = {str(e): STEPS // EPOCHS for e in range(EPOCHS)}
         (folder / "config.json").write_text(json.dumps({"config": config, **status}))
         if (model, run) != ("resnet20", "lr5clip0.25"):  # a failed fit leaves no fit.json
             fit = _fit(rng, 0.05 * (k + 1), 0.3 + 0.2 * k, k)
             (folder / "fit.json").write_text(json.dumps(fit))
+
+
+def record(check_id, theorem, params, measured, bound, verdict, bound_kind="upper", extra=None,
+           mark="reconstructed"):
+    """One result record with every field theory.records.ResultRecord.to_dict writes."""
+    return {"check_id": check_id, "theorem": theorem, "mark": mark, "params": params,
+            "measured": measured, "bound": bound, "bound_kind": bound_kind, "tolerance": 0.0,
+            "verdict": verdict, "notes": "", "extra": extra or {}}
 
 
 def thm4(L0, L1, M, eps, Delta, bound, alt, hs, counts, verdicts):
@@ -100,18 +120,14 @@ def write_synthetic(root):
     records += thm4(1, 2, 100, 0.1, 100, 900.0, 1300.0, hs, [9.0e4, 2.9e4, 800.0, "inf", None],
                     ["pass", "pass", "fail", "pass", "pass"])
     records.append({**records[0], "check_id": "thm4/L0=1,L1=1,M=10,eps=0.1,Delta=10/member/B"})
-    records.append({"check_id": "thm3/quartic", "theorem": "Thm 3", "measured": 1.0, "bound": 2.0,
-                    "params": {}, "verdict": "pass", "extra": {}})
+    records.append(record("thm3/quartic", "Thm 3", {}, 1.0, 2.0, "pass", mark="paper"))
     Ms, seps = [10.0, 30.0, 100.0, 300.0], [3.0, 6.5, 15.0, 31.0]
     predicted = [(M / math.log(M) + 1) / 0.01 / (1 / 0.01 + 1) for M in Ms]
     for M, s, p in zip(Ms, seps, predicted):
-        records.append({"check_id": f"rem5/M={M:g}", "theorem": "Rem 5", "params": {"M": M},
-                        "measured": s, "bound": p, "bound_kind": "order", "verdict": "shape-only",
-                        "extra": {"T_clip": 100.0, "T_gd_best": 100 * s, "separation": s}})
-    records.append({"check_id": "rem5/separation-growth", "theorem": "Rem 5", "params": {},
-                    "measured": 0.65, "bound": 0.4, "verdict": "pass", "extra": {
-                        "Ms": Ms, "separations": seps, "predicted": predicted,
-                        "predicted_slope": 0.8}})
+        records.append(record(f"rem5/M={M:g}", "Rem 5", {"M": M}, s, p, "shape-only", "order",
+                              {"T_clip": 100.0, "T_gd_best": 100 * s, "separation": s}))
+    records.append(record("rem5/separation-growth", "Rem 5", {}, 0.65, 0.4, "pass", "lower", {
+        "Ms": Ms, "separations": seps, "predicted": predicted, "predicted_slope": 0.8}))
     path = root / "synthetic" / "check" / "records.jsonl"
     path.parent.mkdir(parents=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -289,10 +305,9 @@ def test_one_missing_figure_does_not_stop_the_others(results, tmp_path, capsys, 
 @pytest.mark.parametrize("argv", [["--only", "fig9"], ["--only", "fig1,fig1_wrong"],
                                   ["--only", ""], ["--bogus"]])
 def test_bad_arguments_are_one_line_exit_2(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
+    assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert exc.value.code == 2 and len(err.splitlines()) == 1 and err.startswith("figures: error")
+    assert len(err.splitlines()) == 1 and err.startswith("figures: error")
 
 
 def test_running_mean_and_paths():
@@ -318,8 +333,9 @@ def test_readers_and_helpers():
 
 
 def test_metrics_reader_turns_empty_cells_into_nan(tmp_path):
-    _csv(tmp_path / "m.csv", ["step", "smoothness"], [[0, 1.5], [1, None]])
-    m = style.read_metrics(tmp_path / "m.csv")
+    _csv(tmp_path / "metrics.csv", METRICS, [[0, 0, 30.0, 6.5, 1.0, 1, 0.25, 1.5, None, None,
+                                             1.0], [1, 0, 30.0, 6.4] + [None] * 7])
+    m = style.read_metrics(tmp_path / "metrics.csv")
     assert m["step"].tolist() == [0, 1] and m["smoothness"][0] == 1.5
     assert math.isnan(m["smoothness"][1])
 
@@ -393,14 +409,20 @@ def test_an_unwritable_out_is_one_line_exit_2(results, tmp_path, capsys, below):
 
 def test_unreadable_inputs_and_code_errors_are_told_apart(results, tmp_path, capsys,
                                                          monkeypatch):
-    spy_save(monkeypatch)
+    """A malformed input is refused before anything is drawn (one line naming the file, exit 2,
+    even when two figures read it); a bug in a script is an internal error (exit 3)."""
+    figs = spy_save(monkeypatch)
     fit = style.run_dir(results, "cpu", "lstm", "lr30clip0.25") / "fit.json"
+    good = fit.read_text()
     fit.write_text("[1, 2]")  # valid JSON, not an object
-    monkeypatch.setattr(FIGURES["fig7"], "draw", lambda *a: [].missing)  # a bug in a script
     argv = ["--results", str(results), "--out", str(tmp_path), "--only", "fig1,fig8,fig7"]
     assert main(argv) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 3 and all(line.startswith("figures: error: ") for line in err)
-    assert all(f"unreadable input: {fit}: expected a JSON object, found a list" in line
-               for line in err[:2])
-    assert "fig7_separation: malformed input or a bug: AttributeError" in err[2]
+    assert err == [f"figures: error: {fit}: expected a JSON object, found a list"]
+    assert figs == []  # nothing drawn
+    fit.write_text(good)
+    monkeypatch.setattr(FIGURES["fig7"], "draw", lambda *a: [].missing)  # a bug in a script
+    assert main(argv) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("figures: internal error (AttributeError)")
+    assert "FIGURES_DEBUG=1" in err[0]

@@ -1,0 +1,100 @@
+"""The layout of the result tree, one function for ``python -m figures`` and the report.
+
+:func:`layout` decides where a preset's figures, report, network runs and synthetic check live
+and which ``make`` target writes each; :func:`plain` makes text from a result file safe to show.
+Imports only the standard library (the report uses it without loading matplotlib);
+:mod:`figures.style` re-exports both.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from figures.schemas import PRESETS, RUN_NAMES
+
+__all__ = ["CHECKS", "Layout", "layout", "plain"]
+
+CHECKS = ("check", "check-quick")  # results/synthetic/<name>: make synthetic-check / -quick
+MAKE_CHECKS = {"check": "make synthetic-check", "check-quick": "make synthetic-quick"}
+MAKE_FRONTIERS = "make frontiers"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one preset's inputs and outputs live under ``results`` (see :func:`layout`)."""
+
+    results: Path
+    preset: str
+    check: Path  # the synthetic check folder read (Figs 6, 7, the report's theorem section)
+    figures: Path  # the figure folder
+    report: Path  # the report's path without suffix (.md and .html are written)
+    nn: Path  # the folder of the six network runs
+    make_nn: str
+    make_check: str
+    make_figures: str
+    make_report: str
+
+    def run(self, model: str, run: str) -> Path:
+        """Folder of one network run: ``<nn>/<model>_<run>``."""
+        return self.nn / f"{model}_{run}"
+
+    def runs(self) -> list[Path]:
+        """The six run folders, LSTM runs first (paper Figs 2 and 3)."""
+        return [self.nn / name for name in RUN_NAMES]
+
+    def shown(self, path: Path) -> str:
+        """``path`` relative to ``results`` when it lies below it (as the report shows it)."""
+        try:
+            return str(Path(path).relative_to(self.results))
+        except ValueError:
+            return str(path)
+
+
+def layout(results="results", preset: str = "cpu", check: str = "check",
+           check_dir=None) -> Layout:
+    """The one layout of the result tree, shared by ``python -m figures`` and the report.
+
+    ============  ================================================  =========================
+    what          ``cpu`` preset                                    any other preset P
+    ============  ================================================  =========================
+    figures       ``results/figures/``                              ``results/figures-P/``
+    report        ``results/report.{md,html}``                      ``results/report-P.*``
+    network runs  ``results/nn_checks/cpu/<model>_<run>/``          ``.../nn_checks/P/...``
+    check         ``results/synthetic/<check>/`` (``check`` or ``check-quick``) or ``check_dir``
+    ============  ================================================  =========================
+
+    The figure folder and the report stem are the Makefile's ``FIG_DIR`` and ``REPORT``.
+    ``ValueError`` for a preset not in :data:`PRESETS` (so a preset never names a path such
+    as ``../x``), a check not in :data:`CHECKS`, or an empty ``check_dir``.
+    """
+    results = Path(results)
+    if preset not in PRESETS:
+        raise ValueError(f"--preset {preset!r}: unknown preset; choose from {', '.join(PRESETS)}")
+    if check not in CHECKS:
+        raise ValueError(f"--check {check!r}: unknown check; choose from {', '.join(CHECKS)} "
+                         "(or give --check-dir DIR)")
+    folder = results / "synthetic" / check
+    if check_dir is not None:
+        if not str(check_dir).strip():
+            raise ValueError("--check-dir: empty folder name (give a check folder, e.g. "
+                             "results/synthetic/check-quick)")
+        folder = Path(check_dir)
+    named = next((MAKE_CHECKS[c] for c in CHECKS if folder == results / "synthetic" / c),
+                 f"python -m synthetic check --out {folder}")
+    suffix = "" if preset == "cpu" else f"-{preset}"
+    option = "" if preset == "cpu" else f" PRESET={preset}"
+    return Layout(results=results, preset=preset, check=folder,
+                  figures=results / f"figures{suffix}", report=results / f"report{suffix}",
+                  nn=results / "nn_checks" / preset, make_nn=f"make nn{option}",
+                  make_check=named, make_figures=f"make figures{option}",
+                  make_report=f"make report{option}")
+
+
+def plain(text, width: int | None = None) -> str:
+    """Text from a result file made safe to show: one line, control and format characters
+    (which could hide or reorder what is shown) replaced by U+FFFD, at most ``width``
+    characters."""
+    text = " ".join(str(text).split())
+    text = "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    return text if width is None or len(text) <= width else text[:width - 1].rstrip() + "…"

@@ -1,0 +1,314 @@
+"""What each producer writes, checked field by field before a figure or the report uses it.
+
+One reader per result file, each returning the parsed content or raising
+:class:`figures.readers.InputError` naming the file and the field:
+
+==================  ===========================================  ===============================
+file                producer                                     reader
+==================  ===========================================  ===============================
+metrics.csv         ``nn_checks measure`` (nn_checks/train.py)   :func:`metrics`
+epochs.csv          ``nn_checks measure``                        :func:`epochs`
+config.json (run)   ``nn_checks measure``                        :func:`run_config`
+env.json            every producer (theory.records)              :func:`env`
+fit.json            ``nn_checks fit`` (theory.fitting.fit_all)   :func:`fit`
+claims.json         ``nn_checks claims`` (nn_checks/claims.py)   :func:`claims`
+records.jsonl       ``synthetic check``, ``theory catalogue``    :func:`records`
+summary.json        ``synthetic check``                          :func:`summary`
+config.json (check) ``synthetic check``                          :func:`check_config`
+frontiers.json      ``theory frontiers``                         :func:`frontiers`
+config.json (front) ``theory frontiers``                         :func:`frontiers_config`
+==================  ===========================================  ===============================
+
+Fields a producer may add later are ignored; the fields read are typed, ranged (a correlation in
+[-1, 1], a count >= 0) and cross-checked where the producer guarantees it (a summary row's
+verdict counts add up to its records, the fails listed match the fails counted, a run's
+config.json names the model and run of its folder, a settled run's metrics.csv has a row per
+step of its config.json).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from figures.readers import Fields, InputError, Table, read_csv_table, read_json_doc, \
+    read_jsonl_docs
+
+__all__ = ["LM_RUNS", "RESNET_RUNS", "RUN_NAMES", "PRESETS", "VERDICTS", "metrics", "epochs",
+           "run_config", "run_rows", "env", "fit", "claims", "records", "summary", "check_config",
+           "frontiers", "frontiers_config", "InputError"]
+
+PRESETS = ("smoke", "cpu", "paper")  # nn_checks.config.PRESETS (a test keeps them equal)
+LM_RUNS = ("lr30clip0.25", "lr2noclip", "lr2clip0.25")  # paper Fig 2 (a-c)
+RESNET_RUNS = ("sgdmom", "lr1noclip", "lr5clip0.25")  # paper Fig 3 (a-c)
+RUN_NAMES = tuple(f"lstm_{r}" for r in LM_RUNS) + tuple(f"resnet20_{r}" for r in RESNET_RUNS)
+MARKS = ("paper", "reconstructed", "follow-up")  # theory.records
+BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
+VERDICTS = ("pass", "fail", "inconclusive", "shape-only")
+RUN_STATUSES = ("running", "finished", "diverged")  # nn_checks.train
+FIT_STATUSES = ("fitted", "insufficient")  # nn_checks fit
+CLAIM_VERDICTS = ("supported", "not supported", "inconclusive")  # nn_checks.claims
+COUNTS = ("pass", "fail", "inconclusive", "shape-only")
+
+
+def metrics(path: Path) -> Table:
+    """``metrics.csv``: one row per step (step, epoch, loss, ... probe_grad_norm)."""
+    return read_csv_table(path, ("step", "epoch", "loss"), ("step", "epoch", "clipped",
+                                                            "n_hvps"), "step")
+
+
+def epochs(path: Path) -> Table:
+    """``epochs.csv``: one row per epoch (epoch, lr, train_loss, val_loss, val_ppl, test_acc)."""
+    table = read_csv_table(path, ("epoch",), ("epoch",), "epoch")
+    acc = table["test_acc"]
+    bad = (acc < 0) | (acc > 1)
+    if bad.any():
+        Fields(path).fail(f"line {2 + int(bad.argmax())}, column test_acc",
+                          f"is {acc[bad.argmax()]:g}, outside [0, 1]")
+    return table
+
+
+def run_config(path: Path) -> dict:
+    """A run's ``config.json``: status, the resolved config, the data set read, counters."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.choice(doc.get("status"), "status", RUN_STATUSES)
+    inner = f.obj(doc.get("config"), "config", optional=True) or {}
+    folder = Path(path).parent
+    expected = {"preset": folder.parent.name if folder.parent.name in PRESETS else None}
+    if folder.name in RUN_NAMES:
+        expected["model"], expected["run"] = folder.name.split("_", 1)
+    for key, want in expected.items():
+        got = f.text(inner.get(key), f"config.{key}", optional=True)
+        if want is not None and got is not None and got != want:
+            f.fail(f"config.{key}", f"is {got!r} but the folder {folder.name} holds {want!r}")
+    f.text(doc.get("device"), "device", optional=True)
+    f.text(doc.get("dataset"), "dataset", optional=True)
+    f.integer(doc.get("steps"), "steps", optional=True)
+    f.integer(doc.get("epochs"), "epochs", optional=True)
+    f.integer(doc.get("threads"), "threads", low=1, optional=True)
+    f.number(doc.get("wall_seconds"), "wall_seconds", optional=True, low=0)
+    lengths = f.obj(doc.get("batches_per_epoch"), "batches_per_epoch", optional=True) or {}
+    for key, value in lengths.items():
+        if not key.isdigit():
+            f.fail("batches_per_epoch", f"has the key {key!r}, not an epoch number")
+        f.integer(value, f"batches_per_epoch[{key!r}]", low=1)
+    return doc
+
+
+def run_rows(folder: Path, config: dict, rows: int) -> None:
+    """A settled run's ``metrics.csv`` has one row per step of its ``config.json`` ("steps"),
+    plus the row of the diverging step when it diverged; else the files are not one run's.
+    ``config`` is the checked config.json, ``rows`` the number of metrics.csv rows."""
+    if config["status"] == "running" or config.get("steps") is None:
+        return
+    expected = config["steps"] + (config["status"] == "diverged")
+    if rows != expected:
+        raise InputError(f"{Path(folder) / 'metrics.csv'}: {rows} rows, but "
+                         f"{Path(folder) / 'config.json'} field steps = {config['steps']} "
+                         f"({config['status']}) means {expected}: these metrics are not this "
+                         "run's")
+
+
+_ENV_TEXT = ("python", "platform", "machine", "device", "git_revision", "created_utc")
+
+
+def env(path: Path) -> dict:
+    """``env.json`` (theory.records.environment_info, plus what a producer adds)."""
+    doc, f = read_json_doc(path), Fields(path)
+    for key in _ENV_TEXT:
+        f.text(doc.get(key), key, optional=True)
+    f.integer(doc.get("cpu_count"), "cpu_count", low=1, optional=True)
+    f.integer(doc.get("seed"), "seed", optional=True)
+    for name, version in (f.obj(doc.get("packages"), "packages", optional=True) or {}).items():
+        f.text(version, f"packages.{name}", optional=True)
+    return doc
+
+
+def _line(f: Fields, entry, field: str, quantile: bool) -> None:
+    f.obj(entry, field)
+    for key in ("L0", "L1"):
+        f.number(entry.get(key), f"{field}.{key}", optional=True)
+    for key in ("ci_L0", "ci_L1"):
+        f.pair(entry.get(key), f"{field}.{key}")
+    if quantile:
+        f.number(entry.get("quantile"), f"{field}.quantile", low=1e-300, high=1.0)
+
+
+def fit(path: Path) -> dict:
+    """``fit.json``: status "fitted" (envelope lines, regression, log-log correlation) or
+    "insufficient" (a reason)."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.choice(doc.get("schema"), "schema", ("l0l1-fit/1",))
+    status = f.choice(doc.get("status", "fitted"), "status", FIT_STATUSES)
+    f.integer(doc.get("n"), "n", optional=True)
+    if status == "insufficient":
+        f.text(doc.get("reason"), "reason")
+        return doc
+    envelope = f.lst(doc.get("envelope"), "envelope")
+    if not envelope:
+        f.fail("envelope", "is empty")
+    for i, entry in enumerate(envelope):
+        _line(f, entry, f"envelope[{i}]", quantile=True)
+    _line(f, doc.get("regression"), "regression", quantile=False)
+    corr = f.obj(doc.get("correlation"), "correlation")
+    for key in ("pearson_r", "spearman_rho"):
+        f.number(corr.get(key), f"correlation.{key}", optional=True, low=-1, high=1)
+    for key in ("pearson_p", "spearman_p"):
+        f.number(corr.get(key), f"correlation.{key}", optional=True, low=0, high=1)
+    f.integer(corr.get("n_used"), "correlation.n_used", optional=True)
+    return doc
+
+
+_RUN_NUMBERS = ("L0", "L1", "reg_L0", "reg_L1", "final_train_loss", "final_val_loss")
+
+
+def claims(path: Path) -> dict:
+    """``claims.json``: one row per run (status, fitted constants, correlations, final losses)
+    and one verdict per claim with its criterion."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.choice(doc.get("schema"), "schema", ("l0l1-claims/1",))
+    f.number(doc.get("alpha"), "alpha", optional=True, low=0, high=1)
+    seen = set()
+    for i, run in enumerate(f.lst(doc.get("runs"), "runs")):
+        at = f"runs[{i}]"
+        f.obj(run, at)
+        name = f.choice(run.get("name"), f"{at}.name", RUN_NAMES)
+        if name in seen:
+            f.fail(f"{at}.name", f"repeats {name}")
+        seen.add(name)
+        f.boolean(run.get("present"), f"{at}.present", optional=True)
+        f.choice(run.get("status"), f"{at}.status", RUN_STATUSES, optional=True)
+        f.integer(run.get("steps"), f"{at}.steps", optional=True)
+        f.integer(run.get("n"), f"{at}.n", optional=True)
+        f.text(run.get("dataset"), f"{at}.dataset", optional=True)
+        f.number(run.get("wall_seconds"), f"{at}.wall_seconds", optional=True, low=0)
+        for key in _RUN_NUMBERS:
+            f.number(run.get(key), f"{at}.{key}", optional=True, non_finite=True)
+        for key in ("ci_L0", "ci_L1"):
+            f.pair(run.get(key), f"{at}.{key}", non_finite=True)
+        for key in ("pearson_r", "spearman_rho"):
+            f.number(run.get(key), f"{at}.{key}", optional=True, low=-1, high=1)
+        f.number(run.get("p_one_sided"), f"{at}.p_one_sided", optional=True, low=0, high=1)
+        f.number(run.get("n_eff"), f"{at}.n_eff", optional=True, low=0)
+        f.number(run.get("final_test_acc"), f"{at}.final_test_acc", optional=True, low=0,
+                 high=1)
+    for i, claim in enumerate(f.lst(doc.get("claims"), "claims")):
+        at = f"claims[{i}]"
+        f.obj(claim, at)
+        for key in ("id", "claim", "criterion"):
+            f.text(claim.get(key), f"{at}.{key}", nonempty=key == "id")
+        f.choice(claim.get("verdict"), f"{at}.verdict", CLAIM_VERDICTS)
+        for key, value in f.obj(claim.get("measured"), f"{at}.measured").items():
+            f.number(value, f"{at}.measured.{key}", optional=True, non_finite=True)
+    return doc
+
+
+def _record(f: Fields, r: dict) -> None:
+    """One theory.records.ResultRecord, with the fields figures 6 and 7 read."""
+    cid = f.text(r.get("check_id"), "check_id", nonempty=True)
+    f.text(r.get("theorem"), "theorem")
+    f.choice(r.get("mark"), "mark", MARKS)
+    params = f.obj(r.get("params"), "params")
+    for key in ("measured", "bound"):
+        f.number(r.get(key), key, optional=True, non_finite=True)
+    f.choice(r.get("bound_kind"), "bound_kind", BOUND_KINDS)
+    f.number(r.get("tolerance"), "tolerance", low=0, non_finite=True)
+    f.choice(r.get("verdict"), "verdict", VERDICTS)
+    f.text(r.get("notes"), "notes")
+    extra = f.obj(r.get("extra"), "extra")
+    if cid.startswith("thm4/") and "/h=" in cid and "/member/" not in cid:
+        f.number(params.get("h"), "params.h", non_finite=True)
+        f.number(params.get("h_thr"), "params.h_thr", optional=True, non_finite=True)
+        f.number(extra.get("bound_alt_log"), "extra.bound_alt_log", optional=True,
+                 non_finite=True)
+    if cid.startswith("rem5/M="):
+        f.number(params.get("M"), "params.M", non_finite=True)
+    if cid == "rem5/separation-growth":
+        lists = [f.lst(extra.get(k, []), f"extra.{k}") for k in ("Ms", "separations",
+                                                               "predicted")]
+        if len({len(v) for v in lists}) > 1:
+            f.fail("extra", "Ms, separations and predicted differ in length")
+        for key, values in zip(("Ms", "separations", "predicted"), lists):
+            for j, v in enumerate(values):
+                f.number(v, f"extra.{key}[{j}]", optional=True, non_finite=True)
+        f.number(extra.get("predicted_slope"), "extra.predicted_slope", optional=True,
+                 non_finite=True)
+
+
+def records(path: Path) -> list[dict]:
+    """``records.jsonl``: one result record a line (check id, theorem, mark, parameters,
+    measured, bound, bound kind, tolerance, verdict, notes, extra)."""
+    out = []
+    for number, doc in read_jsonl_docs(path):
+        _record(Fields(path, f"line {number}: "), doc)
+        out.append(doc)
+    return out
+
+
+def summary(path: Path) -> dict:
+    """``summary.json`` of a check run: verdict counts per check and the failing records."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.choice(doc.get("schema"), "schema", ("l0l1-check-summary/1",))
+    failed = 0
+    for i, row in enumerate(f.lst(doc.get("rows"), "rows")):
+        at = f"rows[{i}]"
+        f.obj(row, at)
+        for key in ("check", "theorem"):
+            f.text(row.get(key), f"{at}.{key}", nonempty=True)
+        f.choice(row.get("mark"), f"{at}.mark", MARKS)
+        total = f.integer(row.get("records"), f"{at}.records")
+        counts = [f.integer(row.get(k), f"{at}.{k}") for k in COUNTS]
+        if sum(counts) != total:
+            f.fail(at, f"verdict counts add up to {sum(counts)}, not to its {total} records")
+        low = f.number(row.get("ratio_min"), f"{at}.ratio_min", optional=True)
+        high = f.number(row.get("ratio_max"), f"{at}.ratio_max", optional=True)
+        if math.isnan(low) != math.isnan(high) or low > high:
+            f.fail(at, f"ratio_min {row.get('ratio_min')} and ratio_max "
+                       f"{row.get('ratio_max')} are not a range")
+        failed += counts[1]
+    fails = f.lst(doc.get("fails"), "fails")
+    for i, rec in enumerate(fails):
+        at = f"fails[{i}]"
+        f.obj(rec, at)
+        f.text(rec.get("check_id"), f"{at}.check_id", nonempty=True)
+        f.text(rec.get("theorem"), f"{at}.theorem", optional=True)
+        f.text(rec.get("notes"), f"{at}.notes", optional=True)
+        for key in ("measured", "bound"):
+            f.number(rec.get(key), f"{at}.{key}", optional=True, non_finite=True)
+    if len(fails) != failed:
+        f.fail("fails", f"lists {len(fails)} records but the rows count {failed} fail")
+    return doc
+
+
+def check_config(path: Path) -> dict:
+    """``config.json`` of a check run: the checks, quick or full sizes, seconds per check."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.boolean(doc.get("quick"), "quick", optional=True)
+    for i, name in enumerate(f.lst(doc.get("checks"), "checks", optional=True) or []):
+        f.text(name, f"checks[{i}]")
+    for name, sec in (f.obj(doc.get("seconds"), "seconds", optional=True) or {}).items():
+        f.number(sec, f"seconds.{name}", optional=True, low=0)
+    return doc
+
+
+def frontiers(path: Path) -> dict:
+    """``frontiers.json``: L0*(L1) points of every univariate catalogue function."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.choice(doc.get("schema"), "schema", ("l0l1-frontiers/1",))
+    for i, func in enumerate(f.lst(doc.get("functions"), "functions")):
+        at = f"functions[{i}]"
+        f.obj(func, at)
+        f.text(func.get("name"), f"{at}.name", nonempty=True)
+        for j, point in enumerate(f.lst(func.get("points"), f"{at}.points")):
+            where = f"{at}.points[{j}]"
+            f.obj(point, where)
+            f.number(point.get("L1"), f"{where}.L1", non_finite=True)
+            f.number(point.get("L0"), f"{where}.L0", optional=True, non_finite=True)
+            f.boolean(point.get("certified"), f"{where}.certified", optional=True)
+    return doc
+
+
+def frontiers_config(path: Path) -> dict:
+    """``config.json`` of ``theory frontiers``: the L1 grid and the wall time."""
+    doc, f = read_json_doc(path), Fields(path)
+    f.number(doc.get("wall_seconds"), "wall_seconds", optional=True, low=0)
+    return doc

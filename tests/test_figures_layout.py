@@ -1,0 +1,178 @@
+"""One layout for ``python -m figures``, ``python -m figures.report`` and the Makefile; the quick
+check on request, said where it is read; missing runs and the recorded hardware named in the
+report; ``--version`` and ``--help`` on both commands."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from figures import style
+from figures.__main__ import FIGURES
+from figures.__main__ import main as figures_main
+from figures.report import main as report_main
+from test_figures import spy_save, texts, write_results
+from test_report import env, fixture, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_variables(*names, **assign):
+    """Values of Makefile variables, as make computes them."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "--eval",
+                          "print-%: ; @echo $($*)", *[f"print-{n}" for n in names],
+                          *[f"{k}={v}" for k, v in assign.items()]],
+                         capture_output=True, text=True, timeout=60, check=True)
+    return out.stdout.split()
+
+
+@pytest.mark.parametrize("preset", style.PRESETS)
+def test_figures_report_and_makefile_agree_on_every_folder(preset):
+    where = style.layout("r", preset)
+    fig_dir, report, check_dir, nn_dir = make_variables(
+        "FIG_DIR", "REPORT", "CHECK_DIR", "NN_DIR", PRESET=preset, RESULTS="r")
+    assert str(where.figures) == fig_dir and f"{where.report}.html" == report
+    assert str(where.check) == check_dir and str(where.nn) == nn_dir
+    assert where.make_nn == ("make nn" if preset == "cpu" else f"make nn PRESET={preset}")
+
+
+def test_the_presets_are_those_of_nn_checks():
+    from nn_checks.config import PRESETS
+
+    assert tuple(style.PRESETS) == tuple(PRESETS["lstm"]) == tuple(PRESETS["resnet20"])
+
+
+def test_a_preset_draws_into_and_is_reported_from_the_same_folder(tmp_path, capsys):
+    """Negative control of the old mismatch: figures wrote figures/, the report read
+    figures-paper/."""
+    root = write_results(tmp_path / "results")
+    assert figures_main(["--results", str(root), "--preset", "paper", "--only", "fig7"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(root / "figures-paper" / f"fig7_separation.{e}")
+                       for e in ("png", "pdf")]
+    assert not (root / "figures").exists()
+    assert report_main(["--results", str(root), "--preset", "paper"]) == 0
+    md = (root / "report-paper.md").read_text()
+    assert "![fig7_separation](figures-paper/fig7_separation.png)" in md
+    assert "*missing: `" + str(root / "figures-paper" / "fig1_lm_smoothness.png") in md
+    assert "run `make figures PRESET=paper`" in md and not (root / "report.md").exists()
+
+
+def quick_tree(tmp_path):
+    """A results tree whose only check is the quick one."""
+    root = write_results(tmp_path / "results")
+    (root / "synthetic" / "check").rename(root / "synthetic" / "check-quick")
+    write(root / "synthetic" / "check-quick" / "config.json", {"command": "check",
+                                                               "quick": True, "checks": []})
+    return root
+
+
+@pytest.mark.parametrize("option", [["--check", "check-quick"], ["--check-dir", "{q}"]])
+def test_figures_6_and_7_read_the_quick_check_and_say_so(tmp_path, monkeypatch, capsys,
+                                                        option):
+    root = quick_tree(tmp_path)
+    argv = ["--results", str(root), "--only", "fig6,fig7", "--out", str(tmp_path / "o")]
+    assert figures_main(argv) == 2  # the default check is missing: one line per figure
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("run `make synthetic-check`" in line for line in err)
+    figs = spy_save(monkeypatch)
+    quick = str(root / "synthetic" / "check-quick")
+    assert figures_main(argv + [a.format(q=quick) for a in option]) == 0
+    shown = texts(figs)
+    assert sum("(records of synthetic/check-quick)" in t for t in shown) == 2, shown
+
+
+def test_the_report_names_the_check_it_read(tmp_path):
+    fixture(tmp_path)
+    (tmp_path / "synthetic" / "check").rename(tmp_path / "synthetic" / "check-quick")
+    assert report_main(["--results", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "*missing: `" + str(tmp_path / "synthetic" / "check" / "summary.json") + \
+        "` (run `make synthetic-check`)*" in md
+    assert report_main(["--results", str(tmp_path), "--check", "check-quick"]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "Read from `synthetic/check-quick` (full sizes; written by `make synthetic-quick`)" \
+        in md
+    assert "- Theorem checks (`synthetic/check-quick`): 3 records" in md
+    config = tmp_path / "synthetic" / "check-quick" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "quick": True}))
+    assert report_main(["--results", str(tmp_path), "--check", "check-quick"]) == 0
+    assert "(quick sizes: a smoke test of every check, not the full check;" in \
+        (tmp_path / "report.md").read_text()
+
+
+def test_the_report_names_missing_and_unfinished_runs(tmp_path):
+    fixture(tmp_path)
+    nn = tmp_path / "nn_checks" / "cpu"
+    write(nn / "resnet20_sgdmom" / "config.json", {"status": "running"})
+    assert report_main(["--results", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert ("Missing runs (4 of 6, no config.json under `nn_checks/cpu`): `lstm_lr2noclip`, "
+            "`lstm_lr2clip0.25`, `resnet20_lr1noclip`, `resnet20_lr5clip0.25`; run `make nn` "
+            "to train them.") in md
+    assert "Unfinished runs (status running): `resnet20_sgdmom`; rerun `make nn`" in md
+
+
+def test_the_report_shows_the_recorded_hardware_and_never_a_question_mark(tmp_path):
+    fixture(tmp_path)
+    (tmp_path / "synthetic" / "check" / "env.json").write_text(json.dumps(
+        {"python": "3.11.2"}))  # an env.json that lacks most fields
+    run = tmp_path / "nn_checks" / "cpu" / "lstm_lr30clip0.25"
+    write(run / "env.json", env(device="cuda:0", gpu_name="NVIDIA H200", cuda="12.4",
+                                cudnn=90100, tf32={"matmul": False, "cudnn": False},
+                                threads=16, packages={"torch": "2.5.0"}))
+    assert report_main(["--results", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    hardware = md.split("Hardware and software")[1]
+    assert "| synthetic check (synthetic/check) | not recorded | not recorded | not recorded " \
+           "| 3.11.2 | not recorded | not recorded | not recorded | not recorded |" in hardware
+    assert ("cuda:0 (GPU NVIDIA H200; CUDA 12.4; cuDNN 90100; TF32 matmul off, cudnn off; "
+            "threads 16)") in hardware
+    assert "?" not in hardware
+
+
+def test_no_producer_at_all_is_said_not_guessed(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert report_main(["--results", str(tmp_path / "empty")]) == 0
+    md = (tmp_path / "empty" / "report.md").read_text()
+    assert "Hardware: not recorded (no producer's folder under" in md and "?" not in md
+    assert "Missing runs (6 of 6" in md
+
+
+@pytest.mark.parametrize("main, prog", [(figures_main, "python -m figures"),
+                                        (report_main, "python -m figures.report")])
+def test_version_and_help(main, prog, capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith(f"{prog} (l0l1-workbench ")
+    assert main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    for word in ("smoke, cpu, paper", "(default: cpu)", "(default: results)", "check-quick",
+                 "nn_checks/<preset>/", "figures-<preset>", "exit codes: 0", "--check-dir",
+                 "(default: check)"):
+        assert word in shown, word
+
+
+def test_figure_text_from_files_is_drawn_literally(tmp_path, capsys):
+    """A data set name with TeX and markup is drawn as written (no mathtext error)."""
+    root = write_results(tmp_path / "results")
+    config = style.run_dir(root, "cpu", "lstm", "lr30clip0.25") / "config.json"
+    name = r"$\frac{1}{$ <b>x</b>" + "\nline"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "dataset": name}))
+    assert figures_main(["--results", str(root), "--only", "fig1"]) == 0
+    assert len(capsys.readouterr().out.split()) == 2
+    assert style.dataset_of([config.parent]) == style.plain(name)
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()  # negative control: the same title as mathtext cannot be drawn
+    fig.suptitle(name)
+    with pytest.raises(ValueError):
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    assert set(FIGURES) == {f"fig{i}" for i in range(1, 9)}
