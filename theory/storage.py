@@ -52,6 +52,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import: os.umask is process-wide and not thread-safe
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
     """Replace ``path`` with what ``write(handle)`` writes to a binary handle, atomically.
 
@@ -64,6 +73,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would make results owner-only
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
