@@ -80,7 +80,8 @@ def test_multicheck_finds_violation_json(capsys):
     code, out, _ = run_main(capsys, "multicheck", "(w1*w2 - 1)**2", "--vars", "w1,w2", "--L0", "1.9",
                             "--L1", "1", "--box", "-1:1", "--samples", "256", "--json")
     obj = json.loads(out)
-    assert code == 0 and obj["verdict"] == "fail" and obj["certified"] is False
+    assert code == 1 and obj["verdict"] == "fail" and obj["certified"] is False  # verdict failed
+    assert obj["expression"] == "(w1*w2 - 1)**2" and obj["variables"] == ["w1", "w2"]
 
 
 def test_frontiers_writes_exact_polynomial_frontiers(tmp_path, capsys):

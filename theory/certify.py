@@ -1,7 +1,7 @@
 """Certify (L0,L1)-smoothness of a univariate function (Definition 1 of the paper).
 
 For f: R -> R twice differentiable, the valid pairs (L0, L1) with |f''(x)| <= L0 + L1|f'(x)|
-for all x form a convex set whose lower boundary is the **frontier** (paper.md §1)
+for all x form a convex set whose lower boundary is the **frontier** (README, theory)
 
     L0*(L1) = sup_x g(x; L1),   g(x; L1) = |f''(x)| - L1 |f'(x)|,
 
@@ -37,17 +37,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 import mpmath
 import sympy as sp
 
-from theory.parsing import ExpressionError, parse_expression, real_symbol
+from theory.parsing import ExpressionError, check_complexity, parse_expression, real_symbol
 from theory.pieces import check_c2_joins, check_piece_domain, split_pieces
 from theory.supremum import PieceSupremum, piece_supremum
-from theory.symbolic import to_rational
+from theory.symbolic import GlobalState, TimeLimitExceeded, time_budget, to_rational
 from theory.tails import EndBehaviour, end_behaviour
 
-__all__ = ["FrontierPoint", "Certificate", "certify", "CLASSES", "METHODS"]
+__all__ = ["FrontierPoint", "Certificate", "certify", "CLASSES", "METHODS",
+           "TimeLimitExceeded"]
 
 CLASSES = ("L-smooth", "L0L1-smooth", "not-L0L1-smooth", "unknown")
 METHODS = ("exact-polynomial", "exact-symbolic", "numeric-polynomial",
@@ -152,20 +154,29 @@ def _numeric_class(frontier_at) -> tuple[str, str]:
 
 def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
             L1_values: list[float] | tuple[float, ...] | None = None,
-            timeout: float | None = 10.0) -> Certificate:
+            timeout: float | None = 10.0, budget: float | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Certificate:
     """Decide the (L0,L1)-class of a univariate f and its frontier L0*(L1).
 
     Parameters
     ----------
     expr : sympy.Expr or str
         f(x); strings go through :func:`theory.parsing.parse_expression`. Floats are read as
-        the decimals they denote (0.1 = 1/10).
+        the decimals they denote (0.1 = 1/10). Expressions above the size limits of
+        :func:`theory.parsing.check_complexity` (degree 1000) are refused.
     var : str or sympy.Symbol
         The variable (real).
     L1_values : sequence of float, optional
         Where to evaluate the frontier (each >= 0). Default: L1_min (when finite) and 0.5, 1, 2, 4.
     timeout : float, optional
-        Seconds allowed for each symbolic operation before falling back.
+        Seconds allowed for each symbolic operation before falling back to the numeric route
+        (None: no limit per operation).
+    budget : float, optional
+        Wall-clock limit of the whole call in seconds (any thread). Symbolic operations end at
+        the latest when half of it is spent (they then fall back to the numeric route); when
+        all of it is spent, :class:`theory.symbolic.TimeLimitExceeded` is raised.
+    progress : callable, optional
+        ``progress(done, total)`` after each requested frontier point.
 
     Returns
     -------
@@ -176,10 +187,42 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
     Raises
     ------
     ExpressionError
-        Malformed input; f not real, not defined on all of R, or not twice differentiable.
+        Malformed input; f not real, not defined on all of R, or not twice differentiable, or
+        beyond the size limits.
     ValueError
-        A negative or non-finite L1.
+        A negative or non-finite L1, or a budget that is not finite and > 0.
+    TimeLimitExceeded
+        The budget ran out before an answer.
     """
+    if budget is None:
+        return _guarded_certify(expr, var, L1_values, timeout, progress)
+    limit = time_budget(budget)
+    import scipy.optimize  # noqa: F401 - imported before the clock runs: an interrupted
+    # import would leave a half-initialised module behind
+    state = GlobalState()
+    try:
+        with limit:
+            return _guarded_certify(expr, var, L1_values, timeout, progress)
+    except limit.spent:  # only if the exception arrived as the block was being left
+        raise TimeLimitExceeded(f"the time limit of {limit.seconds:g} s ran out before an "
+                                "answer") from None
+    finally:
+        limit.close()
+        state.restore()  # an interrupted context manager may have left a setting changed
+
+
+def _guarded_certify(expr, var, L1_values, timeout, progress) -> Certificate:
+    state = GlobalState()
+    try:
+        return _certify(expr, var, L1_values, timeout, progress)
+    except RecursionError:
+        raise ExpressionError("f nests too deeply for the symbolic analysis (Python's recursion "
+                              "limit was reached): simplify f") from None
+    finally:
+        state.restore()  # a time limit may have interrupted a context manager's exit
+
+
+def _certify(expr, var, L1_values, timeout, progress) -> Certificate:
     start = time.perf_counter()
     x = var if isinstance(var, sp.Symbol) else real_symbol(var)
     if isinstance(expr, str):
@@ -187,6 +230,7 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
     expr = sp.sympify(expr).subs({s: real_symbol(s.name) for s in expr.free_symbols})
     if expr.free_symbols - {x}:
         raise ExpressionError(f"unknown name(s) {sorted(map(str, expr.free_symbols - {x}))}")
+    check_complexity(expr)
     if L1_values is not None:
         L1_values = [float(v) for v in L1_values]
         if not L1_values:
@@ -229,7 +273,11 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
         class_certified, class_method = False, "numeric-guarded"
         L1_min = sp.Integer(0) if cls == "L-smooth" else None  # L0*(0) finite: L1_min = 0
         notes.append(note)
-    frontier = [frontier_at(v) for v in requested]
+    frontier = []
+    for v in requested:
+        frontier.append(frontier_at(v))
+        if progress is not None:
+            progress(len(frontier), len(requested))
     at_zero = frontier_at(sp.Integer(0)) if cls == "L-smooth" else None
     L = at_zero.L0 if at_zero is not None else None
     if cls == "L-smooth" and L is None:

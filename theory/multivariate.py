@@ -5,7 +5,8 @@ f is (L0,L1)-smooth (Zhang, He, Sra, Jadbabaie, ICLR 2020, Definition 1) if
     ||∇²f(x)||_2 <= L0 + L1 ||∇f(x)||_2   for all x,
 
 with the operator 2-norm of the Hessian. The valid pairs form a convex set whose lower boundary
-is the frontier L0*(L1) = sup_x (||∇²f(x)|| - L1 ||∇f(x)||) (workbench definition, spec §1).
+is the frontier L0*(L1) = sup_x (||∇²f(x)|| - L1 ||∇f(x)||) (the workbench's definition,
+README).
 
 Everything here is an *estimate* (``method = "numeric-search"``, ``certified = False``): the
 supremum over the box is searched on quasi-random points, structured points and local refinement.
@@ -24,14 +25,18 @@ import sympy as sp
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
+from theory.symbolic import float_safe
+
 METHOD = "numeric-search"
+MAX_SAMPLES = 1_000_000   # quasi-random points per search (time and memory stay bounded)
+CHUNK_ROWS = 65_536       # points evaluated at once
 Box = Union[float, Sequence[Sequence[float]]]
 # Local refinement: tight tolerances (maxima are often sharp cones at critical points of f, where
 # ||∇f|| has a kink), a bounded iteration count.
 _LBFGSB_OPTIONS = {"ftol": 1e-15, "gtol": 1e-12, "maxiter": 200}
 
 __all__ = ["MultivariateCheck", "FrontierEstimate", "check_l0l1", "estimate_frontier",
-           "evaluate_norms"]
+           "evaluate_norms", "MAX_SAMPLES"]
 
 
 def _jsonable(v: Any) -> Any:
@@ -152,12 +157,27 @@ class _Evaluator:
             raise ValueError("the second derivatives contain DiracDelta (Abs/Max/Heaviside kinks):"
                              " the multivariate check needs a twice-differentiable expression "
                              "written without kinks")
-        self.fn: Callable[..., list] = sp.lambdify(self.vars, self.entries, modules="numpy")
+        self.fn: Callable[..., list] = sp.lambdify(self.vars, [float_safe(e) for e in self.entries],
+                                                   modules="numpy")
         self.n, self.n_evaluations, self.n_nonfinite, self.n_classified = n, 0, 0, 0
 
-    def norms(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """||∇²f|| (max |eigenvalue|) and ||∇f|| at the rows of X; NaN where not finite."""
+    def norms(self, X: np.ndarray, progress: Callable[[int, int], None] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """||∇²f|| (max |eigenvalue|) and ||∇f|| at the rows of X; NaN where not finite.
+
+        Evaluated in chunks of CHUNK_ROWS points, so that memory stays bounded (a few hundred
+        MB for 10 variables) however many points are asked for."""
         X = np.atleast_2d(X)
+        if len(X) <= CHUNK_ROWS:
+            return self._norms(X)
+        parts = []
+        for i in range(0, len(X), CHUNK_ROWS):
+            parts.append(self._norms(X[i:i + CHUNK_ROWS]))
+            if progress is not None:
+                progress(min(i + CHUNK_ROWS, len(X)), len(X))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _norms(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m, n = X.shape
         with np.errstate(all="ignore"):
             vals = np.array([np.broadcast_to(np.asarray(v), (m,)) for v in self.fn(*X.T)])
@@ -199,14 +219,26 @@ class _Evaluator:
                     val = sp.sympify(e).evalf(30, subs=subs)
                 except (ArithmeticError, TypeError):  # e.g. mpmath's 1/0
                     val = sp.zoo
-                where = f"on the box at x = {tuple(map(float, x))}: {e} = {val}"
                 if (not val.is_number or val.has(sp.nan, sp.zoo, sp.oo, -sp.oo)
                         or val.is_finite is False):
-                    problems.append((1, f"expression (or a derivative) is not finite {where}"))
-                elif abs(complex(val).imag) > 0:
-                    problems.append((0, f"expression is not real {where}"))
+                    problems.append((1, "expression (or a derivative) is not finite "
+                                        + _where(x, e, val)))
+                elif sp.im(val).is_zero is False:
+                    problems.append((0, "expression is not real " + _where(x, e, val)))
         if problems:  # "not real" is named first: it is the root cause when both occur
             raise ValueError(min(problems)[1])
+
+
+def _where(x: np.ndarray, e: sp.Expr, val: sp.Expr) -> str:
+    """'on the box at x = (...): e = val' with both sides cut short (a value such as
+    exp(1e300) has a 434294481903251827651-digit exponent that does not even format)."""
+    try:
+        shown = str(sp.N(val, 8))
+    except (ArithmeticError, ValueError, TypeError):
+        shown = "a number beyond any float"
+    text = str(e)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"on the box at x = {tuple(map(float, x))}: {text} = {shown[:60]}"
 
 
 def _structured_points(b: np.ndarray) -> np.ndarray:
@@ -282,8 +314,9 @@ def _nonneg(name: str, value: float) -> float:
 def _prepare(expr: sp.Expr, variables: Sequence[sp.Symbol], box: Box, n_samples: int,
              n_refine: int, rng: np.random.Generator) -> tuple[_Evaluator, np.ndarray, np.ndarray]:
     """Validate, compile, sample: the evaluator, the box array and the sample points."""
-    if int(n_samples) < 1 or int(n_refine) < 0:
-        raise ValueError(f"need n_samples >= 1 and n_refine >= 0, got {n_samples}, {n_refine}")
+    if not 1 <= int(n_samples) <= MAX_SAMPLES or not 0 <= int(n_refine) <= 1000:
+        raise ValueError(f"need 1 <= n_samples <= {MAX_SAMPLES} and 0 <= n_refine <= 1000, got "
+                         f"{n_samples}, {n_refine}")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator (reproducibility), got {rng!r}")
     if isinstance(expr, str):
@@ -317,7 +350,8 @@ def evaluate_norms(expr: sp.Expr, variables: Sequence[sp.Symbol],
 
 
 def check_l0l1(expr: sp.Expr, variables: Sequence[sp.Symbol], L0: float, L1: float, box: Box, *,
-               n_samples: int = 2048, rng: np.random.Generator, n_refine: int = 8) -> MultivariateCheck:
+               n_samples: int = 2048, rng: np.random.Generator, n_refine: int = 8,
+               progress: Callable[[int, int], None] | None = None) -> MultivariateCheck:
     r"""Search a box for a violation of (L0,L1)-smoothness (Definition 1 of Zhang et al. 2020).
 
     Maximises the excess
@@ -344,6 +378,8 @@ def check_l0l1(expr: sp.Expr, variables: Sequence[sp.Symbol], L0: float, L1: flo
         Seeds the scrambling; the same seed gives identical results.
     n_refine : int
         Local refinements, started from the points of largest excess.
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk of CHUNK_ROWS sample points is evaluated.
 
     Returns
     -------
@@ -360,7 +396,7 @@ def check_l0l1(expr: sp.Expr, variables: Sequence[sp.Symbol], L0: float, L1: flo
     """
     L0, L1 = _nonneg("L0", L0), _nonneg("L1", L1)
     ev, b, X = _prepare(expr, variables, box, n_samples, n_refine, rng)
-    hn, gn = ev.norms(X)
+    hn, gn = ev.norms(X, progress)
     x, h, g, phi = _search(ev, b, X, hn, gn, L1, int(n_refine))
     den = L0 + L1 * g
     ratio = h / den if den > 0 else (math.inf if h > 0 else 0.0)
@@ -378,7 +414,7 @@ def estimate_frontier(expr: sp.Expr, variables: Sequence[sp.Symbol], L1_values: 
                       n_refine: int = 8) -> FrontierEstimate:
     r"""Estimate the frontier L0*(L1) = sup_{x in B} (||∇²f(x)|| - L1||∇f(x)||) on a box.
 
-    The pair (L0, L1) is valid on B iff L0 >= L0*(L1) (workbench frontier, spec §1; the paper
+    The pair (L0, L1) is valid on B iff L0 >= L0*(L1) (the workbench's frontier, README; the paper
     gives none). One batch of samples is shared by all L1; each L1 gets its own refinement
     (see :func:`check_l0l1`). A numeric search can only *under*-estimate a supremum, so every
     value is a lower bound (``bound_kind = "lower"``), exact only if the argmax was found.

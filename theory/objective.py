@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from theory.parsing import parse_expression, real_symbol
+from theory.symbolic import float_safe
 
 __all__ = ["Objective", "objective"]
 
@@ -61,5 +62,5 @@ def objective(expr: sp.Expr | str, variables: str | list[str] = "x") -> Objectiv
     expr = sp.sympify(expr).subs({s: real_symbol(s.name) for s in expr.free_symbols})
     grad = [sp.diff(expr, s) for s in symbols]
     modules = ["scipy", "numpy"]
-    return Objective(expr, symbols, sp.lambdify(symbols, expr, modules),
-                     sp.lambdify(symbols, grad, modules))
+    return Objective(expr, symbols, sp.lambdify(symbols, float_safe(expr), modules),
+                     sp.lambdify(symbols, [float_safe(g) for g in grad], modules))

@@ -1,7 +1,7 @@
 """Piecewise-smooth univariate functions: split into smooth pieces and check C² at the joins.
 
-A function such as ``(L0/L1**2)*(exp(L1*Abs(x)) - L1*Abs(x) - 1)`` (the extremal function of
-paper.md §1) is smooth on each of (-oo, 0] and [0, oo) but not analytic at 0. Certification
+A function such as ``(L0/L1**2)*(exp(L1*Abs(x)) - L1*Abs(x) - 1)`` (the extremal function,
+README) is smooth on each of (-oo, 0] and [0, oo) but not analytic at 0. Certification
 works piece by piece, so ``Abs``, ``sign``, ``Max``, ``Min``, ``Heaviside`` and explicit
 ``Piecewise`` are rewritten into one folded :class:`sympy.Piecewise` whose conditions become
 intervals. Definition 1 needs f twice differentiable, so at every join the one-sided values of
@@ -17,7 +17,7 @@ import sympy as sp
 from sympy.calculus.util import continuous_domain
 
 from theory.parsing import ExpressionError
-from theory.symbolic import SymbolicTimeout, time_limit
+from theory.symbolic import SymbolicTimeout, float_safe, time_limit
 
 __all__ = ["Piece", "split_pieces", "check_c2_joins", "check_piece_domain"]
 
@@ -112,7 +112,8 @@ def _equal_at(a: sp.Expr, b: sp.Expr) -> bool:
     if diff == 0:
         return True
     value, scale = sp.N(diff, 50), max(abs(sp.N(a, 50)), abs(sp.N(b, 50)))
-    if not (value.is_number and scale.is_number):
+    if not (value.is_number and scale.is_number) or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) \
+            or scale.has(sp.nan, sp.zoo, sp.oo):
         return False
     return bool(abs(value) <= sp.Float("1e-35", 50) * scale)
 
@@ -143,17 +144,31 @@ def check_c2_joins(pieces: list[Piece], points: list[tuple[sp.Expr, sp.Expr]],
         for order, name in enumerate(("f", "f'", "f''")):
             lval = _one_sided(sp.diff(left.expr, x, order), x, b, "-")
             rval = _one_sided(sp.diff(right.expr, x, order), x, b, "+")
+            if any(v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for v in (lval, rval)):
+                raise ExpressionError(f"not twice differentiable at x = {_point(b)}: {name} is "
+                                      f"unbounded or undefined there ({lval} from the left, "
+                                      f"{rval} from the right)")
             if not _equal_at(lval, rval):
                 raise ExpressionError(
-                    f"not twice differentiable at x = {b}: {name} jumps from {sp.N(lval, 6)} "
-                    f"to {sp.N(rval, 6)}")
+                    f"not twice differentiable at x = {_point(b)}: {name} jumps from "
+                    f"{sp.N(lval, 6)} to {sp.N(rval, 6)}")
         joins.append(b)
     for p, value in points:
         owner = next(pc for pc in pieces if pc.lo <= p <= pc.hi)
         if not _equal_at(owner.expr.subs(x, p), value):
-            raise ExpressionError(f"not continuous at x = {p}: f({p}) = {value} differs from "
-                                  f"its limit {owner.expr.subs(x, p)}")
+            raise ExpressionError(f"not continuous at x = {_point(p)}: f there is {value}, its "
+                                  f"limit {owner.expr.subs(x, p)}")
     return joins
+
+
+def _cut(text: str, width: int = 120) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _point(b: sp.Expr) -> str:
+    """A join point for a message: exact when short, else 10 significant digits."""
+    text = str(b)
+    return text if len(text) <= 24 else str(sp.N(b, 10))
 
 
 def _sample_points(piece: Piece, n: int = 201) -> np.ndarray:
@@ -170,6 +185,20 @@ def _sample_points(piece: Piece, n: int = 201) -> np.ndarray:
     return np.concatenate([-offsets[::-1], offsets[1:]])
 
 
+def _real_polynomial(expr: sp.Expr, x: sp.Symbol) -> bool:
+    """A polynomial in x whose numeric parts are all real, decided without expanding it
+    (``sp.Poly((x + 1)**999, x)`` alone takes seconds)."""
+    if not expr.is_polynomial(x):
+        return False
+    walk = sp.preorder_traversal(expr)
+    for node in walk:
+        if not node.free_symbols:
+            if node.is_extended_real is not True or not node.is_finite:
+                return False
+            walk.skip()
+    return True
+
+
 def check_piece_domain(piece: Piece, x: sp.Symbol, timeout: float | None = 10.0) -> None:
     """Check f, f', f'' are real and continuous on the whole piece (Assumption 2 of the paper).
 
@@ -182,7 +211,7 @@ def check_piece_domain(piece: Piece, x: sp.Symbol, timeout: float | None = 10.0)
     ExpressionError
         Naming the derivative order and where it fails.
     """
-    if piece.expr.is_polynomial(x) and all(c.is_real for c in sp.Poly(piece.expr, x).coeffs()):
+    if _real_polynomial(piece.expr, x):
         return  # a real polynomial is real and smooth everywhere
     derivatives = [piece.expr, sp.diff(piece.expr, x), sp.diff(piece.expr, x, 2)]
     if any(d.has(sp.DiracDelta) for d in derivatives):
@@ -196,12 +225,12 @@ def check_piece_domain(piece: Piece, x: sp.Symbol, timeout: float | None = 10.0)
             missing = sp.S.EmptySet  # undecided symbolically: the numeric check below still runs
         if missing is not sp.S.EmptySet:
             raise ExpressionError(f"{'f' + chr(39) * order} is not defined and continuous on all "
-                                  f"of {interval}: fails on {missing}")
+                                  f"of {interval}: fails on {_cut(str(missing))}")
     xs = _sample_points(piece)
     with np.errstate(all="ignore"):
         for order, d in enumerate(derivatives):
             try:
-                values = sp.lambdify(x, d, ["scipy", "numpy"])(xs.astype(complex))
+                values = sp.lambdify(x, float_safe(d), ["scipy", "numpy"])(xs.astype(complex))
                 values = np.broadcast_to(np.asarray(values, dtype=complex), xs.shape)
             except (TypeError, ValueError, NameError, AttributeError):
                 continue  # no complex-capable numeric form: the symbolic domain check stands

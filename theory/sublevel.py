@@ -35,7 +35,7 @@ import sympy as sp
 from theory.parsing import parse_expression, real_symbol
 from theory.pieces import Piece, split_pieces
 from theory.supremum import search_grid
-from theory.symbolic import ALL, DPS, ApproxRoots, real_roots, safe_limit, to_rational
+from theory.symbolic import ALL, DPS, ApproxRoots, float_safe, real_roots, safe_limit, to_rational
 
 __all__ = ["SublevelSup", "sublevel_gradient_sup"]
 
@@ -143,8 +143,8 @@ def _numeric_piece(piece: Piece, x, level, timeout):
     lo = float(piece.lo) if piece.lo.is_finite else -np.inf
     hi = float(piece.hi) if piece.hi.is_finite else np.inf
     f1 = sp.diff(piece.expr, x)
-    g = sp.lambdify(x, piece.expr - level, ["scipy", "numpy"])
-    d = sp.lambdify(x, f1, ["scipy", "numpy"])
+    g = sp.lambdify(x, float_safe(piece.expr - level), ["scipy", "numpy"])
+    d = sp.lambdify(x, float_safe(f1), ["scipy", "numpy"])
     xs = search_grid(lo, hi)
     with np.errstate(all="ignore"):
         gv = np.broadcast_to(np.asarray(g(xs), dtype=float), xs.shape)

@@ -7,6 +7,7 @@ piece, or approached at an infinite end (whose limit :mod:`theory.tails` supplie
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import mpmath
@@ -14,7 +15,8 @@ import numpy as np
 import sympy as sp
 
 from theory.pieces import Piece
-from theory.symbolic import ALL, DPS, ApproxRoots, real_roots
+from theory.symbolic import (ALL, DPS, ApproxRoots, SymbolicTimeout, float_safe,
+                             real_roots_checked, time_limit)
 
 __all__ = ["PieceSupremum", "piece_supremum"]
 
@@ -46,13 +48,30 @@ def _derivatives(piece: Piece, x: sp.Symbol) -> _Derivatives:
     f2 = sp.diff(f1, x)
     f3 = sp.diff(f2, x)
     return _Derivatives(f1, f2, f3, (sp.lambdify(x, f1, "mpmath"), sp.lambdify(x, f2, "mpmath")),
-                        (sp.lambdify(x, f1, ["scipy", "numpy"]), sp.lambdify(x, f2, ["scipy", "numpy"])),
+                        (sp.lambdify(x, float_safe(f1), ["scipy", "numpy"]),
+                         sp.lambdify(x, float_safe(f2), ["scipy", "numpy"])),
                         bool(piece.expr.is_polynomial(x)))
 
 
-@functools.lru_cache(maxsize=1024)
+_ROOTS: dict = {}
+_ROOTS_LOCK = threading.Lock()
+MAX_CACHED_ROOTS = 1024
+
+
 def _roots(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr, timeout: float | None):
-    return real_roots(expr, x, lo, hi, timeout)
+    """:func:`real_roots`, cached; an answer cut short by the time limit is not cached (with
+    more time, e.g. outside a spent budget, the roots may be found)."""
+    key = (expr, x, lo, hi, timeout)
+    with _ROOTS_LOCK:
+        if key in _ROOTS:
+            return _ROOTS[key]
+    roots, timed_out = real_roots_checked(expr, x, lo, hi, timeout)
+    if not timed_out:
+        with _ROOTS_LOCK:
+            if len(_ROOTS) >= MAX_CACHED_ROOTS:
+                del _ROOTS[next(iter(_ROOTS))]
+            _ROOTS[key] = roots
+    return roots
 
 
 @functools.lru_cache(maxsize=256)
@@ -84,10 +103,16 @@ def _g_at(d: _Derivatives, x: sp.Symbol, p, l1):
 
 
 def _exact(piece: Piece, x, L1, d: _Derivatives, tails, timeout) -> PieceSupremum | None:
-    sets = [_roots(e, x, piece.lo, piece.hi, timeout)
-            for e in (d.f1, d.f2, sp.expand(d.f3 - L1 * d.f2), sp.expand(d.f3 + L1 * d.f2))]
-    if any(s is None for s in sets):
+    try:
+        with time_limit(timeout):  # the expansion alone takes seconds for (x + 1)**999
+            shifted = [sp.expand(d.f3 - L1 * d.f2), sp.expand(d.f3 + L1 * d.f2)]
+    except SymbolicTimeout:
         return None
+    sets = []
+    for e in (d.f1, d.f2, *shifted):
+        sets.append(_roots(e, x, piece.lo, piece.hi, timeout))
+        if sets[-1] is None:  # one unknown root set: no exact answer; skip the others
+            return None
     best, argmax = -mpmath.inf, None
     with mpmath.workdps(DPS):
         l1 = mpmath.mpf(str(sp.N(L1, DPS)))

@@ -58,6 +58,8 @@ class EndBehaviour:
             return None
         if L1 != self.rho:
             return mpmath.inf if L1 < self.rho else -mpmath.inf
+        if self.at_rho is None and (self.lim1 is None or self.lim2 is None):
+            self.at_rho = "unknown"  # a limit ran out of time: the signs at the end are unknown
         if self.at_rho is None:
             s1, s2 = sp.sign(self.lim1), sp.sign(self.lim2)
             self.at_rho = safe_limit(s2 * self._f2 - self.rho * s1 * self._f1, self._x, self.end,
