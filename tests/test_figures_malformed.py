@@ -10,7 +10,6 @@ import errno
 import json
 import os
 import shutil
-import stat
 
 import pytest
 
@@ -19,6 +18,7 @@ from figures.__main__ import FIGURES
 from figures.__main__ import main as figures_main
 from figures.report import build
 from figures.report import main as report_main
+from hostile import assert_refused, call, snapshot
 from test_figures import write_results
 from test_report import SIX, claim_run, env, write
 
@@ -68,24 +68,6 @@ def pristine(tmp_path_factory):
     style.validate(p for module in FIGURES.values() for p in module.inputs(where))
     assert "missing" not in build(root).split("## Figures")[0]
     return root
-
-
-def snapshot(root):
-    """Every folder and every file's bytes under ``root``."""
-    out = {}
-    for folder, dirs, files in os.walk(root):
-        out[os.path.relpath(folder, root) + "/"] = None
-        for name in files:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            if os.path.islink(path):
-                out[os.path.relpath(path, root)] = ("link", os.readlink(path))
-            elif not stat.S_ISREG(info.st_mode):  # a FIFO: never opened
-                out[os.path.relpath(path, root)] = ("special", stat.S_IFMT(info.st_mode))
-            else:
-                with open(path, "rb") as handle:
-                    out[os.path.relpath(path, root)] = handle.read()
-    return out
 
 
 def edit_json(change):
@@ -324,13 +306,11 @@ def damage(root, rel, content):
         path.write_text(content)
 
 
-def check_refused(capsys, code, root, before, expect):
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert err.count("\n") == 1 and err.endswith("\n"), err
-    assert "Traceback" not in err and "internal error" not in err, err
-    assert err.startswith(("figures: error: ", "figures.report: error: ")), err
-    assert expect in err, err
+def check_refused(result, command, root, before, expect):
+    """tests/hostile.py's refusal, under the command's own name, and the tree unchanged."""
+    code, out, err = result
+    assert_refused(code, out, err, "figures" if command == "figures" else "figures.report",
+                   expect)
     assert snapshot(root) == before  # nothing written, created or removed
     return err
 
@@ -340,15 +320,14 @@ CASES = [pytest.param(cmd, rel, content, expect, id=f"{cmd}-{name}")
 
 
 @pytest.mark.parametrize("command, rel, content, expect", CASES)
-def test_a_malformed_file_is_refused_and_nothing_is_written(pristine, tmp_path, capsys, command,
-                                                           rel, content, expect):
+def test_a_malformed_file_is_refused_and_nothing_is_written(pristine, tmp_path, command, rel,
+                                                           content, expect):
     root = tmp_path / "results"
     shutil.copytree(pristine, root)
     damage(root, rel, content)
     before = snapshot(root)
     main = figures_main if command == "figures" else report_main
-    code = main(["--results", str(root)])
-    err = check_refused(capsys, code, root, before, expect)
+    err = check_refused(call(main, ["--results", str(root)]), command, root, before, expect)
     assert str(root / rel) in err  # the file, by its path
 
 
@@ -383,14 +362,14 @@ ARGS = [  # (command, arguments after --results ROOT, text the message must hold
 
 @pytest.mark.parametrize("command, argv, expect", ARGS,
                          ids=[f"{c}-{' '.join(a) or 'none'}" for c, a, _ in ARGS])
-def test_a_bad_argument_is_refused_and_nothing_is_written(pristine, tmp_path, capsys, command,
-                                                         argv, expect):
+def test_a_bad_argument_is_refused_and_nothing_is_written(pristine, tmp_path, command, argv,
+                                                         expect):
     root = tmp_path / "results"
     shutil.copytree(pristine, root)
     before = snapshot(root)
     main = figures_main if command == "figures" else report_main
-    code = main(["--results", str(root)] + [a.format(root=root) for a in argv])
-    check_refused(capsys, code, root, before, expect)
+    check_refused(call(main, ["--results", str(root)] + [a.format(root=root) for a in argv]),
+                  command, root, before, expect)
 
 
 def test_the_corpus_is_large_enough():

@@ -152,7 +152,7 @@ def test_check_cli_unwritable_out(capsys, tmp_path):
     blocker.write_text("not a folder")
     code, _, err = run_cli(capsys, "check", "--quick", "--only", "rem5", "--out",
                            str(blocker / "sub"))
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "cannot write" in err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "is a file, not a folder" in err
 
 
 def test_check_cli_empty_selection_and_damaged_part(capsys, tmp_path):

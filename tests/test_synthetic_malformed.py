@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
 
+from hostile import assert_refused, call, snapshot
 from synthetic.cli import main
 
 RUN = ["run", "--expr", "x**2", "--method", "gd", "--h", "0.1", "--x0", "1", "--eps", "1e-3"]
 LB = ["lower-bound", "--L0", "1", "--L1", "1", "--M", "10", "--eps", "0.1", "--delta", "10"]
-BOUND_S = 60  # generous: a case either answers at once or hangs
 
 
 def run_with(**changes) -> list[str]:
@@ -220,46 +219,21 @@ def workdir(folders, monkeypatch):
     return folders
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(root.rglob("*"))}
-
-
-class Hang(BaseException):
-    """Raised by the alarm: not an Exception, so the command's guard cannot swallow it."""
-
-
 def test_the_corpus_is_large_enough():
     assert len(CASES) >= 60
 
 
 @pytest.mark.parametrize("argv", list(CASES.values()), ids=list(CASES))
-def test_malformed_input_is_one_line_exit_2_and_writes_nothing(argv, workdir, capsys):
+def test_malformed_input_is_one_line_exit_2_and_writes_nothing(argv, workdir):
     before = snapshot(workdir)
-
-    def alarm(signum, frame):
-        raise Hang(f"no answer within {BOUND_S} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(BOUND_S)
-    try:
-        code = main(list(argv))
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    out, err = capsys.readouterr()
-    assert code == 2, err
-    assert out == ""
-    assert err.count("\n") == 1 and err.startswith("synthetic: error: "), err
-    assert "Traceback" not in err and "internal error" not in err
+    assert_refused(*call(main, argv), "synthetic")
     assert snapshot(workdir) == before
 
 
-def test_the_harness_sees_a_write_and_a_success(tmp_path, quick_run, capsys):
+def test_the_harness_sees_a_write_and_a_success(tmp_path, quick_run):
     """Negative control of the corpus's checks: a valid call exits 0 and changes the run."""
     shutil.copytree(quick_run, tmp_path / "res")
     before = snapshot(tmp_path)
-    assert main(["check", "--quick", "--only", "thm7", "--out", str(tmp_path / "res")]) == 0
-    capsys.readouterr()
+    assert call(main, ["check", "--quick", "--only", "thm7", "--out", str(tmp_path / "res")])[0] == 0
     after = snapshot(tmp_path)
     assert after != before and after["res/config.json"] != before["res/config.json"]

@@ -2,21 +2,19 @@
 nothing on stdout, shows no traceback, finishes (a hang fails the test), writes nothing in the
 working folder and leaves a pre-existing results folder byte-identical.
 
-Run in-process through theory.cli.main for speed (a thread with a generous join bound stands
-guard against hangs); a few run as whole processes.
+Run in-process through theory.cli.main for speed (tests/hostile.py: an alarm stands guard
+against hangs); a few run as whole processes.
 """
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
-import threading
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
+from hostile import assert_refused, call, snapshot
 from theory.cli import main
 
 MULTI = ["--vars", "w1,w2", "--L0", "1", "--L1", "1", "--box", "-1:1"]
@@ -95,12 +93,6 @@ SUBPROCESS_CASES = [
 ]
 
 
-def _snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under root with its bytes (None for a folder)."""
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(root.rglob("*"))}
-
-
 @pytest.fixture()
 def workdir(tmp_path, monkeypatch):
     """A working folder holding earlier results (at the default --out paths) and a file."""
@@ -115,27 +107,6 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _run_in_process(argv: list[str], join_seconds: float = 120.0) -> tuple[int, str, str]:
-    out, err, result = io.StringIO(), io.StringIO(), {}
-
-    def run() -> None:
-        with redirect_stdout(out), redirect_stderr(err):
-            result["code"] = main(list(argv))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(join_seconds)
-    assert not worker.is_alive(), f"no answer after {join_seconds} s: {argv}"
-    return result["code"], out.getvalue(), err.getvalue()
-
-
-def _assert_clean_refusal(code: int, out: str, err: str) -> None:
-    lines = err.strip().splitlines()
-    assert code == 2, (code, err)
-    assert len(lines) == 1 and lines[0].startswith("theory: error: "), err
-    assert "Traceback" not in err and "internal error" not in err and out == ""
-
-
 def test_the_corpus_is_large_and_covers_every_command():
     assert len(CASES) >= 60
     commands = {c[0] if c and not c[0].startswith("-") else "top" for c in CASES}
@@ -144,17 +115,16 @@ def test_the_corpus_is_large_and_covers_every_command():
 
 @pytest.mark.parametrize("argv", CASES, ids=[" ".join(a)[:48] or "no-arguments" for a in CASES])
 def test_malformed_input_is_refused_cleanly(argv, workdir):
-    before = _snapshot(workdir)
-    code, out, err = _run_in_process(argv)
-    _assert_clean_refusal(code, out, err)
-    assert _snapshot(workdir) == before
+    before = snapshot(workdir)
+    assert_refused(*call(main, argv, bound_s=120), "theory")
+    assert snapshot(workdir) == before
 
 
 @pytest.mark.parametrize("argv", SUBPROCESS_CASES, ids=[" ".join(a)[:40] for a in SUBPROCESS_CASES])
 def test_malformed_input_whole_process(argv, workdir):
-    before = _snapshot(workdir)
+    before = snapshot(workdir)
     proc = subprocess.run([sys.executable, "-m", "theory", *argv], capture_output=True,
                           text=True, timeout=120, cwd=workdir,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
-    _assert_clean_refusal(proc.returncode, proc.stdout, proc.stderr)
-    assert _snapshot(workdir) == before
+    assert_refused(proc.returncode, proc.stdout, proc.stderr, "theory")
+    assert snapshot(workdir) == before

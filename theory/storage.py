@@ -8,16 +8,13 @@ Rules (README, "Results and provenance"):
   was -- a reader sees the old content or the new one, never a mixture;
 * a run folder has one writer at a time: :class:`RunLock` holds an exclusive ``flock`` on
   ``<folder>/.lock`` for as long as the command writes there; a second command on the same folder
-  is refused with one line naming the holder (pid, command, start time). The kernel drops the
-  lock when its holder exits, also after ``kill -9``, so a stale lock never blocks a resume.
+  is refused with one line naming the holder (pid and command line). The kernel drops the lock
+  when its holder exits, also after ``kill -9``, so a stale lock never blocks a resume.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import errno
-import json
 import os
-import socket
 import tempfile
 from pathlib import Path
 from typing import Callable, IO
@@ -104,7 +101,7 @@ def check_output_folder(out: str | Path, option: str = "--out") -> Path:
     """``out`` as a Path if it can be a results folder; ``ValueError`` naming the problem if not.
 
     Refused: an empty name (it would mean the current directory), an existing path that is not a
-    folder. Nothing is created here.
+    folder, a path below a file. Nothing is created here.
     """
     text = str(out) if out is not None else ""
     if not text.strip():
@@ -112,17 +109,23 @@ def check_output_folder(out: str | Path, option: str = "--out") -> Path:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{option} {path}: exists and is not a folder")
+    above = path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if above.exists() and not above.is_dir():
+        raise ValueError(f"{option} {path}: {above} is a file, not a folder")
     return path
 
 
 class RunLock:
     """Exclusive writer lock of a run folder: ``with RunLock(folder, "measure"): ...``.
 
-    Creates the folder and ``.lock`` in it; the lock file records the holder (pid, host, command,
-    start time, UTC) so that a refused second writer can name it. Raises :class:`LockedError`
-    when another process holds the lock. The lock is advisory (``flock``) and released by the
+    Creates the folder and an empty ``.lock`` in it (once; the file is never rewritten, so a
+    refused command changes no byte of the folder) and holds an exclusive ``flock`` on it.
+    Raises :class:`LockedError` when another process holds the lock, naming the holder (pid and
+    command line, found in ``/proc/locks`` on Linux). The lock is advisory and released by the
     kernel when the holder exits, however it exits. Without ``fcntl`` (not POSIX) it does
-    nothing.
+    nothing. ``command`` labels this holder (kept as an attribute).
     """
 
     def __init__(self, folder: str | Path, command: str):
@@ -134,22 +137,17 @@ class RunLock:
             return self
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / ".lock"
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.folder / ".lock", os.O_RDONLY | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WriteError(exc.errno or 0, f"cannot write {self.folder}: "
                                              f"{exc.strerror or exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = _read_holder(fd)
+            holder = _holder(os.fstat(fd).st_ino)
             os.close(fd)
             raise LockedError(f"{self.folder} is being written by another process ({holder}); "
                               "wait for it to finish or choose another --out") from None
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
-                "since_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
         self._fd = fd
         return self
 
@@ -162,10 +160,22 @@ class RunLock:
                 self._fd = None
 
 
-def _read_holder(fd: int) -> str:
+def _holder(inode: int) -> str:
+    """'pid N: <command line>' of the process holding a flock on ``inode`` (Linux
+    ``/proc/locks``), or 'holder unknown'."""
     try:
-        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-        return (f"pid {info.get('pid')} on {info.get('host')}, {info.get('command')!r} since "
-                f"{info.get('since_utc')}")
-    except (OSError, ValueError, AttributeError):
-        return "holder unknown"
+        with open("/proc/locks", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) >= 6 and fields[1] == "FLOCK" and \
+                        fields[5].rsplit(":", 1)[-1] == str(inode):
+                    pid = fields[4]
+                    try:
+                        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
+                            text = cmd.read().replace(b"\0", b" ").decode(errors="replace")
+                    except OSError:
+                        text = ""
+                    return f"pid {pid}" + (f": {text.strip()[:200]}" if text.strip() else "")
+    except OSError:
+        pass
+    return "holder unknown"

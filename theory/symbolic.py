@@ -9,8 +9,10 @@ Time limits work in every thread (a signal-based timer works only in the main th
 watchdog thread raises the limit's exception in the limited thread with
 ``PyThreadState_SetAsyncExc``; like a signal handler's, the exception arrives between two
 bytecodes (one long C call, such as a single huge integer product, is not interrupted until it
-returns). :func:`time_limit` bounds one symbolic step: it raises :class:`SymbolicTimeout` once,
-and its caller falls back to the numeric route. :func:`time_budget` bounds a whole call: once
+returns). :func:`time_limit` bounds one symbolic step: it raises :class:`SymbolicTimeout`, and
+again every 50 ms for at most 2 s while its block has not exited (an asynchronous exception that
+lands in a finalizer or a garbage-collector callback is dropped by Python, so one firing could be
+lost), and its caller falls back to the numeric route. :func:`time_budget` bounds a whole call: once
 spent it raises again every 50 ms until its block has exited (so a library that swallows the
 exception cannot run on past it), and the caller sees :class:`TimeLimitExceeded`; the symbolic
 steps inside a budget are clamped to its first part, leaving the rest to the numeric route.
@@ -52,6 +54,7 @@ class BudgetSpent(BaseException):
 
 _REFIRE_SECONDS = 0.05  # a spent budget raises again this often ...
 _REFIRE_FOR = 10.0       # ... for at most this long (no stray exceptions for ever)
+_STEP_REFIRE_FOR = 2.0   # a step limit re-raises for this long (a firing dropped in a finalizer)
 _SET_ASYNC_EXC = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
 
 
@@ -148,10 +151,12 @@ class _Watchdog:
                 continue
             limit.fired = True
             alive = _raise_in(limit.thread_id, limit.exception)
-            if limit.budget and alive and now < limit.expires + _REFIRE_FOR:
+            window = _REFIRE_FOR if limit.budget else _STEP_REFIRE_FOR
+            if alive and now < limit.expires + window:  # until the block exits (disarm)
                 limit.next_fire = now + _REFIRE_SECONDS
-                spent.add(limit.thread_id)
-            else:  # a step limit fires once; its block exits or its caller has caught it
+                if limit.budget:
+                    spent.add(limit.thread_id)
+            else:
                 self._limits.discard(limit)
 
     def after_fork(self) -> None:
