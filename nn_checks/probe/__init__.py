@@ -1,5 +1,5 @@
 """Smoothness probes to drop into a training loop: the secant estimate along the update taken and
-the top Hessian eigenvalue (paper.md §6).
+the top Hessian eigenvalue (arXiv:1905.11881, §6 and Appendix H; the README's "nn_checks" section).
 
 The paper's local smoothness at θ is ||∇²f(θ)|| (operator norm: the largest *absolute*
 eigenvalue). Two estimators:
@@ -7,9 +7,15 @@ eigenvalue). Two estimators:
 * :func:`secant_smoothness` -- the paper's estimator (Appendix H [reconstructed]) along the update
   d = θ_to − θ_from: max over γ of ||∇f(θ_from + γd) − ∇f(θ_from)|| / ||γd||. A *directional*
   lower bound on ||∇²f|| (between the two points); never plot it on the λ_max axis unlabelled.
-* :func:`top_hessian_eigenvalue` -- Lanczos (scipy's ``eigsh``, ``which="LM"``) on Hessian-vector
-  products, exact (double backward) or from gradient differences (works on cuDNN LSTMs, where
-  double backward fails: environment.md).
+* :func:`top_hessian_eigenvalue` -- thick-restart Lanczos with full reorthogonalisation, run with
+  torch tensors on the parameters' device (float64 where the device has it), for the eigenvalue
+  of largest magnitude, on Hessian-vector products: exact (double backward; the default,
+  ``hvp="auto"``, wherever :func:`double_backward_supported`) or central gradient differences
+  (chosen automatically for RNNs run by cuDNN, where double backward fails; step
+  r = c·ε^{1/3}·RMS(θ)). ``converged`` means the Ritz pair's measured residual
+  ||Hy − λy|| ≤ tol·|λ|; a budget stop is not converged and reports a lower bound. On ReLU
+  networks a gradient difference is not a Hessian product at any step (it sees the activation
+  pattern change); the exact product is the Hessian of the current smooth piece.
 
 Conventions shared by every probe
 ---------------------------------
@@ -39,34 +45,44 @@ Conventions shared by every probe
   ``torch.Generator`` seeded 0 when None). cuDNN's own RNN dropout state is outside this control.
 
 Modules: :mod:`~nn_checks.probe.state` (the guard that restores everything),
-:mod:`~nn_checks.probe.secant`, :mod:`~nn_checks.probe.hessian`, :mod:`~nn_checks.probe.hook`.
-
-Import table: style.md lists torch and numpy for ``nn_checks``; issue 4 explicitly asks for
-Lanczos through scipy's ``eigsh`` on a ``LinearOperator`` (ARPACK's implicitly restarted
-Lanczos with a convergence test), so this module also imports scipy and tests/test_layering.py
-allows it for nn_checks.
+:mod:`~nn_checks.probe.secant`, :mod:`~nn_checks.probe.hessian` (products, step rule, modes),
+:mod:`~nn_checks.probe.lanczos` (the device Lanczos), :mod:`~nn_checks.probe.hook`.
+The probes import torch only; scipy's ``eigsh`` serves as the tests' reference.
 """
 from __future__ import annotations
 
 from nn_checks.probe.hessian import (
-                                     HVP_MODES,
-                                     EigenResult,
-                                     hessian_vector_product,
-                                     top_hessian_eigenvalue,
+    FD_STEP_FACTOR,
+    HVP_CHOICES,
+    HVP_MODES,
+    EigenResult,
+    double_backward_supported,
+    finite_difference_step,
+    hessian_vector_product,
+    resolve_hvp,
+    top_hessian_eigenvalue,
 )
 from nn_checks.probe.hook import PROBE_KINDS, SmoothnessProbe
+from nn_checks.probe.lanczos import LanczosResult, lanczos_top
 from nn_checks.probe.secant import SecantResult, secant_smoothness
 from nn_checks.probe.state import flat_grad, installed
 
 __all__ = [
+    "FD_STEP_FACTOR",
+    "HVP_CHOICES",
     "HVP_MODES",
     "PROBE_KINDS",
     "EigenResult",
+    "LanczosResult",
     "SecantResult",
     "SmoothnessProbe",
+    "double_backward_supported",
+    "finite_difference_step",
     "flat_grad",
     "hessian_vector_product",
     "installed",
+    "lanczos_top",
+    "resolve_hvp",
     "secant_smoothness",
     "top_hessian_eigenvalue",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from nn_checks.probe.hessian import _check_eig_args, _top_eig
+from nn_checks.probe.hessian import _check_eig_args, _top_eig, resolve_hvp
 from nn_checks.probe.secant import _check_gammas, _secant
 from nn_checks.probe.state import LossFn, _Guard, _loss_fns
 
@@ -31,15 +31,21 @@ class SmoothnessProbe:
     is the probe batch (fixed, or the current one if the closure reads it -- it must not change
     between ``before_step`` and ``after_step``). ``kind``: ``"secant"``, ``"hessian"`` or
     ``"both"``; steps with ``step % every == 0`` are probed. The Hessian is taken at θ_from so it
-    pairs with ``grad_norm``. ``after_step`` replays the RNG state recorded by ``before_step``, so
-    all gradients of one probed step see the same dropout masks. Row keys: step, grad_norm,
-    smoothness (secant; None when not measured or d = 0), hessian_top_eig, hessian_converged,
-    n_hvps (None without a Hessian probe), update_norm.
+    pairs with ``grad_norm``; ``hvp``, ``tol``, ``max_hvps``, ``fd_step`` are those of
+    :func:`~nn_checks.probe.hessian.top_hessian_eigenvalue` (``hvp="auto"``: exact products
+    wherever double backward works, finite differences on cuDNN RNNs; resolved when the Hessian
+    probe runs, so a model moved to the GPU later is handled; an explicit ``"exact"`` on a cuDNN
+    RNN is refused there and at construction). ``after_step`` replays the RNG state recorded by
+    ``before_step``, so all gradients of one probed step see the same dropout masks. Row keys:
+    step, grad_norm, smoothness (secant; None when not measured or d = 0), hessian_top_eig,
+    hessian_converged (the Lanczos residual check passed), hessian_residual (relative
+    residual), hessian_hvp (the product used), n_hvps (the last four None without a Hessian
+    probe), update_norm.
     """
 
     def __init__(self, model: nn.Module, loss_fn: LossFn, *, kind: str = "secant",
                  every: int = 1, gammas: Sequence[float] = (0.5,),
-                 hvp: str = "finite-difference", tol: float = 1e-3, max_hvps: int = 100,
+                 hvp: str = "auto", tol: float = 1e-3, max_hvps: int = 100,
                  fd_step: float | None = None, generator: torch.Generator | None = None,
                  writer: Callable[[dict], object] | None = None):
         if kind not in PROBE_KINDS:
@@ -47,6 +53,8 @@ class SmoothnessProbe:
         if not (isinstance(every, int) and every >= 1):
             raise ValueError(f"every must be an integer >= 1, got {every}")
         _check_eig_args(hvp, tol, max_hvps, fd_step)
+        if kind in ("hessian", "both"):
+            resolve_hvp(model, hvp)  # refuse "exact" on a cuDNN RNN up front
         self.model, self.fns, self.kind, self.every = model, _loss_fns(loss_fn), kind, every
         self.gammas = _check_gammas(gammas)
         self.hvp, self.tol, self.max_hvps, self.fd_step = hvp, float(tol), max_hvps, fd_step
@@ -74,8 +82,8 @@ class SmoothnessProbe:
                 grad = g.flat_grad_at(self.fns)
             eig = None
             if self.kind in ("hessian", "both"):
-                eig = _top_eig(g, self.fns, self.hvp, self.tol, self.max_hvps, self.generator,
-                               self.fd_step)
+                eig = _top_eig(g, self.fns, resolve_hvp(self.model, self.hvp), self.tol,
+                               self.max_hvps, self.generator, self.fd_step)
             self._pending = (step, g.theta0, grad, g.entry_rng, eig)
 
     def after_step(self, step: int) -> dict | None:
@@ -96,6 +104,8 @@ class SmoothnessProbe:
                "smoothness": smoothness,
                "hessian_top_eig": None if eig is None else eig.value,
                "hessian_converged": None if eig is None else eig.converged,
+               "hessian_residual": None if eig is None else eig.residual,
+               "hessian_hvp": None if eig is None else eig.hvp,
                "n_hvps": None if eig is None else eig.n_hvps, "update_norm": update_norm}
         if self.writer is not None:
             self.writer(row)
