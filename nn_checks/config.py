@@ -2,10 +2,10 @@
 
 One frozen dataclass, :class:`RunConfig`, with a comment on each default (nanoGPT style);
 :func:`resolve` builds it from a model, a preset, a named run and ``--key value`` overrides,
-each override type-checked against the default. The resolved config is saved beside every
-result (``config.json``).
+each override type-checked against the field's declared type, every number finite (nan and inf
+are refused). The resolved config is saved beside every result (``config.json``).
 
-Named runs (paper.md §6, Fig 2-4; legend names as in the paper):
+Named runs (arXiv:1905.11881, Sec. 6 and Figs 2-4; legend names as in the paper):
 
 ========  =============  ====================================================
 model     run            setting
@@ -21,9 +21,11 @@ resnet20  lr5clip0.25    SGD lr 5, clip at 0.25
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
-__all__ = ["RunConfig", "PRESETS", "RUNS", "MODELS", "resolve"]
+__all__ = ["RunConfig", "PRESETS", "RUNS", "MODELS", "HVP_CHOICES", "PROBES", "resolve",
+           "hessian_steps", "describe_presets"]
 
 MODELS = ("lstm", "resnet20")
 
@@ -70,6 +72,11 @@ class RunConfig:
     probe_batches: int = 1         # 1: the step's own batch (its gradient is reused); k > 1: the
                                    # mean loss over the step's batch and the next k - 1 (the
                                    # authors' large-batch variant, all gradients on that mean)
+    # top Hessian eigenvalue (probe hessian or secant+hessian)
+    hessian_every: int | None = None  # Hessian on steps with step % K == 0 (None: probe_every)
+    hvp: str = "auto"              # auto (exact by double backward where it works, finite
+                                   # differences on cuDNN RNNs) | exact | finite-difference
+    max_hvps: int = 100            # Hessian-vector products per eigenvalue (Lanczos budget)
 
 
 _LM_RUNS = {"lr30clip0.25": dict(lr=30.0, clip=0.25), "lr2noclip": dict(lr=2.0, clip=None),
@@ -98,26 +105,45 @@ PRESETS = {
         # 3 epochs of 62 steps over 8,000 images, tested on 2,000: ~2.5 minutes on 2 cores
         "cpu": dict(dataset="auto", batch_size=128, train_images=8_000, eval_images=2_000,
                     epochs=3),
-        "paper": dict(dataset="auto", batch_size=128, epochs=200),
+        # 200 epochs of 390 steps (78,000) on CIFAR-10: the secant probe on every 10th step
+        # (a probed step costs about 2.5 plain ones) makes a run ~1.15 x 78,000 plain steps,
+        # ~6 GPU-minutes at ~4 ms per step; `python -m nn_checks.gpu_smoke` measures it
+        "paper": dict(dataset="auto", batch_size=128, epochs=200, probe_every=10),
     },
 }
 
 
-def _check_override(name: str, value, default):
-    field = {f.name: f for f in dataclasses.fields(RunConfig)}.get(name)
-    if field is None:
+HVP_CHOICES = ("auto", "exact", "finite-difference")
+PROBES = ("none", "secant", "hessian", "secant+hessian")
+MAX_SEED = 2**32 - 1
+MAX_HVPS = 10_000  # Lanczos budget cap: each product costs about two gradients
+
+
+def _kind(name: str) -> str:
+    """The declared type of a field without None: "bool", "int", "float", "str" or "tuple"."""
+    declared = {f.name: str(f.type) for f in dataclasses.fields(RunConfig)}[name]
+    return declared.replace(" | None", "").strip()
+
+
+def _check_override(name: str, value):
+    if name not in {f.name for f in dataclasses.fields(RunConfig)}:
         raise ValueError(f"unknown setting {name!r}")
     if value is None:
         return None
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be true or false, got {value!r}")
-    elif isinstance(default, int) and not isinstance(default, bool):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name} must be an integer, got {value!r}")
-    elif isinstance(default, float) and not isinstance(value, (int, float)):
+    kind = _kind(name)
+    if kind == "bool" and not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ValueError(f"{name} must be a number, got {value!r}")
-    return value
+    if kind == "str" and not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, got {value!r}")
+    if kind == "tuple":
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{name} must be a list of numbers, got {value!r}")
+        value = tuple(value)
+    return float(value) if kind == "float" else value
 
 
 def resolve(model: str, preset: str = "cpu", run: str | None = None, **overrides) -> RunConfig:
@@ -126,8 +152,10 @@ def resolve(model: str, preset: str = "cpu", run: str | None = None, **overrides
     Raises
     ------
     ValueError
-        Unknown model, preset, run or setting; an override of the wrong type; a non-positive
-        size, lr or clip; a dropout outside [0, 1); an unknown probe.
+        Unknown model, preset, run or setting; an override of the wrong type; a non-finite
+        number (nan, inf) anywhere; a non-positive size, lr or clip; a dropout outside [0, 1);
+        an unknown probe or HVP mode; a seed outside [0, 2^32 - 1]; max_hvps outside
+        [1, 10,000].
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose {', '.join(MODELS)}")
@@ -136,18 +164,22 @@ def resolve(model: str, preset: str = "cpu", run: str | None = None, **overrides
     run = run or next(iter(RUNS[model]))
     if run not in RUNS[model]:
         raise ValueError(f"unknown run {run!r} for {model}; choose {', '.join(RUNS[model])}")
-    base = RunConfig()
     values = {"model": model, "preset": preset, "run": run,
               **({"dataset": "auto", "lr": 0.1, "clip": None} if model == "resnet20" else {}),
               **PRESETS[model][preset], **RUNS[model][run]}
     for name, value in overrides.items():
-        values[name] = _check_override(name, value, getattr(base, name, None))
-    config = dataclasses.replace(base, **values)
+        values[name] = _check_override(name, value)
+    config = dataclasses.replace(RunConfig(), **values)
     _validate(config)
     return config
 
 
 def _validate(c: RunConfig) -> None:
+    for f in dataclasses.fields(c):
+        value = getattr(c, f.name)
+        numbers = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
+            raise ValueError(f"{f.name} must be a finite number, got {value}")
     positive = {"lr": c.lr, "batch_size": c.batch_size, "bptt": c.bptt, "epochs": c.epochs,
                 "probe_every": c.probe_every, "layers": c.layers, "hidden": c.hidden,
                 "embedding": c.embedding}
@@ -165,13 +197,47 @@ def _validate(c: RunConfig) -> None:
         raise ValueError(f"clip must be > 0 (or none), got {c.clip}")
     if c.steps is not None and c.steps < 1:
         raise ValueError(f"steps must be >= 1, got {c.steps}")
-    if not (0 <= c.momentum < 1 and c.weight_decay >= 0):
-        raise ValueError("momentum must be in [0, 1) and weight_decay >= 0")
+    if not 0 <= c.momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {c.momentum}")
+    if not c.weight_decay >= 0:
+        raise ValueError(f"weight_decay must be >= 0, got {c.weight_decay}")
     for name in ("dropout", "dropouth", "dropouti", "dropoute"):
         if not 0 <= getattr(c, name) < 1:
             raise ValueError(f"{name} must be in [0, 1), got {getattr(c, name)}")
-    if c.probe not in ("none", "secant", "hessian", "secant+hessian"):
-        raise ValueError(f"unknown probe {c.probe!r}; choose none, secant, hessian, "
-                         "secant+hessian")
-    if not c.gammas or not all(0 < g <= 1 for g in c.gammas):
+    if c.probe not in PROBES:
+        raise ValueError(f"unknown probe {c.probe!r}; choose {', '.join(PROBES)}")
+    if not c.gammas or not all(isinstance(g, (int, float)) and 0 < g <= 1 for g in c.gammas):
         raise ValueError(f"gammas must lie in (0, 1], got {c.gammas}")
+    if c.hessian_every is not None and c.hessian_every < 1:
+        raise ValueError(f"hessian_every must be >= 1 (or none), got {c.hessian_every}")
+    if c.hvp not in HVP_CHOICES:
+        raise ValueError(f"unknown hvp {c.hvp!r}; choose {', '.join(HVP_CHOICES)}")
+    if not 1 <= c.max_hvps <= MAX_HVPS:
+        raise ValueError(f"max_hvps must be between 1 and {MAX_HVPS}, got {c.max_hvps}")
+    if not 0 <= c.seed <= MAX_SEED:
+        raise ValueError(f"seed must be between 0 and {MAX_SEED}, got {c.seed}")
+    if c.dataset not in ("ptb", "auto", "cifar10", "fashion-mnist"):
+        raise ValueError(f"unknown dataset {c.dataset!r}; choose ptb, auto, cifar10, "
+                         "fashion-mnist")
+
+
+def hessian_steps(c: RunConfig) -> int | None:
+    """K of the Hessian schedule (step % K == 0), None when the probe takes no eigenvalue."""
+    if c.probe not in ("hessian", "secant+hessian"):
+        return None
+    return c.hessian_every or c.probe_every
+
+
+def describe_presets() -> str:
+    """The presets and named runs as text (for ``measure --help``)."""
+    lines = ["presets (model: preset = sizes):"]
+    for model, presets in PRESETS.items():
+        for name, sizes in presets.items():
+            shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
+            lines.append(f"  {model:<8} {name:<6} {shown}")
+    lines.append("named runs (--run; the first is the default):")
+    for model, runs in RUNS.items():
+        for name, setting in runs.items():
+            shown = ", ".join(f"{k}={v}" for k, v in setting.items())
+            lines.append(f"  {model:<8} {name:<13} {shown}")
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The paper's two model families (paper.md §6): an AWD-LSTM-style language model and ResNet20.
+"""The paper's two model families (arXiv:1905.11881, Sec. 6): an AWD-LSTM-style LM and ResNet20.
 
 * :class:`LSTMLanguageModel` — embedding → stacked LSTM → linear decoder, as in the authors'
   AWD-LSTM fork: configurable layers, hidden and embedding sizes, dropouts on the embedding

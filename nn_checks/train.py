@@ -1,34 +1,52 @@
-"""Training with a smoothness probe at every step, resumable (``python -m nn_checks measure``).
+"""Training with a smoothness probe, resumable byte-exactly (``python -m nn_checks measure``).
 
-One loop for both model families (paper.md §6): SGD (optional momentum and weight decay),
-clipping of the global gradient norm at c (:func:`_clip`, whose float64 pre-clip norm is the
-reported ``grad_norm``), the authors' halving of the learning rate when the validation loss has
-not improved for ``lr_halving_patience`` epochs, and a :class:`nn_checks.probe.SmoothnessProbe`
-on the training batch of the step (both gradients of the secant estimate on the same batch, mode
-and dropout masks, on the scale of ``grad_norm``).
+One loop for both model families (arXiv:1905.11881, Sec. 6): SGD (optional momentum and weight
+decay), clipping of the global gradient norm at c (the pre-clip norm ||g|| is summed in float64
+and is the reported ``grad_norm``; the gradients are scaled by min(1, c/(||g|| + 1e-6)) on the
+device, as ``clip_grad_norm_`` does, so the update has length lr·min(||g||, c) up to 1e-6/||g||),
+the authors' halving of the learning rate when the validation loss has not improved for
+``lr_halving_patience`` epochs, and a :class:`nn_checks.probe.SmoothnessProbe` on the training
+batch of the step (both gradients of the secant estimate on the same batch, mode and dropout
+masks, on the scale of ``grad_norm``). The secant runs on steps with step % ``probe_every`` = 0,
+the top Hessian eigenvalue on steps with step % ``hessian_every`` = 0 (default: the same steps),
+with ``max_hvps`` Hessian-vector products at most and ``hvp`` products: ``auto`` takes exact
+(double-backward) products wherever double backward works and finite differences on cuDNN RNNs,
+where it does not; an explicit ``exact`` there is refused before anything is written.
 
-Files in the output folder: ``config.json`` (resolved config, status, the data set actually read,
-wall seconds accumulated over resumes, torch threads, ``batches_per_epoch`` -- the number of
-training batches of each epoch started, for plotting partial epochs), ``env.json``,
-``metrics.csv`` (one row per step: ``lr`` is the step's effective learning rate, ``grad_norm``
-the pre-clip norm of the training gradient, ``probe_grad_norm`` the norm of ∇f(θ_from) of the
-probe's loss -- the same number unless ``probe_batches`` > 1 -- which is the x of the fit),
-``epochs.csv`` (one row per epoch) and ``checkpoint.pt``.
-The checkpoint (written atomically every ``checkpoint_every`` steps and at each epoch end) holds
-the model, optimizer, RNG and data position and the number of rows already written; a rerun after
-an interruption (even kill -9) truncates the CSV files to those rows and continues, so the
-result has no duplicated or missing rows (the steps after the checkpoint are recomputed). A
-non-finite or exploding loss (above ``diverge_factor`` times the first loss) ends the run as
-``diverged``: its row has the loss and empty gradient columns, the rows before are kept and
-config.json says so.
+Files in the output folder: ``config.json`` (resolved config, status, device, the data set read,
+the seed, the HVP mode used, torch threads, ``batches_per_epoch`` -- the number of training
+batches of each epoch started, for plotting partial epochs -- and ``wall_seconds`` accumulated
+over resumes), ``env.json`` (versions, hardware: GPU name, CUDA and cuDNN versions, TF32 flags,
+or the CPU model and core count; see :func:`nn_checks.envinfo.device_info`), ``metrics.csv``
+(one row per step, columns :data:`METRICS`: ``lr`` is the step's effective learning rate,
+``grad_norm`` the pre-clip norm of the training gradient, ``probe_grad_norm`` the norm of
+∇f(θ_from) of the probe's loss -- the same number unless ``probe_batches`` > 1 -- which is the x
+of the fit, ``hessian_converged`` 1 when Lanczos met its tolerance), ``epochs.csv`` (one row per
+epoch, :data:`EPOCHS`) and ``checkpoint.pt`` (:mod:`nn_checks.checkpoint`).
+
+Resume. The checkpoint (every ``checkpoint_every`` steps and at each epoch end) holds the model,
+optimizer, RNG and data position, and the length and SHA-256 of both CSV files after ``fsync``.
+A rerun after an interruption -- kill -9 at any moment included -- checks the files against it,
+cuts them to those lengths and recomputes the steps after the checkpoint: the final
+``metrics.csv`` and ``epochs.csv`` are byte-identical to those of an uninterrupted run (on CUDA
+with the deterministic kernels :func:`nn_checks.envinfo.prepare_device` selects), and
+``config.json`` differs only in ``wall_seconds``; ``env.json`` describes the latest start.
+A folder is written by one ``measure`` at a time (:class:`theory.storage.RunLock`); a folder
+holding another run's files is never written (:func:`nn_checks.runfolder.inspect_folder`).
+
+Divergence. A non-finite or exploding loss (above ``diverge_factor`` times the first loss), or a
+non-finite gradient norm or update, ends the run as ``diverged``: that step's row has the loss
+(empty when not finite) and empty other columns, the rows before are kept and config.json says
+so. No NaN or infinity is ever written: a number that is not finite is an empty cell.
+
+The hot loop synchronises with the device once per step (the row's loss, norm and update in one
+transfer; probed steps, whose probe reads numbers anyway, once more before probing).
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
-import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -37,18 +55,22 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nn_checks.config import RunConfig
+from nn_checks.checkpoint import (FORMAT, check_rng, load_checkpoint, restore_rng,
+                                  save_checkpoint)
+from nn_checks.config import RunConfig, hessian_steps
 from nn_checks.data import batchify, get_batch, load_images, load_ptb
+from nn_checks.envinfo import device_info, prepare_device, resolve_device
 from nn_checks.models import LSTMLanguageModel, resnet20
-from nn_checks.probe import SmoothnessProbe
+from nn_checks.probe import SmoothnessProbe, double_backward_supported, resolve_hvp
+from nn_checks.runfolder import CsvLog, inspect_folder, remove_stale_temporaries
 from theory.records import environment_info, write_json
+from theory.storage import RunLock, check_output_folder
 
-__all__ = ["METRICS", "EPOCHS", "measure"]
+__all__ = ["METRICS", "EPOCHS", "measure", "hvp_mode"]
 
 METRICS = ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
-           "hessian_top_eig", "n_hvps", "probe_grad_norm")
+           "hessian_top_eig", "n_hvps", "probe_grad_norm", "hessian_converged")
 EPOCHS = ("epoch", "lr", "train_loss", "val_loss", "val_ppl", "test_acc")
-_PROBE_KIND = {"secant": "secant", "hessian": "hessian", "secant+hessian": "both"}
 
 
 class _LM:
@@ -60,11 +82,18 @@ class _LM:
     learning rate is scaled by length/bptt (:meth:`lr_scale`).
     """
 
-    def __init__(self, c: RunConfig, device, data_dir):
-        corpus = load_ptb(data_dir)
+    def __init__(self, c: RunConfig, device, data_dir, data=None):
+        corpus = data if data is not None else load_ptb(data_dir)
         train = corpus.train[:c.train_tokens] if c.train_tokens else corpus.train
+        if train.numel() < 2 * c.batch_size:
+            limit = f" (train_tokens={c.train_tokens})" if c.train_tokens else ""
+            raise ValueError(f"batch_size {c.batch_size} needs at least {2 * c.batch_size} "
+                             f"training tokens for one language-model batch; the data has "
+                             f"{train.numel()}{limit}")
         valid = corpus.valid[:max(c.train_tokens // 10, 2 * c.bptt * 10)] if c.train_tokens \
             else corpus.valid
+        if valid.numel() < 2:
+            raise ValueError(f"the validation split has {valid.numel()} tokens; need >= 2")
         self.train = batchify(train, c.batch_size).to(device)
         self.valid = batchify(valid, min(10, valid.numel() // 2)).to(device)
         self.c, self.vocab, self.dataset = c, len(corpus.vocab), "ptb"
@@ -92,6 +121,18 @@ class _LM:
     def reset(self) -> None:
         self.state = None
 
+    def restore_state(self, hidden, device):
+        """The carried hidden state of a checkpoint, checked against the model and moved."""
+        if hidden is None:
+            return None
+        expected = [(h.shape, h.dtype) for pair in self.model.init_hidden(self.c.batch_size)
+                    for h in pair]
+        found = [(t.shape, t.dtype) if isinstance(t, torch.Tensor) else None
+                 for pair in hidden for t in pair] if isinstance(hidden, (list, tuple)) else None
+        if found != expected or not all(len(pair) == 2 for pair in hidden):
+            raise ValueError("its hidden state does not fit the model")
+        return [(h.to(device), c.to(device)) for h, c in hidden]
+
     def loss(self, spec, state):
         data, target = get_batch(self.train, spec[0], spec[1])
         logits, new = self.model(data, state)
@@ -99,26 +140,34 @@ class _LM:
 
     def evaluate(self) -> dict:
         self.model.eval()
-        total, count, state = 0.0, 0, None
+        total, count, state = None, 0, None
         with torch.no_grad():
             for i in range(0, len(self.valid) - 1, self.c.bptt):
                 data, target = get_batch(self.valid, i, self.c.bptt)
                 logits, state = self.model(data, state)
-                total += F.cross_entropy(logits.view(-1, self.vocab), target,
-                                         reduction="sum").item()
+                part = F.cross_entropy(logits.view(-1, self.vocab), target,
+                                       reduction="sum").double()
+                total = part if total is None else total + part
                 count += target.numel()
         self.model.train()
-        val = total / count
+        val = total.item() / count
         return {"val_loss": val, "val_ppl": math.exp(min(val, 50.0))}
 
 
 class _Images:
-    """Image classification: a fresh permutation per epoch from (seed, epoch)."""
+    """Image classification: a fresh permutation per epoch from (seed, epoch), moved to the
+    data's device once per epoch (batches index the device tensors with device indices)."""
 
-    def __init__(self, c: RunConfig, device, data_dir):
-        data = load_images(c.dataset, data_dir, c.train_images)
-        self.x, self.y = data.train_x.to(device), data.train_y.to(device)
+    def __init__(self, c: RunConfig, device, data_dir, data=None):
+        data = data if data is not None else load_images(c.dataset, data_dir, c.train_images)
+        x, y = data.train_x[:c.train_images], data.train_y[:c.train_images]
+        if len(x) < c.batch_size:
+            raise ValueError(f"batch_size {c.batch_size} exceeds the {len(x)} training images of "
+                             f"{data.name}: an epoch would have no step")
         n = c.eval_images or len(data.test_x)
+        if len(data.test_x[:n]) == 0:
+            raise ValueError(f"{data.name} has no test images to evaluate on")
+        self.x, self.y = x.to(device), y.to(device)
         self.tx, self.ty = data.test_x[:n].to(device), data.test_y[:n].to(device)
         self.c, self.dataset = c, data.name
         self.model = resnet20(len(data.classes), data.shape[0])
@@ -126,12 +175,17 @@ class _Images:
 
     def batches(self, epoch: int) -> list:
         g = torch.Generator().manual_seed(self.c.seed * 1000 + epoch)
-        perm = torch.randperm(len(self.x), generator=g)
+        perm = torch.randperm(len(self.x), generator=g).to(self.x.device)
         n = len(self.x) // self.c.batch_size
         return [perm[k * self.c.batch_size:(k + 1) * self.c.batch_size] for k in range(n)]
 
     def reset(self) -> None:
         self.state = None
+
+    def restore_state(self, hidden, device):
+        if hidden is not None:
+            raise ValueError("it holds a hidden state, which ResNet20 has not")
+        return None
 
     def lr_scale(self, spec) -> float:
         return 1.0
@@ -142,10 +196,10 @@ class _Images:
     def evaluate(self) -> dict:
         self.model.eval()
         with torch.no_grad():
-            correct = sum((self.model(self.tx[k:k + 500]).argmax(1) == self.ty[k:k + 500])
-                          .sum().item() for k in range(0, len(self.tx), 500))
+            correct = sum((self.model(self.tx[k:k + 500]).argmax(1) == self.ty[k:k + 500]).sum()
+                          for k in range(0, len(self.tx), 500))
         self.model.train()
-        return {"test_acc": correct / len(self.tx)}
+        return {"test_acc": int(correct) / len(self.tx)}
 
 
 def _probe_loss(task, batches: list, pos: int, state_in, k: int):
@@ -163,190 +217,343 @@ def _probe_loss(task, batches: list, pos: int, state_in, k: int):
             for j, spec in enumerate(specs)]
 
 
-def _clip(params: list, clip: float | None) -> torch.Tensor:
-    """Pre-clip global gradient norm, summed in float64; grads scaled by min(1, c/(norm + 1e-6)).
+def hvp_mode(c: RunConfig, model: torch.nn.Module, device: torch.device) -> str | None:
+    """The Hessian-vector products the run uses (None without a Hessian probe): ``c.hvp``
+    resolved by :func:`nn_checks.probe.resolve_hvp` for the model on its device.
 
-    The scaling is ``clip_grad_norm_``'s; its float32 norm drifts by up to ~1e-4 (relative) from
-    the float64 one on the 10^6-entry gradients of the LM, more than the probes resolve.
+    Raises
+    ------
+    ValueError
+        ``hvp="exact"`` where double backward does not work (an RNN run by cuDNN).
     """
-    norm = torch.sqrt(sum(p.grad.double().pow(2).sum() for p in params if p.grad is not None))
-    if clip is not None:
-        coef = min(clip / (norm.item() + 1e-6), 1.0)
-        if coef < 1.0:
-            for p in params:
-                if p.grad is not None:
-                    p.grad.mul_(coef)
-    return norm
+    if hessian_steps(c) is None:
+        return None
+    if c.hvp == "exact" and not double_backward_supported(model):
+        raise ValueError(f"--hvp exact: double backward does not work through cuDNN's LSTM on "
+                         f"{device}; use --hvp auto or --hvp finite-difference")
+    return resolve_hvp(model, c.hvp)
 
 
-def _rng_state(device: str):
-    cuda = torch.cuda.get_rng_state() if str(device).startswith("cuda") else None
+def _probe_kind(c: RunConfig, step: int) -> str | None:
+    secant = c.probe in ("secant", "secant+hessian") and step % c.probe_every == 0
+    every = hessian_steps(c)
+    hessian = every is not None and step % every == 0
+    return {(True, True): "both", (True, False): "secant", (False, True): "hessian"}.get(
+        (secant, hessian))
+
+
+def _rng_state(device: torch.device):
+    cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
     return torch.get_rng_state(), cuda
 
 
-def _set_rng_state(device: str, state) -> None:
+def _set_rng_state(device: torch.device, state) -> None:
     torch.set_rng_state(state[0])
     if state[1] is not None:
-        torch.cuda.set_rng_state(state[1])
+        torch.cuda.set_rng_state(state[1], device)
+
+
+def _norm64(tensors: list) -> torch.Tensor:
+    """sqrt(sum of ||t||^2) with every norm taken in float64, on the tensors' device (no host
+    synchronisation; no concatenated copy)."""
+    if not tensors:
+        return torch.zeros((), dtype=torch.float64)
+    return torch.linalg.vector_norm(torch.stack(
+        [torch.linalg.vector_norm(t, dtype=torch.float64) for t in tensors]))
 
 
 def _detach(state):
     return None if state is None else [(h.detach(), c.detach()) for h, c in state]
 
 
-def _atomic_save(obj, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _truncate_csv(path: Path, header: tuple, rows: int) -> None:
-    lines = path.read_text().splitlines(keepends=True) if path.exists() else []
-    keep = lines[1:rows + 1] if lines else []
-    path.write_text(",".join(header) + "\n" + "".join(keep))
-
-
 def _fmt(value) -> str:
+    """A CSV cell: empty for None and for any number that is not finite."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(int(value))
-    return repr(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    return str(value)
 
 
-def measure(c: RunConfig, out: str | Path, device: str = "cpu", data_dir=None,
-            progress: Callable[[dict], None] | None = None,
-            checkpoint_every: int = 25) -> dict:
-    """Train ``c`` into ``out`` (resuming from ``out/checkpoint.pt``); return the final status."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    resolved = dataclasses.asdict(c)
-    config_path, ckpt_path = out / "config.json", out / "checkpoint.pt"
-    if config_path.exists():
-        previous = json.loads(config_path.read_text())
-        if previous.get("config") != json.loads(json.dumps(resolved)):
-            raise ValueError(f"{out} holds a run with another configuration; choose another --out")
-        if previous.get("status") in ("finished", "diverged"):
-            return previous
-    torch.manual_seed(c.seed)
-    task = (_LM if c.model == "lstm" else _Images)(c, device, data_dir)
-    model = task.model.to(device)
-    opt = torch.optim.SGD(model.parameters(), lr=c.lr, momentum=c.momentum,
-                          weight_decay=c.weight_decay)
-    s = {"step": 0, "epoch": 0, "pos": 0, "lr": c.lr, "best": math.inf, "stall": 0,
-         "rows": 0, "epoch_rows": 0, "loss_sum": 0.0, "loss_n": 0}
-    if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        rng = ck["rng"]  # (CPU, CUDA) states; a bare CPU state in older checkpoints
-        _set_rng_state(device, rng if isinstance(rng, tuple) else (rng, None))
-        s, task.state = ck["s"], ck["hidden"]
-    wall0, clock = s.get("wall_seconds", 0.0), time.perf_counter()  # accumulated over resumes
-    def running_config() -> None:
-        write_json(config_path, {"config": resolved, "status": "running", "device": device,
-                                 "dataset": task.dataset,
-                                 "batches_per_epoch": s.get("batches_per_epoch", {})})
-    running_config()
-    write_json(out / "env.json", environment_info(seed=c.seed, device=device,
-                                                  packages=("torch", "numpy", "scipy")))
-    _truncate_csv(out / "metrics.csv", METRICS, s["rows"])
-    _truncate_csv(out / "epochs.csv", EPOCHS, s["epoch_rows"])
-    params = [p for p in model.parameters() if p.requires_grad]
-    status = s.get("status", "finished")  # "diverged" survives a crash after the last step
-    with open(out / "metrics.csv", "a", newline="") as mf, \
-            open(out / "epochs.csv", "a", newline="") as ef:
-        metrics, epochs = csv.writer(mf), csv.writer(ef)
+def _fresh_state(c: RunConfig) -> dict:
+    return {"step": 0, "epoch": 0, "pos": 0, "lr": c.lr, "best": math.inf, "stall": 0,
+            "rows": 0, "epoch_rows": 0, "loss_sum": 0.0, "loss_n": 0, "first_loss": None,
+            "status": "running", "batches_per_epoch": {}, "wall_seconds": 0.0,
+            "metrics_bytes": 0, "metrics_sha256": "", "epochs_bytes": 0, "epochs_sha256": ""}
 
-        def checkpoint() -> None:
-            mf.flush(), ef.flush()
-            s["wall_seconds"] = wall0 + time.perf_counter() - clock
-            _atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "s": dict(s),
-                          "rng": _rng_state(device), "hidden": _detach(task.state)}, ckpt_path)
-            running_config()
 
-        planned = len(task.batches(0)) * c.epochs  # exact for fixed windows and images
+class _Run:
+    """One measure: the loop's state, its files and its steps (see the module docstring)."""
+
+    def __init__(self, c: RunConfig, out: Path, device: torch.device, task, hvp: str | None,
+                 progress, checkpoint_every: int):
+        self.c, self.out, self.device, self.task, self.hvp = c, out, device, task, hvp
+        self.progress, self.checkpoint_every = progress, checkpoint_every
+        self.model = task.model
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=c.lr, momentum=c.momentum,
+                                   weight_decay=c.weight_decay)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.resolved = json.loads(json.dumps(dataclasses.asdict(c)))
+        self.config_text = json.dumps(self.resolved, sort_keys=True)
+        self.s = _fresh_state(c)
+        self.ck = None
+        self.metrics = self.epochs = None
+
+    # ----------------------------------------------------------------------------- resume
+    def load(self) -> None:
+        """Read and check ``checkpoint.pt`` and the CSV files against it (nothing written)."""
+        path = self.out / "checkpoint.pt"
+        if not path.exists():
+            return
+        ck = load_checkpoint(path, self.config_text, self.device.type)
+        check_rng(path, ck, self.device)
+        try:
+            self.model.load_state_dict(ck["model"])
+            self.opt.load_state_dict(ck["opt"])
+            for p, st in self.opt.state.items():
+                for value in st.values():
+                    if isinstance(value, torch.Tensor) and value.dim() and value.shape != p.shape:
+                        raise ValueError("optimizer state of another shape")
+            self.task.state = self.task.restore_state(ck["hidden"], self.device)
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise ValueError(f"{path}: not a checkpoint of this model ({reason}); delete "
+                             "checkpoint.pt to restart the run from step 0") from None
+        s = dict(ck["state"])
+        if s["epoch"] > self.c.epochs or (s["epoch"] < self.c.epochs and
+                                          s["pos"] > len(self.task.batches(s["epoch"]))):
+            raise ValueError(f"{path}: its data position (epoch {s['epoch']}, batch "
+                             f"{s['pos']}) lies outside this run; delete checkpoint.pt to "
+                             "restart the run from step 0")
+        CsvLog.check(self.out / "metrics.csv", METRICS, s["metrics_bytes"], s["metrics_sha256"])
+        CsvLog.check(self.out / "epochs.csv", EPOCHS, s["epochs_bytes"], s["epochs_sha256"])
+        self.s, self.ck = s, ck
+
+    def open_files(self) -> None:
+        """First writes: stale temporaries out, config.json, env.json, the CSV logs."""
+        remove_stale_temporaries(self.out)
+        self.running_config()
+        env = environment_info(seed=self.c.seed, device=str(self.device),
+                               packages=("torch", "numpy", "scipy"))
+        write_json(self.out / "env.json", {**env, **device_info(self.device), "hvp": self.hvp})
+        s = self.s
+        if self.ck is None:
+            self.metrics = CsvLog.start(self.out / "metrics.csv", METRICS)
+            self.epochs = CsvLog.start(self.out / "epochs.csv", EPOCHS)
+        else:
+            self.metrics = CsvLog.resume(self.out / "metrics.csv", METRICS, s["metrics_bytes"],
+                                         s["metrics_sha256"])
+            self.epochs = CsvLog.resume(self.out / "epochs.csv", EPOCHS, s["epochs_bytes"],
+                                        s["epochs_sha256"])
+            restore_rng(self.out / "checkpoint.pt", self.ck, self.device)
+            self.ck = None
+
+    def summary(self, status: str) -> dict:
+        s = self.s
+        return {"config": self.resolved, "status": status, "device": str(self.device),
+                "dataset": self.task.dataset, "seed": self.c.seed, "hvp": self.hvp,
+                "batches_per_epoch": s["batches_per_epoch"], "steps": s["step"],
+                "epochs": s["epoch"], "threads": torch.get_num_threads()}
+
+    def running_config(self) -> None:
+        write_json(self.out / "config.json", self.summary("running"))
+
+    def checkpoint(self) -> None:
+        s = self.s
+        s["metrics_bytes"], s["metrics_sha256"] = self.metrics.sync()
+        s["epochs_bytes"], s["epochs_sha256"] = self.epochs.sync()
+        s["wall_seconds"] = self.wall0 + time.perf_counter() - self.clock
+        hidden = _detach(self.task.state)
+        save_checkpoint(self.out / "checkpoint.pt", {
+            "format": FORMAT, "config": self.config_text, "device_type": self.device.type,
+            "model": self.model.state_dict(), "opt": self.opt.state_dict(),
+            "state": {**s, "batches_per_epoch": dict(s["batches_per_epoch"])},
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda"
+            else None,
+            "hidden": None if hidden is None else [[h, c] for h, c in hidden]})
+        self.running_config()
+
+    # ------------------------------------------------------------------------------ steps
+    def _diverged(self, loss: float, *others: float) -> bool:
+        if not all(math.isfinite(v) for v in (loss, *others)):
+            return True
+        if self.s["first_loss"] is None:
+            self.s["first_loss"] = loss
+        return loss > self.c.diverge_factor * abs(self.s["first_loss"])
+
+    def _diverge(self, lr: float, loss: float) -> bool:
+        s = self.s
+        self.metrics.write([_fmt(v) for v in (s["step"], s["epoch"], lr, loss)]
+                           + [""] * (len(METRICS) - 4))
+        s["rows"] += 1
+        s["status"] = "diverged"
+        return False
+
+    def step(self, batches: list, planned: int) -> bool:
+        """One training step and its row; False when it diverged."""
+        c, s, task, model, opt, device = self.c, self.s, self.task, self.model, self.opt, \
+            self.device
+        spec, state_in = batches[s["pos"]], _detach(task.state)
+        lr = s["lr"] * task.lr_scale(spec)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        kind = _probe_kind(c, s["step"])
+        opt.zero_grad(set_to_none=True)
+        pre = _rng_state(device) if kind else None
+        loss, task.state = task.loss(spec, state_in)
+        loss.backward()
+        grads = [p.grad for p in self.params if p.grad is not None]
+        norm = _norm64(grads)
+        flat = None
+        if kind is not None and c.probe_batches == 1:  # the probe's ∇f(θ_from), unclipped
+            flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                              for p in model.parameters()])
+        if c.clip is not None:  # clip_grad_norm_'s scaling, without a host synchronisation
+            coef = torch.clamp(c.clip / (norm + 1e-6), max=1.0)
+            torch._foreach_mul_(grads, coef.to(grads[0].dtype))
+        before = [p.detach().clone() for p in self.params]
+        row = {}
+        if kind is not None:
+            loss_v, norm_v = torch.stack([loss.detach().double(), norm]).tolist()
+            if self._diverged(loss_v, norm_v):
+                return self._diverge(lr, loss_v)
+            probe = SmoothnessProbe(model, _probe_loss(task, batches, s["pos"], state_in,
+                                                       c.probe_batches),
+                                    kind=kind, gammas=c.gammas, hvp=c.hvp,
+                                    max_hvps=c.max_hvps,
+                                    generator=torch.Generator().manual_seed(s["step"]))
+            post = _rng_state(device)
+            _set_rng_state(device, pre)  # the probe sees the step's own dropout masks
+            probe.before_step(s["step"], grad=flat)
+            opt.step()
+            row = probe.after_step(s["step"])
+            _set_rng_state(device, post)
+            update_v = _norm64(torch._foreach_sub([p.detach() for p in self.params],
+                                                  before)).item()
+        else:
+            opt.step()
+            update = _norm64(torch._foreach_sub([p.detach() for p in self.params], before))
+            loss_v, norm_v, update_v = torch.stack([loss.detach().double(), norm,
+                                                    update]).tolist()
+        if self._diverged(loss_v, norm_v, update_v):
+            return self._diverge(lr, loss_v)
+        self.metrics.write([_fmt(v) for v in (
+            s["step"], s["epoch"], lr, loss_v, norm_v,
+            bool(c.clip is not None and norm_v > c.clip), update_v, row.get("smoothness"),
+            row.get("hessian_top_eig"), row.get("n_hvps"), row.get("grad_norm"),
+            row.get("hessian_converged"))])
+        s["rows"] += 1
+        s["step"], s["pos"] = s["step"] + 1, s["pos"] + 1
+        s["loss_sum"], s["loss_n"] = s["loss_sum"] + loss_v, s["loss_n"] + 1
+        if self.progress is not None:
+            self.progress({"step": s["step"], "loss": loss_v, "lr": lr, "total": planned})
+        if s["step"] % self.checkpoint_every == 0:
+            self.checkpoint()
+        return True
+
+    def end_epoch(self, partial: bool) -> None:
+        """Evaluate, write the epoch's row, apply the lr halving rule."""
+        s = self.s
+        result = self.task.evaluate()
+        val = result.get("val_loss", -result.get("test_acc", 0.0))
+        s["stall"] = 0 if val < s["best"] else s["stall"] + 1
+        s["best"] = min(s["best"], val)
+        self.epochs.write([_fmt(v) for v in (s["epoch"], s["lr"],
+                                             s["loss_sum"] / max(s["loss_n"], 1),
+                                             result.get("val_loss"), result.get("val_ppl"),
+                                             result.get("test_acc"))])
+        s["epoch_rows"] += 1
+        if s["stall"] >= self.c.lr_halving_patience:
+            s["lr"], s["stall"] = s["lr"] / 2, 0
+
+    def run(self) -> dict:
+        c, s = self.c, self.s
+        self.wall0, self.clock = s["wall_seconds"], time.perf_counter()
+        planned = len(self.task.batches(0)) * c.epochs  # exact for fixed windows and images
         planned = planned if c.steps is None else min(planned, c.steps)
-        while status != "diverged" and s["epoch"] < c.epochs and \
-                (c.steps is None or s["step"] < c.steps):
-            batches = task.batches(s["epoch"])
-            s.setdefault("batches_per_epoch", {})[str(s["epoch"])] = len(batches)
-            while s["pos"] < len(batches) and (c.steps is None or s["step"] < c.steps):
-                spec, state_in = batches[s["pos"]], _detach(task.state)
-                lr = s["lr"] * task.lr_scale(spec)
-                for group in opt.param_groups:
-                    group["lr"] = lr
-                probe = None
-                if c.probe != "none" and s["step"] % c.probe_every == 0:
-                    probe = SmoothnessProbe(model, _probe_loss(task, batches, s["pos"], state_in,
-                                                               c.probe_batches),
-                                            kind=_PROBE_KIND[c.probe], gammas=c.gammas,
-                                            generator=torch.Generator().manual_seed(s["step"]))
-                opt.zero_grad(set_to_none=True)
-                pre = _rng_state(device)
-                loss, task.state = task.loss(spec, state_in)
-                first = s.setdefault("first_loss", loss.item())
-                if not math.isfinite(loss.item()) or loss.item() > c.diverge_factor * abs(first):
-                    status = s["status"] = "diverged"
-                    metrics.writerow([_fmt(v) for v in (s["step"], s["epoch"], lr,
-                                                        loss.item())] + [""] * 7)
-                    s["rows"] += 1
+        try:
+            while s["status"] == "running" and s["epoch"] < c.epochs:
+                if c.steps is not None and s["step"] >= c.steps and s["loss_n"] == 0:
+                    break  # the step budget ran out at an epoch boundary
+                batches = self.task.batches(s["epoch"])
+                s["batches_per_epoch"][str(s["epoch"])] = len(batches)
+                while s["pos"] < len(batches) and (c.steps is None or s["step"] < c.steps):
+                    if not self.step(batches, planned):
+                        break
+                if s["status"] == "diverged":
                     break
-                loss.backward()
-                grad_from = None if probe is None or c.probe_batches > 1 else torch.cat(  # ∇f(θ_from)
-                    [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
-                     for p in model.parameters()])
-                norm = _clip(params, c.clip)
-                before = torch.nn.utils.parameters_to_vector(params).detach().clone()
-                row = {}
-                if probe is not None:  # the probe sees the step's own dropout masks
-                    post = _rng_state(device)
-                    _set_rng_state(device, pre)
-                    probe.before_step(s["step"], grad=grad_from)
-                    opt.step()
-                    row = probe.after_step(s["step"])
-                    _set_rng_state(device, post)
-                else:
-                    opt.step()
-                update = (torch.nn.utils.parameters_to_vector(params) - before).double().norm().item()
-                metrics.writerow([_fmt(v) for v in (
-                    s["step"], s["epoch"], lr, loss.item(), norm.item(),
-                    bool(c.clip and norm.item() > c.clip), update, row.get("smoothness"),
-                    row.get("hessian_top_eig"), row.get("n_hvps"), row.get("grad_norm"))])
-                s["rows"] += 1
-                s["step"], s["pos"] = s["step"] + 1, s["pos"] + 1
-                s["loss_sum"], s["loss_n"] = s["loss_sum"] + loss.item(), s["loss_n"] + 1
-                if progress is not None:
-                    progress({"step": s["step"], "loss": loss.item(), "lr": lr,
-                              "total": planned})
-                if s["step"] % checkpoint_every == 0:
-                    checkpoint()
-            if status == "diverged":
-                break
-            partial = s["pos"] < len(batches)  # stopped by --steps inside an epoch
-            if partial and s["loss_n"] == 0:
-                break
-            result = task.evaluate()
-            val = result.get("val_loss", -result.get("test_acc", 0.0))
-            s["stall"] = 0 if val < s["best"] else s["stall"] + 1
-            s["best"] = min(s["best"], val)
-            epochs.writerow([_fmt(v) for v in (s["epoch"], s["lr"],
-                                               s["loss_sum"] / max(s["loss_n"], 1),
-                                               result.get("val_loss"), result.get("val_ppl"),
-                                               result.get("test_acc"))])
-            s["epoch_rows"] += 1
-            if s["stall"] >= c.lr_halving_patience:
-                s["lr"], s["stall"] = s["lr"] / 2, 0
-            if partial:  # the row describes the partial epoch; the run ends here
-                s["loss_sum"], s["loss_n"] = 0.0, 0
-                break
-            s["epoch"], s["pos"], s["loss_sum"], s["loss_n"] = s["epoch"] + 1, 0, 0.0, 0
-            task.reset()
-            checkpoint()
-        checkpoint()
-    final = {"config": resolved, "status": status, "device": device, "dataset": task.dataset,
-             "steps": s["step"], "batches_per_epoch": s.get("batches_per_epoch", {}),
-             "epochs": s["epoch"], "wall_seconds": round(wall0 + time.perf_counter() - clock, 3),
-             "threads": torch.get_num_threads()}
-    write_json(config_path, final)
-    return final
+                partial = s["pos"] < len(batches)  # stopped by --steps inside an epoch
+                self.end_epoch(partial)  # also after a resume from a checkpoint at the last step
+                if partial:  # the row describes the partial epoch; the run ends here
+                    s["loss_sum"], s["loss_n"] = 0.0, 0
+                    break
+                s["epoch"], s["pos"], s["loss_sum"], s["loss_n"] = s["epoch"] + 1, 0, 0.0, 0
+                self.task.reset()
+                self.checkpoint()
+            self.checkpoint()
+        finally:
+            self.metrics.close()
+            self.epochs.close()
+        status = "diverged" if s["status"] == "diverged" else "finished"
+        final = {**self.summary(status),
+                 "wall_seconds": round(self.wall0 + time.perf_counter() - self.clock, 3)}
+        write_json(self.out / "config.json", final)
+        return final
+
+
+def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", data_dir=None,
+            progress: Callable[[dict], None] | None = None, checkpoint_every: int = 25, *,
+            data=None) -> dict:
+    """Train ``c`` into ``out``, resuming from ``out/checkpoint.pt``; return the final status.
+
+    Everything is checked before the first write (the folder is created only then): the config,
+    the device (``auto``, ``cpu``, ``cuda``, ``cuda:N``), the folder (another run's files, a
+    damaged config.json or one of another configuration are refused), the data (present, enough
+    of it for one batch), the HVP mode, and on a resume the checkpoint and both CSV files. A
+    finished or diverged run in ``out`` is returned as it is, without writing.
+
+    Parameters
+    ----------
+    data : PTBCorpus or ImageData, optional
+        Already-loaded data to train on instead of reading ``data_dir`` (its ``name`` is
+        recorded as the data set).
+
+    Raises
+    ------
+    ValueError
+        Any of the refusals above (one line naming the file or setting), or the folder is
+        locked by another ``measure`` (:class:`theory.storage.LockedError`).
+    theory.storage.WriteError
+        A file could not be written (disk full: the last checkpoint stays valid).
+    """
+    out = check_output_folder(out)
+    device = resolve_device(device)
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int) or \
+            checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every must be an integer >= 1, got {checkpoint_every!r}")
+    current = json.loads(json.dumps(dataclasses.asdict(c)))
+    defaults = json.loads(json.dumps(dataclasses.asdict(RunConfig())))
+    previous = inspect_folder(out, current, defaults)
+    if previous is not None and previous["status"] != "running":
+        return previous
+    prepare_device(device)
+    torch.manual_seed(c.seed)
+    task = (_LM if c.model == "lstm" else _Images)(c, device, data_dir, data)
+    task.model.to(device)
+    hvp = hvp_mode(c, task.model, device)
+    per_epoch = len(task.batches(0))
+    if c.probe_batches > per_epoch:
+        raise ValueError(f"probe_batches {c.probe_batches} exceeds the {per_epoch} batches of "
+                         "an epoch")
+    with RunLock(out, f"measure --model {c.model} --run {c.run} --preset {c.preset}"):
+        previous = inspect_folder(out, current, defaults)  # again, now as the only writer
+        if previous is not None and previous["status"] != "running":
+            return previous
+        run = _Run(c, out, device, task, hvp, progress, checkpoint_every)
+        if previous is not None:
+            run.load()
+        run.open_files()
+        return run.run()

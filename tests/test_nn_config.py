@@ -1,4 +1,5 @@
-"""Presets and the paper's six named runs resolve to what paper.md §6 says; bad input raises."""
+"""Presets and the paper's six named runs resolve to what arXiv:1905.11881, Sec. 6 says; bad input
+raises; every number is finite."""
 from __future__ import annotations
 
 import pytest
@@ -49,3 +50,75 @@ def test_overrides_are_type_checked():
 def test_bad_input_raises(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         resolve(*args, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(lr=float("inf")), dict(lr=float("nan")), dict(lr=-float("inf")),
+    dict(momentum=float("nan")), dict(weight_decay=float("inf")), dict(clip=float("inf")),
+    dict(clip=float("nan")), dict(dropout=float("nan")), dict(diverge_factor=float("inf")),
+    dict(gammas=(0.5, float("nan")))])
+def test_non_finite_numbers_are_refused(kwargs):
+    with pytest.raises(ValueError, match="finite"):
+        resolve("lstm", "smoke", **kwargs)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(seed=-1), "seed"), (dict(seed=2**32), "seed"), (dict(max_hvps=0), "max_hvps"),
+    (dict(max_hvps=10_001), "max_hvps"), (dict(hessian_every=0), "hessian_every"),
+    (dict(hvp="lanczos"), "hvp"), (dict(steps=2.5), "integer"), (dict(hessian_every=1.5),
+                                                                  "integer"),
+    (dict(seed=True), "integer"), (dict(hvp=3), "string")])
+def test_curvature_and_seed_settings_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        resolve("lstm", "smoke", **kwargs)
+
+
+def test_curvature_defaults_and_schedule():
+    from nn_checks.config import hessian_steps
+
+    c = resolve("lstm", "smoke")
+    assert (c.hvp, c.max_hvps, c.hessian_every, c.seed) == ("auto", 100, None, 1111)
+    assert hessian_steps(c) is None  # secant only
+    assert hessian_steps(resolve("lstm", "smoke", probe="hessian", probe_every=3)) == 3
+    assert hessian_steps(resolve("lstm", "smoke", probe="secant+hessian", hessian_every=7)) == 7
+    assert resolve("lstm", "smoke", lr=2).lr == 2.0 and isinstance(resolve("lstm", lr=2).lr,
+                                                                    float)
+
+
+def test_resnet_paper_preset_probes_every_tenth_step():
+    """78,000 steps: the secant on every 10th keeps the three runs within the GPU budget; every
+    other preset probes every step."""
+    assert resolve("resnet20", "paper").probe_every == 10
+    for model in RUNS:
+        for preset in PRESETS[model]:
+            if (model, preset) != ("resnet20", "paper"):
+                assert resolve(model, preset).probe_every == 1
+
+
+def test_folders_of_an_earlier_version_match_on_new_defaults():
+    """A saved config without the settings added since (hessian_every, hvp, max_hvps) is the
+    same run when those are at their defaults, another when not."""
+    import dataclasses
+    import json
+
+    from nn_checks.config import RunConfig
+    from nn_checks.runfolder import same_config
+
+    def plain(c):
+        return json.loads(json.dumps(dataclasses.asdict(c)))
+    defaults = plain(RunConfig())
+    current = plain(resolve("lstm", "cpu"))
+    old = {k: v for k, v in current.items() if k not in ("hessian_every", "hvp", "max_hvps")}
+    assert same_config(old, current, defaults)
+    assert not same_config(old, plain(resolve("lstm", "cpu", max_hvps=50)), defaults)
+    assert not same_config({**old, "lr": 2.0}, current, defaults)
+    assert not same_config({**current, "extra": 1}, current, defaults)
+
+
+def test_describe_presets_names_every_preset_and_run():
+    from nn_checks.config import describe_presets
+
+    text = describe_presets()
+    for model in RUNS:
+        for name in list(PRESETS[model]) + list(RUNS[model]):
+            assert name in text

@@ -10,6 +10,7 @@ import pytest
 from nn_checks.cli import main
 from nn_checks.config import resolve
 from nn_checks.data import DataNotFoundError, load_ptb
+from nn_checks.models import LSTMLanguageModel
 from nn_checks.train import METRICS, measure
 
 try:
@@ -178,7 +179,7 @@ def test_another_config_in_the_same_folder_is_refused(tmp_path):
     (["measure", "--model", "cnn", "--preset", "smoke"], "invalid choice"),
     (["measure", "--model", "lstm", "--preset", "smoke", "--data-dir", "EMPTY"],
      "penn treebank"),
-    (["fit", "NOWHERE"], "not found"),
+    (["fit", "NOWHERE"], "no such run folder"),
 ])
 def test_bad_input_is_one_line_exit_2(argv, match, tmp_path, capsys):
     empty = tmp_path / "empty"
@@ -190,3 +191,187 @@ def test_bad_input_is_one_line_exit_2(argv, match, tmp_path, capsys):
     code = main(argv)
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and match in err.lower()
+
+
+# ------------------------------------------------------------------ seeds, bad input, devices
+
+def _bytes(folder):
+    return {name: (folder / name).read_bytes() for name in ("metrics.csv", "epochs.csv")}
+
+
+@needs_ptb
+def test_same_seed_same_bytes_other_seed_other_trajectory(tmp_path):
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        assert main(["measure", "--model", "lstm", "--preset", "smoke", "--steps", "4",
+                     "--probe", "none", "--seed", str(seed), "--device", "cpu",
+                     "--out", str(tmp_path / name)]) == 0
+    assert _bytes(tmp_path / "a") == _bytes(tmp_path / "b")
+    losses = {name: [r["loss"] for r in rows(tmp_path / name / "metrics.csv")] for name in "ac"}
+    assert all(x != y for x, y in zip(losses["a"], losses["c"]))
+    for name in "ac":
+        saved = json.loads((tmp_path / name / "config.json").read_text())
+        env = json.loads((tmp_path / name / "env.json").read_text())
+        assert saved["seed"] == saved["config"]["seed"] == env["seed"] == (7 if name == "a" else 8)
+
+
+@needs_ptb
+def test_update_is_lr_times_the_norm_without_clipping(tmp_path):
+    """clip none: update = lr·||g|| (the float32 parameter difference; 1e-5 relative), a 2x
+    slip would show."""
+    measure(resolve("lstm", "smoke", steps=3, clip=None, lr=2.0, probe="none"), tmp_path)
+    for r in rows(tmp_path / "metrics.csv"):
+        assert r["clipped"] == "0"
+        assert float(r["update_norm"]) == pytest.approx(2.0 * float(r["grad_norm"]), rel=1e-5)
+
+
+def test_metrics_columns_keep_their_order_and_append():
+    assert METRICS == ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm",
+                       "smoothness", "hessian_top_eig", "n_hvps", "probe_grad_norm",
+                       "hessian_converged")
+
+
+@needs_ptb
+def test_hessian_every_max_hvps_and_converged_column(tmp_path):
+    """Secant on every step, the eigenvalue on steps 0 and 2 (hessian_every 2) with exact products
+    on the CPU (auto), at most 8 products, converged 1 or 0; empty cells on the other steps."""
+    assert main(["measure", "--model", "lstm", "--preset", "smoke", "--steps", "3", "--probe",
+                 "secant+hessian", "--hessian-every", "2", "--max-hvps", "8", "--device", "cpu",
+                 "--out", str(tmp_path)]) == 0
+    metrics = rows(tmp_path / "metrics.csv")
+    assert all(float(r["smoothness"]) > 0 for r in metrics)
+    for r in metrics:
+        if int(r["step"]) % 2 == 0:
+            assert float(r["hessian_top_eig"]) > 0 and 0 < int(r["n_hvps"]) <= 8
+            assert r["hessian_converged"] in ("0", "1")
+        else:
+            assert r["hessian_top_eig"] == r["n_hvps"] == r["hessian_converged"] == ""
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["hvp"] == "exact" and saved["config"]["max_hvps"] == 8
+    assert saved["config"]["hessian_every"] == 2
+
+
+@needs_ptb
+def test_explicit_exact_hvp_on_a_cudnn_rnn_is_refused_up_front(tmp_path, monkeypatch, capsys):
+    """Where double backward does not work (as for cuDNN's LSTM) --hvp exact is one line, exit
+    2, nothing written; auto then picks finite differences."""
+    import nn_checks.probe.hessian as hessian
+    import nn_checks.train as train
+
+    monkeypatch.setattr(train, "double_backward_supported", lambda model: False)
+    monkeypatch.setattr(hessian, "double_backward_supported", lambda model: False)
+    out = tmp_path / "out"
+    argv = ["measure", "--model", "lstm", "--preset", "smoke", "--steps", "2", "--probe",
+            "hessian", "--device", "cpu", "--out", str(out)]
+    assert main(argv + ["--hvp", "exact"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--hvp exact" in err[0] and not out.exists()
+    config = resolve("lstm", "smoke", probe="hessian")
+    assert train.hvp_mode(config, LSTMLanguageModel(50, 8, 8, 1), "cpu") == "finite-difference"
+    assert train.hvp_mode(resolve("lstm", "smoke"), LSTMLanguageModel(50, 8, 8, 1), "cpu") is None
+
+
+@pytest.mark.parametrize("flag,value,match", [
+    ("--lr", "inf", "lr must be a finite"), ("--lr", "nan", "lr must be a finite"),
+    ("--lr", "-inf", "lr must be a finite"), ("--momentum", "nan", "momentum must be a finite"),
+    ("--clip", "inf", "clip must be a finite"), ("--clip", "nan", "clip must be a finite"),
+    ("--clip", "0.25x", "--clip"), ("--seed", "-1", "seed"), ("--seed", str(2**40), "seed"),
+    ("--max-hvps", "0", "max_hvps"), ("--max-hvps", "100000", "max_hvps"),
+    ("--hessian-every", "0", "hessian_every"), ("--device", "cuda:7", "--device cuda:7"),
+    ("--device", "tpu", "--device"), ("--checkpoint-every", "0", "--checkpoint-every"),
+    ("--batch-size", "20000", "training tokens"), ("--probe-batches", "999", "probe_batches"),
+    ("--ptb-dir", "", "empty folder name")])
+def test_measure_bad_values_are_one_line_and_write_nothing(flag, value, match, tmp_path, capsys):
+    if flag in ("--batch-size", "--probe-batches") and not HAVE_PTB:
+        pytest.skip("needs Penn Treebank")
+    out = tmp_path / "out"
+    code = main(["measure", "--model", "lstm", "--preset", "smoke", f"{flag}={value}",
+                 "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and match in err[0], err
+    assert not out.exists()
+
+
+def _images(n: int, side: int = 8):
+    import torch
+
+    from nn_checks.data import ImageData
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(n, 3, side, side, generator=g), torch.randint(0, 10, (n,), generator=g)
+    return ImageData("synthetic", x, y, x[:16], y[:16], tuple("0123456789"), "test")
+
+
+def test_fewer_images_than_one_batch_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="batch_size 32 exceeds the 10 training images"):
+        measure(resolve("resnet20", "smoke"), tmp_path / "out", data=_images(10))
+    assert not (tmp_path / "out").exists()
+
+
+def test_resnet_steps_on_images_given_as_tensors(tmp_path):
+    """The image path (device permutation, clipping, secant, evaluation) on 64 tensors: two
+    epochs of two steps, update = lr·min(||g||, c)."""
+    config = resolve("resnet20", "smoke", run="lr5clip0.25", steps=None, epochs=2)
+    status = measure(config, tmp_path, data=_images(64))
+    assert status["status"] == "finished" and status["steps"] == 4
+    assert status["dataset"] == "synthetic" and status["batches_per_epoch"] == {"0": 2, "1": 2}
+    metrics = rows(tmp_path / "metrics.csv")
+    for r in metrics:
+        expected = 5.0 * min(float(r["grad_norm"]), 0.25)
+        assert float(r["update_norm"]) == pytest.approx(expected, rel=1e-5)
+        assert float(r["smoothness"]) > 0
+    assert [r["epoch"] for r in rows(tmp_path / "epochs.csv")] == ["0", "1"]
+
+
+@needs_ptb
+def test_one_host_sync_per_unprobed_step(tmp_path, monkeypatch):
+    """No .item() in the loop: one .tolist() per step (loss, norm and update together); the
+    epoch's evaluation reads one number."""
+    import torch
+
+    calls = {"item": 0, "tolist": 0}
+    real_item, real_tolist = torch.Tensor.item, torch.Tensor.tolist
+
+    def item(self):
+        calls["item"] += 1
+        return real_item(self)
+
+    def tolist(self):
+        calls["tolist"] += 1
+        return real_tolist(self)
+    monkeypatch.setattr(torch.Tensor, "item", item)
+    monkeypatch.setattr(torch.Tensor, "tolist", tolist)
+    measure(resolve("lstm", "smoke", steps=5, probe="none"), tmp_path)
+    assert calls == {"item": 1, "tolist": 5}
+
+
+@needs_ptb
+def test_env_json_describes_the_hardware(tmp_path):
+    measure(resolve("lstm", "smoke", steps=1, probe="none"), tmp_path)
+    env = json.loads((tmp_path / "env.json").read_text())
+    assert env["device"] == "cpu" and env["device_type"] == "cpu" and env["gpu"] is None
+    assert env["cpu_count"] >= 1 and env["torch_threads"] >= 1 and env["seed"] == 1111
+    assert set(env["tf32"]) == {"matmul", "cudnn", "applies"} and env["tf32"]["applies"] is False
+    assert "processor" in env and "cuda_version" in env and "cudnn_version" in env
+
+
+def test_resolve_device():
+    import torch
+
+    from nn_checks.envinfo import resolve_device
+
+    assert resolve_device("cpu") == torch.device("cpu")
+    expected = torch.device("cuda", 0) if torch.cuda.is_available() else torch.device("cpu")
+    assert resolve_device("auto") == expected
+    for bad in ("gpu", "cuda:", "cuda:x", "cuda:99999", "CPU"):
+        with pytest.raises(ValueError, match="device"):
+            resolve_device(bad)
+
+
+def test_measure_help_lists_runs_presets_and_defaults(capsys):
+    assert main(["measure", "--help"]) == 0
+    text = capsys.readouterr().out
+    for name in ("lr30clip0.25", "lr2noclip", "lr2clip0.25", "sgdmom", "lr1noclip",
+                 "lr5clip0.25", "smoke", "hidden=1150", "probe_every=10", "(default: 25",
+                 "(default: auto", "(default: 1111", "(default: 100)", "cuda:N"):
+        assert name in text, name
+    assert main(["--version"]) == 0 and "l0l1-workbench" in capsys.readouterr().out

