@@ -86,8 +86,11 @@ def guarded(prog: str, command: Callable[[], int]) -> int:
     """
     try:
         return command()
-    except SystemExit as exc:  # --help / --version
-        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 0
+    except SystemExit as exc:  # --help / --version; sys.exit("text") means failure
+        if exc.code is None or isinstance(exc.code, int):
+            return int(exc.code or 0)
+        print(f"{prog}: error: {one_line(exc.code)}", file=sys.stderr)
+        return 1
     except (UsageError, ValueError) as exc:
         print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT

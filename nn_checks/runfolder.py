@@ -18,6 +18,7 @@ import json
 import os
 from pathlib import Path
 
+from theory import storage
 from theory.storage import WriteError, atomic_write_text
 
 __all__ = ["OWNED", "STATUSES", "inspect_folder", "same_config", "CsvLog",
@@ -25,7 +26,6 @@ __all__ = ["OWNED", "STATUSES", "inspect_folder", "same_config", "CsvLog",
 
 OWNED = ("metrics.csv", "epochs.csv", "checkpoint.pt")
 STATUSES = ("running", "finished", "diverged")
-_ATOMIC = ("checkpoint.pt", "config.json", "env.json", "metrics.csv", "epochs.csv")
 
 
 def same_config(previous: dict, current: dict, defaults: dict) -> bool:
@@ -78,30 +78,20 @@ def inspect_folder(out: Path, current: dict, defaults: dict) -> dict | None:
 
 
 def remove_stale_temporaries(out: Path) -> list[str]:
-    """Delete the temporary files of atomic writes that a killed process left in ``out``.
-
-    Only the names :func:`theory.storage.atomic_write` gives the files of a run
-    (``.<name>.<random>.tmp``) and the ``checkpoint.tmp`` of earlier versions; call it while
-    holding the folder's lock. Returns the names removed.
-    """
-    removed = []
-    candidates = [p for name in _ATOMIC for p in out.glob(f".{name}.*.tmp")]
-    candidates += [out / "checkpoint.tmp"]
-    for path in candidates:
-        if path.is_file():
-            try:
-                path.unlink()
-                removed.append(path.name)
-            except FileNotFoundError:
-                pass
+    """Delete the temporary files a killed process left in ``out``: those of
+    :func:`theory.storage.atomic_write` (:func:`theory.storage.remove_stale_temporaries`) and the
+    ``checkpoint.tmp`` of earlier versions; call it while holding the folder's lock. Returns the
+    names removed."""
+    removed = storage.remove_stale_temporaries(out)
+    legacy = out / "checkpoint.tmp"
+    if legacy.is_file():
+        legacy.unlink(missing_ok=True)
+        removed.append(legacy.name)
     return removed
 
 
 def _cannot_write(path: Path, exc: OSError) -> WriteError:
-    reason = exc.strerror or str(exc)
-    if exc.errno == 28:  # ENOSPC
-        reason = "no space left on device (the last checkpoint is unchanged: rerun to resume)"
-    return WriteError(exc.errno or 0, f"cannot write {path}: {reason}")
+    return storage.write_error(path, exc, "the last checkpoint is unchanged: rerun to resume")
 
 
 class CsvLog:

@@ -413,6 +413,37 @@ def test_cifar_pickle_cannot_run_code(tmp_path, small_batches, evil_cls, where):
     assert not marker.exists()
 
 
+class _HiddenObjectDtype:
+    """A dtype whose pickled state hides an object field (flags = 0): numpy then reports
+    ``hasobject == False`` and raw file bytes would become object pointers."""
+
+    def __reduce__(self):
+        state = list(np.dtype([("a", "O")]).__reduce__()[2])
+        state[-1] = 0
+        return np.dtype, ("V8", False, True), tuple(state)
+
+
+class _PointerArray:
+    def __reduce__(self):
+        from numpy._core.multiarray import _reconstruct
+
+        return (_reconstruct, (np.ndarray, (0,), np.dtype("b")),
+                (1, (1,), _HiddenObjectDtype(), False, b"AAAAAAAA"))
+
+
+def test_cifar_pickle_cannot_build_a_dtype_that_hides_objects(tmp_path, small_batches):
+    write_cifar(tmp_path)
+    batch = cifar_batch(np.random.default_rng(1))
+    batch[b"labels"] = _PointerArray()
+    (tmp_path / "data_batch_2").write_bytes(pickle.dumps(batch, protocol=2))
+    control = pickle.loads(pickle.dumps(_PointerArray(), protocol=2))  # plain pickle: live
+    assert control.dtype.fields is not None and not control.dtype.hasobject
+    with pytest.raises(DataError) as err:
+        load_cifar10(tmp_path)
+    msg = one_line(err)
+    assert msg.startswith(str(tmp_path / "data_batch_2")) and "not a plain numeric dtype" in msg
+
+
 def test_cifar_pickle_cannot_allocate_or_call_numpy_freely(tmp_path, small_batches):
     write_cifar(tmp_path)
     from numpy._core.multiarray import _reconstruct

@@ -1,4 +1,4 @@
-"""Wall-clock limits that hold in any thread: theory.symbolic.time_limit / time_budget and
+"""Wall-clock limits that hold in any thread: theory.timelimit.time_limit / time_budget and
 certify's --timeout.
 
 No timing assertion beyond "it returned before N x the limit" (N generous, for a loaded
@@ -15,8 +15,8 @@ import pytest
 import sympy as sp
 
 from theory.certify import certify
-from theory.symbolic import (_WATCHDOG, SymbolicTimeout, TimeLimitExceeded, time_budget,
-                             time_limit)
+from theory.timelimit import (_WATCHDOG, SymbolicTimeout, TimeLimitExceeded, time_budget,
+                              time_limit)
 
 # A limit's exception can arrive while the interpreter runs a garbage-collector callback
 # (hypothesis installs one); Python then reports it as "ignored" and a budget raises again.
@@ -105,9 +105,8 @@ def test_symbolic_steps_inside_a_budget_stop_at_its_symbolic_share():
                     outcomes.append(f"timeout after {time.monotonic() - start:.2f} s")
         return outcomes
 
-    got = _in_thread(steps)
+    got = _in_thread(steps)  # "returned": the budget itself did not run out, the rest was left
     assert got["outcome"] == "returned" and len(got["value"]) == 3
-    assert got["seconds"] < 2.0  # the budget itself did not run out: the rest was left
 
 
 def test_nested_limits_the_inner_one_fires_first_and_the_outer_one_still_holds():
@@ -133,7 +132,8 @@ def test_no_stray_exception_after_a_limit_and_no_leaked_timer():
         for i in range(300):
             try:
                 with time_limit(0.0005 * (i % 5) + 1e-4):
-                    sum(range(20000))
+                    for _ in range(200_000 if i % 50 == 0 else 2_000):  # some surely expire
+                        pass
             except SymbolicTimeout:
                 fired += 1
         end = time.monotonic() + 0.3  # a stray exception would land in this loop
@@ -193,3 +193,36 @@ def test_cli_timeout_is_a_wall_clock_limit_for_the_whole_command():
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         assert "time ran out" in proc.stderr or "exceeds double precision" in proc.stderr
     assert elapsed < 3 * 10
+
+
+def test_a_firing_during_the_exit_does_not_leave_the_limit_armed(monkeypatch):
+    """The race of a firing that arrives while the block is being left, before the disarm
+    took the lock: the exception is absorbed, the disarm retried, nothing stays armed."""
+    real, calls = _WATCHDOG.disarm, []
+
+    def disarm_hit_once(limit):
+        calls.append(limit)
+        if len(calls) == 1:
+            raise SymbolicTimeout()  # what PyThreadState_SetAsyncExc would deliver there
+        real(limit)
+
+    monkeypatch.setattr(_WATCHDOG, "disarm", disarm_hit_once)
+    with time_limit(30):
+        pass
+    assert len(calls) == 2 and _WATCHDOG.armed() == 0
+
+
+def test_control_without_the_retry_the_limit_would_stay_armed(monkeypatch):
+    """Negative control of the test above: the same firing with one disarm attempt only
+    (the former close) leaves the limit armed, to fire into the code after the block."""
+    real = _WATCHDOG.disarm
+    monkeypatch.setattr(_WATCHDOG, "disarm", lambda limit: (_ for _ in ()).throw(
+        SymbolicTimeout()))
+    limit = time_limit(30)
+    limit.__enter__()
+    with pytest.raises(SymbolicTimeout):
+        _WATCHDOG.disarm(limit._limit)  # one attempt, as before the fix
+    assert _WATCHDOG.armed() >= 1
+    monkeypatch.setattr(_WATCHDOG, "disarm", real)
+    limit.close()
+    assert _WATCHDOG.armed() == 0

@@ -24,6 +24,8 @@ import os
 import sys
 from typing import Callable
 
+from theory.timelimit import LIMIT_EXCEPTIONS
+
 __all__ = ["EXIT_OK", "EXIT_VERDICT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "UsageError",
            "OneLineParser", "emit", "guarded", "version_string", "add_version", "int_in_range",
            "EXIT_CODES_HELP"]
@@ -100,8 +102,11 @@ def guarded(prog: str, command: Callable[[], int], interrupted: str = "interrupt
     """
     try:
         return command()
-    except SystemExit as exc:  # argparse's --help / --version
-        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 0
+    except SystemExit as exc:  # argparse's --help / --version; sys.exit("text") means failure
+        if exc.code is None or isinstance(exc.code, int):
+            return int(exc.code or 0)
+        print(f"{prog}: error: {_one_line(exc.code)}", file=sys.stderr)
+        return EXIT_VERDICT_FAILED
     except (UsageError, ValueError) as exc:
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -111,6 +116,10 @@ def guarded(prog: str, command: Callable[[], int], interrupted: str = "interrupt
         else:
             message = exc.strerror or str(exc)  # a WriteError's strerror is the whole sentence
         print(f"{prog}: error: {_one_line(message)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except LIMIT_EXCEPTIONS:  # a time limit that fired where no caller expected it
+        print(f"{prog}: error: the time limit ran out before an answer; give more time "
+              "(--timeout) or a simpler input", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:
         print(f"{prog}: error: out of memory: the input asks for more work than this machine "

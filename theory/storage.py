@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, IO
@@ -24,8 +25,8 @@ try:  # POSIX; on other systems the lock degrades to a no-op (documented in RunL
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["WriteError", "LockedError", "atomic_write", "atomic_write_text", "RunLock",
-           "check_output_folder"]
+__all__ = ["WriteError", "LockedError", "atomic_write", "atomic_write_text", "write_error",
+           "remove_stale_temporaries", "RunLock", "check_output_folder"]
 
 
 class WriteError(OSError):
@@ -79,16 +80,45 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
         tmp = None
         _fsync_dir(path.parent)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if exc.errno == errno.ENOSPC:
-            reason = "no space left on device (the previous file, if any, is unchanged)"
-        raise WriteError(exc.errno or 0, f"cannot write {path}: {reason}") from exc
+        raise write_error(path, exc) from exc
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def write_error(path: str | Path, exc: OSError,
+                kept: str = "the previous file, if any, is unchanged") -> WriteError:
+    """The :class:`WriteError` "cannot write <path>: <reason>" of a failed write; a full disk
+    says so and what was ``kept``."""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = f"no space left on device ({kept})"
+    return WriteError(exc.errno or 0, f"cannot write {path}: {reason}")
+
+
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # mkstemp's names in atomic_write
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[str]:
+    """Delete the temporary files of :func:`atomic_write` that a killed process left in
+    ``folder`` (``.<name>.<8 random characters>.tmp``); returns their names. Call it only while
+    holding the folder's :class:`RunLock` (:class:`RunLock` does, on entry)."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if _TEMPORARY.match(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+            except OSError:
+                pass
+    return sorted(removed)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -144,11 +174,12 @@ class RunLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = _holder(os.fstat(fd).st_ino)
+            holder = _holder(os.fstat(fd))
             os.close(fd)
             raise LockedError(f"{self.folder} is being written by another process ({holder}); "
-                              "wait for it to finish or choose another --out") from None
+                              "wait for it to finish or choose another folder") from None
         self._fd = fd
+        remove_stale_temporaries(self.folder)  # ours, left by a holder killed mid-write
         return self
 
     def __exit__(self, *exc) -> None:
@@ -160,15 +191,16 @@ class RunLock:
                 self._fd = None
 
 
-def _holder(inode: int) -> str:
-    """'pid N: <command line>' of the process holding a flock on ``inode`` (Linux
-    ``/proc/locks``), or 'holder unknown'."""
+def _holder(info: os.stat_result) -> str:
+    """'pid N: <command line>' of the process holding a flock on the file ``info`` describes
+    (Linux ``/proc/locks``: device as hex major:minor, and inode), or 'holder unknown'."""
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}"
     try:
         with open("/proc/locks", encoding="ascii", errors="replace") as handle:
             for line in handle:
                 fields = line.split()
                 if len(fields) >= 6 and fields[1] == "FLOCK" and \
-                        fields[5].rsplit(":", 1)[-1] == str(inode):
+                        fields[5].lower() == f"{device}:{info.st_ino}":
                     pid = fields[4]
                     try:
                         with open(f"/proc/{pid}/cmdline", "rb") as cmd:
