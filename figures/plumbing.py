@@ -186,7 +186,9 @@ def replace_together(files: dict[Path, bytes]) -> None:
 
     Every new content is first written to a fsync-ed temporary file beside its target; the old
     files are kept as hard links (copies where links are impossible) until every rename has
-    succeeded, and put back if one fails. Raises :class:`WriteError` naming the file.
+    succeeded, and put back if one fails or the process is interrupted between them (the same
+    algorithm as ``theory.storage.replace_together``, which figures may not import). Raises
+    :class:`WriteError` naming the file.
     """
     temps: dict[Path, str] = {}
     backups: dict[Path, str | None] = {}
@@ -207,15 +209,17 @@ def replace_together(files: dict[Path, bytes]) -> None:
             done.append(path)
         for folder in {p.parent for p in files}:
             _fsync_dir(folder)
-    except OSError as exc:
-        for path in done:  # roll back what was already replaced
+    except BaseException as exc:  # a failed rename or an interrupt (Ctrl-C) between two
+        for path in reversed(done):  # roll back what was already replaced
             old = backups.get(path)
             try:
                 os.replace(old, path) if old else os.unlink(path)
                 backups[path] = None
             except OSError:
                 pass
-        raise WriteError(exc.errno or 0, f"cannot write {current}: {_reason(exc)}") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(exc.errno or 0, f"cannot write {current}: {_reason(exc)}") from exc
+        raise
     finally:
         for name in list(temps.values()) + list(backups.values()):
             _unlink(name)

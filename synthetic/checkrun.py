@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from theory.records import (ResultRecord, environment_info, read_jsonl, to_jsonable, write_json,
-                            write_jsonl)
-from theory.storage import RunLock, atomic_write_text, check_output_folder
+from theory.records import (ResultRecord, environment_info, json_text, jsonl_text, read_jsonl,
+                            to_jsonable, write_jsonl)
+from theory.storage import RunLock, check_output_folder, replace_together
 
 __all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
            "summary_rows", "total_units", "check_of"]
@@ -72,12 +72,6 @@ def total_units(names, quick: bool) -> int:
 def check_of(row: dict) -> str:
     """The check a record belongs to: the first component of its ``check_id``."""
     return str(row.get("check_id", "")).split("/")[0]
-
-
-def _jsonl_text(rows: list[dict]) -> str:
-    """The text :func:`theory.records.write_jsonl` writes for ``rows`` (one sorted object a
-    line), here needed before the write for its digest."""
-    return "".join(json.dumps(to_jsonable(r), sort_keys=True) + "\n" for r in rows)
 
 
 @dataclass(frozen=True)
@@ -275,7 +269,7 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
         by_check.update(new_rows)
         union = tuple(c for c in CHECKS if c in by_check)
         rows = [r for c in union for r in by_check[c]]
-        text = _jsonl_text(rows)
+        text = jsonl_text(rows)
         env = environment_info(seed=None)
         invocation = {"checks": [n for n in CHECKS if n in names], "ran": ran,
                       "resumed": resumed, "git_revision": env.get("git_revision"),
@@ -294,12 +288,12 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
                    "fails": [{k: r.get(k) for k in ("check_id", "theorem", "measured", "bound",
                                                      "notes")}
                              for r in rows if r.get("verdict") == "fail"]}
-        # config.json first: if a crash cuts the next writes short, its records_sha256 no
-        # longer matches records.jsonl and a later --only call refuses instead of mixing
-        write_json(out / "config.json", config)
-        atomic_write_text(out / "records.jsonl", text)
-        write_json(out / "summary.json", summary)
-        write_json(out / "env.json", env)
+        # all four or none (theory.storage.replace_together); config.json's records_sha256
+        # still tells a later --only call if a kill -9 cut the renames short
+        replace_together({out / "config.json": json_text(config).encode(),
+                          out / "records.jsonl": text.encode("utf-8"),
+                          out / "summary.json": json_text(summary).encode(),
+                          out / "env.json": json_text(env).encode()})
     return rows
 
 

@@ -96,31 +96,30 @@ def test_catalogue_refuses_an_empty_out_before_any_work(tmp_path, monkeypatch, c
     assert code == 2 and "--out" in err and out == "" and list(tmp_path.iterdir()) == []
 
 
-def test_a_failed_write_midway_leaves_the_earlier_files_intact(tmp_path, monkeypatch, capsys):
-    """frontiers writes frontiers.json, config.json, env.json: when the second write fails the
-    first file is new, the others keep their old bytes, no temporary file is left, exit 2."""
+def test_a_failed_write_midway_leaves_every_file_intact(tmp_path, monkeypatch, capsys):
+    """frontiers replaces frontiers.json, config.json, env.json together: when the second
+    rename fails the first is rolled back, every file keeps its old bytes, no temporary file is
+    left, exit 2."""
     out = tmp_path / "fr"
     assert main(["frontiers", "--only", "quadratic", "--L1", "1", "--out", str(out)]) == 0
     capsys.readouterr()
     old = _tree(out)
     import theory.storage as storage
 
-    real, calls = storage.atomic_write_text, []
+    real, calls = storage.os.replace, []
 
-    def failing_second(path, text):
-        calls.append(path)
-        if len(calls) == 2:
-            raise storage.WriteError(28, f"cannot write {path}: no space left on device")
-        real(path, text)
+    def failing_second(src, dst):
+        if str(dst).endswith(("frontiers.json", "config.json", "env.json")):
+            calls.append(dst)
+            if len(calls) == 2:
+                raise OSError(28, "No space left on device")
+        return real(src, dst)
 
-    monkeypatch.setattr(storage, "atomic_write_text", failing_second)
+    monkeypatch.setattr(storage.os, "replace", failing_second)
     code, _, err = run(capsys, "frontiers", "--only", "quadratic", "--L1", "1,2", "--out",
                        str(out))
-    assert code == 2 and err.count("\n") == 1 and "config.json" in err
-    new = _tree(out)
-    assert new["config.json"] == old["config.json"] and new["env.json"] == old["env.json"]
-    assert new["frontiers.json"] != old["frontiers.json"]  # the first file was replaced
-    assert json.loads(new["frontiers.json"])["L1_grid"] == [1, 2]
+    assert code == 2 and err.count("\n") == 1 and "no space left on device" in err
+    assert len(calls) >= 2 and _tree(out) == old  # the first rename was rolled back
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 

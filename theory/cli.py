@@ -39,7 +39,7 @@ from theory.cli_common import EXIT_CODES_HELP, EXIT_OK, EXIT_VERDICT_FAILED, Usa
     add_version, emit, guarded, int_in_range
 from theory.cli_common import OneLineParser as _Parser
 from theory.parsing import MAX_DEGREE, MAX_DEPTH, MAX_LENGTH, MAX_TERMS, ExpressionError
-from theory.records import to_jsonable
+from theory.records import json_text, jsonl_text, to_jsonable
 
 MAX_L1_VALUES = 100          # --L1 values per certify / frontiers call
 MAX_TIMEOUT = 3600.0         # --timeout of certify, seconds
@@ -303,17 +303,12 @@ def _output_folder(text: str) -> Path:
 
 
 def _write_outputs(out: Path, command: str, files: dict[str, str]) -> None:
-    """Write the prepared texts (all serialised before the first write), each atomically, under
-    the folder's writer lock; a failure midway leaves every file not yet replaced as it was."""
-    from theory.storage import RunLock, atomic_write_text
+    """Replace the prepared texts (all serialised before the first write) together, under the
+    folder's writer lock: all of them or, on failure, none (theory.storage.replace_together)."""
+    from theory.storage import RunLock, replace_together
 
     with RunLock(out, f"python -m theory {command}"):
-        for name, text in files.items():
-            atomic_write_text(out / name, text)
-
-
-def _json_text(obj) -> str:
-    return json.dumps(to_jsonable(obj), indent=2, sort_keys=True, allow_nan=False) + "\n"
+        replace_together({out / name: text.encode("utf-8") for name, text in files.items()})
 
 
 def _cmd_catalogue(args) -> int:
@@ -333,13 +328,11 @@ def _cmd_catalogue(args) -> int:
               leave=False) as bar:
         for entry in bar:
             records += verify_entry(entry, seed=seed)
-    rows = [json.dumps(to_jsonable(r.to_dict()), sort_keys=True, allow_nan=False)
-            for r in records]
     _write_outputs(out, "catalogue", {
-        "records.jsonl": "".join(row + "\n" for row in rows),
-        "config.json": _json_text({"command": "catalogue", "only": args.only, "seed": seed,
+        "records.jsonl": jsonl_text(records),
+        "config.json": json_text({"command": "catalogue", "only": args.only, "seed": seed,
                                    "entries": [e.id for e in entries]}),
-        "env.json": _json_text(environment_info(seed=seed))})
+        "env.json": json_text(environment_info(seed=seed))})
     failed = [r for r in records if r.verdict == "fail"]
     if args.json:
         print(json.dumps(to_jsonable([r.to_dict() for r in records]), allow_nan=False))
@@ -377,12 +370,12 @@ def _cmd_frontiers(args) -> int:
                 "points": [{"L1": pt.L1, "L0": pt.L0, "certified": pt.certified,
                             "method": pt.method} for pt in cert.frontier]})
     _write_outputs(out, "frontiers", {
-        "frontiers.json": _json_text(
+        "frontiers.json": json_text(
             {"schema": "l0l1-frontiers/1", "L1_grid": grid, "functions": functions,
              "definition": "L0*(L1) = max(0, sup_x |f''(x)| - L1 |f'(x)|) (theory.certify)"}),
-        "config.json": _json_text({"command": "frontiers", "only": args.only, "L1": grid,
+        "config.json": json_text({"command": "frontiers", "only": args.only, "L1": grid,
                                    "wall_seconds": round(time.perf_counter() - start, 3)}),
-        "env.json": _json_text(environment_info())})
+        "env.json": json_text(environment_info())})
     print(f"{len(functions)} frontiers x {len(grid)} L1 values -> {out / 'frontiers.json'}")
     return EXIT_OK
 

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 from theory.storage import atomic_write_text
 
 __all__ = ["MARKS", "BOUND_KINDS", "VERDICTS", "ResultRecord", "verdict_for", "write_json",
-           "write_jsonl", "read_jsonl", "environment_info", "to_jsonable"]
+           "write_jsonl", "json_text", "jsonl_text", "read_jsonl", "environment_info", "to_jsonable"]
 
 MARKS = ("paper", "reconstructed", "follow-up")
 BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
@@ -137,20 +137,26 @@ def verdict_for(measured: float | None, bound: float | None, kind: str, toleranc
     return "pass" if ok else "fail"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    atomic_write_text(path, text)
+def json_text(obj: Any) -> str:
+    """``obj`` as the indented, key-sorted JSON text every result file uses (strict: inf and
+    nan as strings, :func:`to_jsonable`)."""
+    return json.dumps(to_jsonable(obj), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def jsonl_text(rows: Iterable[Any]) -> str:
+    """One JSON object per line (records or dicts), key-sorted."""
+    return "".join(json.dumps(to_jsonable(r.to_dict() if hasattr(r, "to_dict") else r),
+                              sort_keys=True, allow_nan=False) + "\n" for r in rows)
 
 
 def write_json(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as indented JSON, atomically (temp file + rename)."""
-    _atomic_write(Path(path), json.dumps(to_jsonable(obj), indent=2, sort_keys=True) + "\n")
+    """Write ``obj`` as :func:`json_text`, atomically (temp file, fsync, rename)."""
+    atomic_write_text(Path(path), json_text(obj))
 
 
 def write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
-    """Write one JSON object per line (records or dicts), atomically."""
-    lines = [json.dumps(to_jsonable(r.to_dict() if hasattr(r, "to_dict") else r), sort_keys=True)
-             for r in rows]
-    _atomic_write(Path(path), "".join(line + "\n" for line in lines))
+    """Write :func:`jsonl_text` of ``rows``, atomically."""
+    atomic_write_text(Path(path), jsonl_text(rows))
 
 
 def read_jsonl(path: str | Path) -> list[dict]:

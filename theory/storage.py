@@ -25,7 +25,8 @@ try:  # POSIX; on other systems the lock degrades to a no-op (documented in RunL
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["WriteError", "LockedError", "atomic_write", "atomic_write_text", "write_error",
+__all__ = ["WriteError", "LockedError", "atomic_write", "atomic_write_text", "replace_together",
+           "write_error",
            "remove_stale_temporaries", "RunLock", "check_output_folder"]
 
 
@@ -119,6 +120,91 @@ def remove_stale_temporaries(folder: str | Path) -> list[str]:
             except OSError:
                 pass
     return sorted(removed)
+
+
+def _temporary(path: Path, data: bytes) -> str:
+    """A fsync-ed temporary file beside ``path`` holding ``data`` (mode from the umask)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def _unlink(name: str | None) -> None:
+    if name is not None:
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def _backup(path: Path) -> str | None:
+    """A hidden hard link of ``path`` beside it (a copy where links are impossible); None when
+    ``path`` does not exist."""
+    if not path.exists():
+        return None
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(name)
+    try:
+        os.link(path, name)
+    except OSError:
+        with open(path, "rb") as source, open(name, "wb") as target:
+            target.write(source.read())
+    return name
+
+
+def replace_together(files: dict[Path, bytes]) -> None:
+    """Replace every path of ``files`` with its bytes: all of them or, on failure, none.
+
+    Every new content is first written to a fsync-ed temporary file beside its target; the old
+    files are kept as hard links until every rename has succeeded and put back if a rename
+    fails or the process is interrupted (Ctrl-C) between them. Only a ``kill -9`` within the
+    microseconds of the renames can leave a mixture; writers that care record a digest of the
+    others in the first file (``synthetic check``'s ``records_sha256``). Raises
+    :class:`WriteError` naming the file.
+    """
+    files = {Path(p): data for p, data in files.items()}
+    temps: dict[Path, str] = {}
+    backups: dict[Path, str | None] = {}
+    done: list[Path] = []
+    current = None
+    try:
+        for path, data in files.items():
+            current = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps[path] = _temporary(path, data)
+        for path in files:
+            current = path
+            backups[path] = _backup(path)
+        for path in files:
+            current = path
+            os.replace(temps[path], path)
+            del temps[path]
+            done.append(path)
+        for folder in {p.parent for p in files}:
+            _fsync_dir(folder)
+    except BaseException as exc:
+        for path in reversed(done):  # roll back what was already replaced
+            old = backups.get(path)
+            try:
+                os.replace(old, path) if old else os.unlink(path)
+                backups[path] = None
+            except OSError:
+                pass
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise write_error(current, exc) from exc
+        raise
+    finally:
+        for name in list(temps.values()) + list(backups.values()):
+            _unlink(name)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
