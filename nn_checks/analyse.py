@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 
 from theory.cli_common import EXIT_CODES_HELP, UsageError, int_in_range
+from theory.fitting import FIT_QUANTILES, MAX_N_BOOT
 
 __all__ = ["add_data_parser", "add_fit_parser", "add_claims_parser", "cmd_data", "cmd_fit",
-           "cmd_claims", "MAX_N_BOOT"]
+           "cmd_claims"]
 
-MAX_N_BOOT = 100_000
 
 _DATA_EPILOG = """\
 roles and where each data set is looked for:
@@ -157,9 +157,11 @@ def cmd_fit(args, progress=None) -> int:
             if x.size < 3:
                 raise ValueError(f"{path} has {x.size} probed steps with a finite smoothness;"
                                  " need >= 3 (run measure with --probe secant)")
-            bar = progress(3 * args.n_boot, "fit (bootstrap)") if progress else None
+            refits = (len(FIT_QUANTILES) + 1) * args.n_boot  # fit_all: per quantile + regression
+            bar = progress(refits, "fit (bootstrap)") if progress else None
             try:
-                fit = fit_all(x, y, np.random.default_rng(args.seed), n_boot=args.n_boot,
+                fit = fit_all(x, y, np.random.default_rng(args.seed), FIT_QUANTILES,
+                              n_boot=args.n_boot,
                               progress=bar.update if bar else None)
             finally:
                 if bar:

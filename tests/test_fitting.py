@@ -419,3 +419,16 @@ def test_progress_counts_every_refit():
     calls = []
     fit_all(x, y, np.random.default_rng(0), n_boot=7, progress=calls.append)
     assert calls == [1] * (3 * 7)
+
+
+def test_bca_work_is_bounded_too():
+    """BCa's jackknife refits the sample n times: refused above MAX_BCA_POINTS, before work."""
+    from theory.fitting import MAX_BCA_POINTS, bootstrap_fit
+
+    n = MAX_BCA_POINTS + 1
+    x = np.linspace(1.0, 2.0, n)
+    with pytest.raises(ValueError, match="jackknife"):
+        bootstrap_fit(x, 2 * x, np.random.default_rng(0), n_boot=9, method="BCa")
+    small = bootstrap_fit(x[:50], 2 * x[:50] + 1, np.random.default_rng(0), n_boot=9,
+                          method="BCa")
+    assert small.extra["ci_method"] == "BCa"

@@ -242,7 +242,11 @@ def _hull_candidates(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
     leftmost and the rightmost point, are samples; their piecewise-linear interpolant H is at
     each x a convex combination of samples, so H <= U. A point with y_i < H(x_i) - 1e-9 is
     strictly below U by far more than the hull's collinearity tolerance, never a vertex, and is
-    dropped: the hull of the rest is the hull of all (the same vertices, so the same line).
+    dropped: the hull of the rest is the hull of all (the same vertices, so the same line) --
+    exactly so in exact arithmetic; in floating point up to the hull's own collinearity
+    tolerance (``_HULL_RTOL`` relative), where a near-collinear vertex may be kept or popped
+    either way (the fitted slope then differs at that relative level; the line still covers
+    every point, since L0 is taken over all of them).
     """
     if x.size <= _PRUNE_MIN_N:
         return x, y
@@ -455,6 +459,7 @@ def log_correlation(x: Any, y: Any) -> dict[str, Any]:
 
 MAX_N_BOOT = 100_000  # resamples per bootstrap
 MAX_BOOT_POINTS = 10**8  # n_boot * n per bootstrap; fit_all's three at the bound: ~75 s, 1 core
+MAX_BCA_POINTS = 5_000  # BCa's jackknife adds n refits of n points each
 
 
 def check_boot_work(n_boot: Any, n: int) -> None:
@@ -528,6 +533,9 @@ def bootstrap_fit(x: Any, y: Any, rng: np.random.Generator,
         raise ValueError("ci must satisfy 0 < ci < 1")
     if method not in ("percentile", "BCa"):
         raise ValueError("method must be 'percentile' or 'BCa'")
+    if method == "BCa" and np.size(x) > MAX_BCA_POINTS:  # its jackknife refits n times
+        raise ValueError(f"BCa intervals refit the sample n times (jackknife): at most "
+                         f"{MAX_BCA_POINTS} points, got {np.size(x)}; use method='percentile'")
     core: Callable[[np.ndarray, np.ndarray], tuple[float, float]]
     if fit == "envelope":
         point = envelope_fit(x, y, quantile, grid_size=grid_size)
@@ -558,7 +566,10 @@ def bootstrap_fit(x: Any, y: Any, rng: np.random.Generator,
                    extra=extra)
 
 
-def fit_all(x: Any, y: Any, rng: np.random.Generator, quantiles: tuple[float, ...] = (1.0, 0.9),
+FIT_QUANTILES = (1.0, 0.9)  # the envelopes of fit.json: covering every point, and 90% of them
+
+
+def fit_all(x: Any, y: Any, rng: np.random.Generator, quantiles: tuple[float, ...] = FIT_QUANTILES,
             n_boot: int = 999, ci: float = 0.95,
             progress: Callable[[int], Any] | None = None) -> dict[str, Any]:
     """Every fit with bootstrap intervals, as one JSON-ready dict (the content of fit.json).
