@@ -29,8 +29,17 @@ from figures import (
     fig8_frontiers,
     style,
 )
-from figures.plumbing import EXIT_BAD_INPUT, EXIT_OK, OneLineParser, \
-    UsageError, add_version, check_output_folder, guarded, one_line
+from figures.layout import add_source_arguments
+from figures.plumbing import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    OneLineParser,
+    UsageError,
+    add_version,
+    check_output_folder,
+    guarded,
+    one_line,
+)
 from figures.readers import InputError
 
 FIGURES = {module.NAME.split("_")[0]: module for module in (  # key "fig1" -> module
@@ -70,16 +79,7 @@ def parser() -> OneLineParser:
     p = OneLineParser(prog=f"python -m {PROG}", epilog=EPILOG,
                       description="Draw the figures of the paper and ours from result files "
                                   "(never trains or refits).")
-    p.add_argument("--results", default="results",
-                   help="results folder read (default: %(default)s)")
-    p.add_argument("--preset", default="cpu",
-                   help=f"network-run preset: {', '.join(style.PRESETS)} (default: %(default)s)")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--check", default=None,
-                       help=f"synthetic check read by Figs 6 and 7, results/synthetic/<CHECK>: "
-                            f"{', '.join(style.CHECKS)} (default: check)")
-    group.add_argument("--check-dir", default=None,
-                       help="any check folder instead (default: results/synthetic/<CHECK>)")
+    add_source_arguments(p, "results folder read")
     p.add_argument("--out", default=None,
                    help="output folder (default: RESULTS/figures for cpu, "
                         "RESULTS/figures-<preset> otherwise)")

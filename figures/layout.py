@@ -13,7 +13,7 @@ from pathlib import Path
 
 from figures.schemas import PRESETS, RUN_NAMES
 
-__all__ = ["CHECKS", "Layout", "layout", "plain"]
+__all__ = ["CHECKS", "Layout", "layout", "plain", "add_source_arguments"]
 
 CHECKS = ("check", "check-quick")  # results/synthetic/<name>: make synthetic-check / -quick
 MAKE_CHECKS = {"check": "make synthetic-check", "check-quick": "make synthetic-quick"}
@@ -98,3 +98,19 @@ def plain(text, width: int | None = None) -> str:
     text = " ".join(str(text).split())
     text = "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
     return text if width is None or len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def add_source_arguments(parser, results_help: str) -> None:
+    """The options both commands read their inputs by: ``--results``, ``--preset`` and one of
+    ``--check`` / ``--check-dir`` (the defaults stay None where a given value must be told
+    from the default)."""
+    parser.add_argument("--results", default="results",
+                        help=f"{results_help} (default: %(default)s)")
+    parser.add_argument("--preset", default="cpu",
+                        help=f"network-run preset: {', '.join(PRESETS)} (default: %(default)s)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--check", default=None,
+                       help=f"synthetic check folder results/synthetic/<CHECK>: "
+                            f"{', '.join(CHECKS)} (default: check)")
+    group.add_argument("--check-dir", default=None,
+                       help="any check folder instead (default: results/synthetic/<CHECK>)")

@@ -24,10 +24,16 @@ from pathlib import Path
 import markdown
 
 from figures import schemas
-from figures.layout import CHECKS, Layout, layout
+from figures.layout import CHECKS, Layout, add_source_arguments, layout
 from figures.markup import cell, code, number, text
-from figures.plumbing import EXIT_OK, OneLineParser, UsageError, add_version, guarded, \
-    replace_together
+from figures.plumbing import (
+    EXIT_OK,
+    OneLineParser,
+    UsageError,
+    add_version,
+    guarded,
+    replace_together,
+)
 from figures.report_env import hardware
 
 PROG = "figures.report"
@@ -265,17 +271,7 @@ def run(argv: list[str] | None) -> int:
                            description="Write the report (Markdown and HTML) from result files "
                                        "only:\nverdicts, claims, fitted constants, figures, "
                                        "runtime and hardware.")
-    parser.add_argument("--results", default="results",
-                        help="results folder read and written (default: %(default)s)")
-    parser.add_argument("--preset", default="cpu",
-                        help=f"network-run preset: {', '.join(schemas.PRESETS)} "
-                             "(default: %(default)s)")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--check", default=None,
-                       help=f"check folder results/synthetic/<CHECK>: {', '.join(CHECKS)} "
-                            "(default: check)")
-    group.add_argument("--check-dir", default=None,
-                       help="any check folder instead (default: results/synthetic/<CHECK>)")
+    add_source_arguments(parser, "results folder read and written")
     add_version(parser)
     args = parser.parse_args(argv)
     results = Path(args.results)

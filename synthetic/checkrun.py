@@ -55,6 +55,15 @@ def _module(name: str):
 
 
 def config_of(name: str, quick: bool):
+    """The configuration of check ``name``: its module's ``QUICK`` or ``FULL`` sizes.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`CHECKS`.
+    quick : bool
+        The small sizes of ``check --quick``.
+    """
     module = _module(name)
     return module.QUICK if quick else module.FULL
 

@@ -285,21 +285,11 @@ def _select(entries, only: str | None, what: str) -> list:
 
 
 def _output_folder(text: str) -> Path:
-    """``--out`` checked before any work: not empty, not a file, and its nearest existing
-    ancestor a writable folder (nothing is created here)."""
-    import os
-
+    """``--out`` checked before any work (theory.storage.check_output_folder: not empty, not a
+    file, not below a file, writable; nothing is created here)."""
     from theory.storage import check_output_folder
 
-    out = check_output_folder(text, "--out")
-    ancestor = out.absolute()
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise UsageError(f"--out {out}: {ancestor} exists and is not a folder")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: cannot write there ({ancestor} is not writable)")
-    return out
+    return check_output_folder(text, "--out")
 
 
 def _write_outputs(out: Path, command: str, files: dict[str, str]) -> None:

@@ -217,7 +217,8 @@ def check_output_folder(out: str | Path, option: str = "--out") -> Path:
     """``out`` as a Path if it can be a results folder; ``ValueError`` naming the problem if not.
 
     Refused: an empty name (it would mean the current directory), an existing path that is not a
-    folder, a path below a file. Nothing is created here.
+    folder, a path below a file, a nearest existing folder that is not writable. Nothing is
+    created here.
     """
     text = str(out) if out is not None else ""
     if not text.strip():
@@ -225,11 +226,13 @@ def check_output_folder(out: str | Path, option: str = "--out") -> Path:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{option} {path}: exists and is not a folder")
-    above = path.parent
+    above = path.absolute()
     while not above.exists() and above != above.parent:
         above = above.parent
-    if above.exists() and not above.is_dir():
+    if above != path.absolute() and above.exists() and not above.is_dir():
         raise ValueError(f"{option} {path}: {above} is a file, not a folder")
+    if above.is_dir() and not os.access(above, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {path}: cannot write there ({above} is not writable)")
     return path
 
 
