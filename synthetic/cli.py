@@ -161,8 +161,17 @@ def _cmd_run(args) -> int:
     _time_limit(args.time_limit)
     method_parameters(args.method, params)  # needed/extra/non-positive: one line
     from theory.objective import objective  # sympy: only once the numbers are valid
+    from theory.parsing import ExpressionError, real_symbol
 
-    obj = objective(args.expr, names)
+    try:
+        for name in names:
+            real_symbol(name)
+    except ExpressionError as exc:
+        raise UsageError(f"--vars: {exc}") from None
+    try:
+        obj = objective(args.expr, names)
+    except ExpressionError as exc:
+        raise UsageError(f"--expr: {exc}") from None
     head = {"expression": str(obj.expr), "variables": names, "method": args.method}
     pieces, why = None, ""
     if obj.dim == 1:  # the exact 1-D counter: same double iteration, ~300x cheaper per step

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import stat
 from pathlib import Path
@@ -66,6 +67,40 @@ def call(main: Callable[[list[str]], int], argv: list[str],
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     return code, out.getvalue(), err.getvalue()
+
+
+ARGPARSE = ("the following arguments are required", "unrecognized arguments", "invalid choice",
+            "expected one argument", "invalid int value", "invalid float value",
+            "not allowed with argument", "choose a command", "ignored explicit argument")
+
+
+# the names of positional arguments (an expression, a run folder) as messages call them
+POSITIONALS = ("--expr", "expression", "folder")
+
+
+def names_the_input(err: str, argv: list[str]) -> bool:
+    """Does the message name what it refuses: an option (``--lr``; one of ``argv``'s also as
+    ``lr``), one of ``argv``'s values (or the file name at the end of a path), a positional argument by its name (the
+    expression, the folder), or is it argparse's own usage error?
+    (A ``ValueError`` escaping from deep inside numpy names none of them.)"""
+    text = err.lower()
+    if any(phrase in text for phrase in ARGPARSE + POSITIONALS):
+        return True
+    if re.search(r"(?<![\w-])--[a-z]", text):  # names an option (one absent, or an alias)
+        return True
+    for token in argv[1:] if argv and not argv[0].startswith("-") else argv:
+        token = token.lower()  # (the sub-command's name alone names nothing)
+        if token.startswith("--"):  # an option, by its name as a whole word: "--h", "lr"
+            name = token[2:].split("=")[0]
+            spellings = {"--" + name, name, name.replace("-", "_"), name.replace("-", " ")}
+            if any(re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)
+                   for c in spellings if c.strip("-")):
+                return True
+        else:  # a value, or the file name that ends a path ("1" alone would match anything)
+            for c in {token[:24].strip(), token.rstrip("/").rsplit("/", 1)[-1][:24].strip()}:
+                if len(c) >= 3 and c in text:
+                    return True
+    return False
 
 
 def assert_refused(code: int, out: str, err: str, prog: str, expect: str | None = None) -> None:

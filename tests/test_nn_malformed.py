@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import assert_refused, call, snapshot
+from hostile import assert_refused, call, names_the_input, snapshot
 from nn_checks import gpu_smoke
 from nn_checks.cli import main
 from nn_checks.data import missing_reason
@@ -245,7 +245,9 @@ def test_the_corpus_is_large_and_covers_every_command():
 @pytest.mark.parametrize("argv", list(CASES.values()), ids=list(CASES))
 def test_malformed_input_is_one_line_exit_2_and_writes_nothing(argv, workdir):
     before = snapshot(workdir)
-    assert_refused(*call(main, argv), "nn_checks")
+    code, out, err = call(main, argv)
+    assert_refused(code, out, err, "nn_checks")
+    assert names_the_input(err, argv), err
     assert snapshot(workdir) == before
 
 

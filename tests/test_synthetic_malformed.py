@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import assert_refused, call, snapshot
+from hostile import assert_refused, call, names_the_input, snapshot
 from synthetic.cli import main
 
 RUN = ["run", "--expr", "x**2", "--method", "gd", "--h", "0.1", "--x0", "1", "--eps", "1e-3"]
@@ -226,7 +226,9 @@ def test_the_corpus_is_large_enough():
 @pytest.mark.parametrize("argv", list(CASES.values()), ids=list(CASES))
 def test_malformed_input_is_one_line_exit_2_and_writes_nothing(argv, workdir):
     before = snapshot(workdir)
-    assert_refused(*call(main, argv), "synthetic")
+    code, out, err = call(main, argv)
+    assert_refused(code, out, err, "synthetic")
+    assert names_the_input(err, argv), err
     assert snapshot(workdir) == before
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import assert_refused, call, snapshot
+from hostile import assert_refused, call, names_the_input, snapshot
 from theory.cli import main
 
 MULTI = ["--vars", "w1,w2", "--L0", "1", "--L1", "1", "--box", "-1:1"]
@@ -116,7 +116,9 @@ def test_the_corpus_is_large_and_covers_every_command():
 @pytest.mark.parametrize("argv", CASES, ids=[" ".join(a)[:48] or "no-arguments" for a in CASES])
 def test_malformed_input_is_refused_cleanly(argv, workdir):
     before = snapshot(workdir)
-    assert_refused(*call(main, argv, bound_s=120), "theory")
+    code, out, err = call(main, argv, bound_s=120)
+    assert_refused(code, out, err, "theory")
+    assert names_the_input(err, argv), err
     assert snapshot(workdir) == before
 
 
