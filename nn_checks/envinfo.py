@@ -6,7 +6,10 @@ inputs of products to 10 mantissa bits, errors near 1e-3 that would swamp the fl
 norms and the finite-difference curvature probes), selects deterministic cuDNN and torch
 algorithms (so that a resumed run recomputes the steps after its checkpoint with the same bits)
 and sets ``CUBLAS_WORKSPACE_CONFIG`` for deterministic cuBLAS if the environment does not.
-These are process-wide settings of torch.
+torch's deterministic mode is warn-only: an operation that has no deterministic CUDA
+implementation warns instead of stopping a long run, and a resume is then byte-exact only up to
+that operation's last bits (``env.json`` records the flags; ``gpu_smoke``'s ``kill_resume``
+measures byte-identity on a GPU). These are process-wide settings of torch.
 """
 from __future__ import annotations
 
@@ -75,7 +78,7 @@ def device_info(device: torch.device) -> dict:
     Keys: ``device_type``, ``processor`` (CPU model name, from /proc/cpuinfo or platform),
     ``cpu_count``, ``torch_threads``, ``tf32`` (torch's ``matmul`` and ``cudnn`` flags as set,
     and ``applies``: whether the run's device uses them, i.e. CUDA),
-    ``deterministic`` (torch and cuDNN flags), ``gpu`` (None on CPU; else name, index, compute
+    ``deterministic`` (torch's flag and whether it only warns, cuDNN's flag), ``gpu`` (None on CPU; else name, index, compute
     capability, memory in GiB), ``cuda_version`` and ``cudnn_version`` (None without them).
     """
     gpu = None
@@ -91,5 +94,7 @@ def device_info(device: torch.device) -> dict:
                      "cudnn": bool(torch.backends.cudnn.allow_tf32),
                      "applies": device.type == "cuda"},
             "deterministic": {"torch": torch.are_deterministic_algorithms_enabled(),
+                              "warn_only":
+                                  torch.is_deterministic_algorithms_warn_only_enabled(),
                               "cudnn": bool(torch.backends.cudnn.deterministic)},
             "gpu": gpu, "cuda_version": torch.version.cuda, "cudnn_version": cudnn}

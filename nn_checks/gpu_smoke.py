@@ -290,6 +290,7 @@ def _report(args, device, steps: int, checks: list, extra: dict, out: Path) -> i
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The smoke check's command line (its options are listed in the module docstring)."""
     parser = OneLineParser(prog="python -m nn_checks.gpu_smoke",
                            description=__doc__.split("\n\n")[0], epilog=__doc__.split(
                                "\n\n", 1)[1])

@@ -2,9 +2,9 @@
 fit and the claims use.
 
 ``metrics.csv`` and ``epochs.csv`` are written by :func:`nn_checks.train.measure` with the header
-:data:`nn_checks.train.METRICS` / :data:`nn_checks.train.EPOCHS` (a ``metrics.csv`` of an earlier
-version, whose header is a prefix of today's that reaches ``smoothness``, is read too). Every
-cell is checked: integers where the writer writes integers (``step`` strictly increasing,
+:data:`nn_checks.runfolder.METRICS` / :data:`~nn_checks.runfolder.EPOCHS` (a ``metrics.csv`` of an
+earlier version, whose header is a prefix of today's that reaches ``smoothness``, is read too).
+Every cell is checked: integers where the writer writes integers (``step`` strictly increasing,
 ``epoch`` non-decreasing), numbers elsewhere (norms and smoothness non-negative, ``test_acc`` in
 [0, 1]), ``clipped`` 0 or 1, empty cells only where the writer leaves them empty; every line has
 the header's number of fields and ends with a line end (a file cut mid-line is damaged). Any
@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from nn_checks.train import EPOCHS, METRICS
+from nn_checks.runfolder import EPOCHS, METRICS  # (not nn_checks.train: no torch here)
 
 __all__ = ["smoothness_pairs", "pairs_of", "read_metrics", "read_epochs", "MAX_CSV_BYTES"]
 

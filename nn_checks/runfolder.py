@@ -21,11 +21,16 @@ from pathlib import Path
 from theory import storage
 from theory.storage import WriteError, atomic_write_text
 
-__all__ = ["OWNED", "STATUSES", "inspect_folder", "same_config", "CsvLog",
+__all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "inspect_folder", "same_config", "CsvLog",
            "remove_stale_temporaries"]
 
 OWNED = ("metrics.csv", "epochs.csv", "checkpoint.pt")
-STATUSES = ("running", "finished", "diverged")
+STATUSES = ("running", "finished", "diverged")  # status.json's "status"
+# the columns of metrics.csv (one row per step) and epochs.csv (one row per epoch); README.md
+# "nn_checks" says what each holds
+METRICS = ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
+           "hessian_top_eig", "n_hvps", "probe_grad_norm", "hessian_converged")
+EPOCHS = ("epoch", "lr", "train_loss", "val_loss", "val_ppl", "test_acc")
 
 
 def same_config(previous: dict, current: dict, defaults: dict) -> bool:
@@ -106,6 +111,7 @@ class CsvLog:
 
     @staticmethod
     def header_bytes(header: tuple[str, ...]) -> bytes:
+        """The header line's exact bytes: the column names joined by commas, then ``\\n``."""
         return (",".join(header) + "\n").encode("ascii")
 
     @classmethod

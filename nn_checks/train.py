@@ -13,8 +13,9 @@ with ``max_hvps`` Hessian-vector products at most and ``hvp`` products: ``auto``
 (double-backward) products wherever double backward works and finite differences on cuDNN RNNs,
 where it does not; an explicit ``exact`` there is refused before anything is written.
 
-Files in the output folder: ``config.json`` (resolved config, status, device, the data set read,
-the seed, the HVP mode used, torch threads, ``batches_per_epoch`` -- the number of training
+Files in the output folder: ``config.json`` (resolved config, status, device, the data set read
+and the SHA-256 of exactly the tensors used, :func:`data_fingerprint` -- a resume on other data
+is refused --, the seed, the HVP mode used, torch threads, ``batches_per_epoch`` -- the number of training
 batches of each epoch started, for plotting partial epochs -- and ``wall_seconds`` accumulated
 over resumes), ``env.json`` (versions, hardware: GPU name, CUDA and cuDNN versions, TF32 flags,
 or the CPU model and core count; see :func:`nn_checks.envinfo.device_info`), ``metrics.csv``
@@ -45,6 +46,7 @@ transfer; probed steps, whose probe reads numbers anyway, once more before probi
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import time
@@ -62,15 +64,24 @@ from nn_checks.data import batchify, get_batch, load_images, load_ptb
 from nn_checks.envinfo import device_info, prepare_device, resolve_device
 from nn_checks.models import LSTMLanguageModel, resnet20
 from nn_checks.probe import SmoothnessProbe, double_backward_supported, resolve_hvp
-from nn_checks.runfolder import CsvLog, inspect_folder, remove_stale_temporaries
+from nn_checks.runfolder import EPOCHS, METRICS, CsvLog, inspect_folder, remove_stale_temporaries
 from theory.records import environment_info, write_json
 from theory.storage import RunLock, check_output_folder
 
-__all__ = ["METRICS", "EPOCHS", "measure", "hvp_mode"]
+__all__ = ["METRICS", "EPOCHS", "measure", "hvp_mode", "data_fingerprint"]
 
-METRICS = ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
-           "hessian_top_eig", "n_hvps", "probe_grad_norm", "hessian_converged")
-EPOCHS = ("epoch", "lr", "train_loss", "val_loss", "val_ppl", "test_acc")
+
+def data_fingerprint(*tensors: torch.Tensor) -> str:
+    """SHA-256 of exactly the data a run trains and evaluates on: each tensor's dtype, shape and
+    bytes (CPU, contiguous), in order. Recorded as ``config.json``'s ``data_sha256``; a resume on
+    other data (another --data-dir, a changed copy) is refused rather than mixed in."""
+    digest = hashlib.sha256()
+    for t in tensors:
+        t = t.detach().to("cpu").contiguous()
+        digest.update(f"{t.dtype}{tuple(t.shape)};".encode("ascii"))
+        digest.update(memoryview(t.numpy()).cast("B") if t.numel() else b"")
+    return digest.hexdigest()
+
 
 
 class _LM:
@@ -94,6 +105,7 @@ class _LM:
             else corpus.valid
         if valid.numel() < 2:
             raise ValueError(f"the validation split has {valid.numel()} tokens; need >= 2")
+        self.fingerprint = data_fingerprint(train, valid)
         self.train = batchify(train, c.batch_size).to(device)
         self.valid = batchify(valid, min(10, valid.numel() // 2)).to(device)
         self.c, self.vocab, self.dataset = c, len(corpus.vocab), "ptb"
@@ -167,6 +179,7 @@ class _Images:
         n = c.eval_images or len(data.test_x)
         if len(data.test_x[:n]) == 0:
             raise ValueError(f"{data.name} has no test images to evaluate on")
+        self.fingerprint = data_fingerprint(x, y, data.test_x[:n], data.test_y[:n])
         self.x, self.y = x.to(device), y.to(device)
         self.tx, self.ty = data.test_x[:n].to(device), data.test_y[:n].to(device)
         self.c, self.dataset = c, data.name
@@ -353,7 +366,8 @@ class _Run:
     def summary(self, status: str) -> dict:
         s = self.s
         return {"config": self.resolved, "status": status, "device": str(self.device),
-                "dataset": self.task.dataset, "seed": self.c.seed, "hvp": self.hvp,
+                "dataset": self.task.dataset, "data_sha256": self.task.fingerprint,
+                "seed": self.c.seed, "hvp": self.hvp,
                 "batches_per_epoch": s["batches_per_epoch"], "steps": s["step"],
                 "epochs": s["epoch"], "threads": torch.get_num_threads()}
 
@@ -504,6 +518,22 @@ class _Run:
         return final
 
 
+def _same_data(out: Path, previous: dict | None, task) -> None:
+    """Refuse to resume ``previous`` (a running run's ``config.json``) on other data than it
+    started with: another data set, or the same one with other contents (folders written before
+    ``data_sha256`` existed are checked by name only)."""
+    if previous is None:
+        return
+    if previous.get("dataset") not in (None, task.dataset):
+        raise ValueError(f"{out} holds a run on {previous['dataset']}, not on {task.dataset}: "
+                         "resume it with the same data folder (or choose another --out)")
+    if previous.get("data_sha256") not in (None, task.fingerprint):
+        raise ValueError(f"{out} holds a run on other {task.dataset} data (data_sha256 "
+                         f"{str(previous['data_sha256'])[:12]}..., this data "
+                         f"{task.fingerprint[:12]}...): resume it with the same data folder "
+                         "(or choose another --out)")
+
+
 def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", data_dir=None,
             progress: Callable[[dict], None] | None = None, checkpoint_every: int = 25, *,
             data=None) -> dict:
@@ -512,7 +542,8 @@ def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", d
     Everything is checked before the first write (the folder is created only then): the config,
     the device (``auto``, ``cpu``, ``cuda``, ``cuda:N``), the folder (another run's files, a
     damaged config.json or one of another configuration are refused), the data (present, enough
-    of it for one batch), the HVP mode, and on a resume the checkpoint and both CSV files. A
+    of it for one batch), the HVP mode, and on a resume the data (the same set, the same
+    ``data_sha256``), the checkpoint and both CSV files. A
     finished or diverged run in ``out`` is returned as it is, without writing.
 
     Parameters
@@ -542,6 +573,7 @@ def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", d
     prepare_device(device)
     torch.manual_seed(c.seed)
     task = (_LM if c.model == "lstm" else _Images)(c, device, data_dir, data)
+    _same_data(out, previous, task)
     task.model.to(device)
     hvp = hvp_mode(c, task.model, device)
     per_epoch = len(task.batches(0))
@@ -552,6 +584,7 @@ def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", d
         previous = inspect_folder(out, current, defaults)  # again, now as the only writer
         if previous is not None and previous["status"] != "running":
             return previous
+        _same_data(out, previous, task)
         run = _Run(c, out, device, task, hvp, progress, checkpoint_every)
         if previous is not None:
             run.load()

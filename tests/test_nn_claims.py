@@ -14,7 +14,7 @@ import pytest
 from nn_checks.claims import _fisher_z, claims_file, effective_n
 from nn_checks.cli import main
 from nn_checks.config import RUNS
-from nn_checks.train import EPOCHS, METRICS
+from nn_checks.runfolder import EPOCHS, METRICS
 
 NAMES = [f"{m}_{r}" for m in RUNS for r in RUNS[m]]
 

@@ -11,7 +11,7 @@ import pytest
 
 from nn_checks.cli import main
 from nn_checks.metrics import read_metrics, smoothness_pairs
-from nn_checks.train import METRICS
+from nn_checks.runfolder import METRICS
 from theory.storage import RunLock
 
 
@@ -60,6 +60,26 @@ def test_good_metrics_fit_and_the_q1_envelope_is_reported(good, capsys):
     assert [e["quantile"] for e in data["envelope"]] == [1.0, 0.9]
     out = capsys.readouterr().out
     assert f"L1 = {data['envelope'][0]['L1']:.4g}" in out and "envelope (q = 1)" in out
+
+
+def test_the_fit_records_the_runs_state_and_notes_an_unfinished_run(tmp_path, capsys):
+    """fit.json's source says what the run was when fitted: a running run (config.json of a
+    run in progress) gets a note on stderr and run_status "running"; a finished one none."""
+    write_metrics(tmp_path)
+    config = {"config": {}, "status": "running", "steps": 60, "data_sha256": "ab" * 32}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert fit(tmp_path) == 0
+    source = json.loads((tmp_path / "fit.json").read_text())["source"]
+    assert (source["run_status"], source["run_steps"], source["data_sha256"]) == \
+        ("running", 60, "ab" * 32)
+    assert "still in progress (60 steps so far)" in capsys.readouterr().err
+    (tmp_path / "config.json").write_text(json.dumps({**config, "status": "finished"}))
+    assert fit(tmp_path) == 0
+    assert json.loads((tmp_path / "fit.json").read_text())["source"]["run_status"] == "finished"
+    assert "in progress" not in capsys.readouterr().err
+    (tmp_path / "config.json").write_text("{ damaged")  # the fit needs only metrics.csv
+    assert fit(tmp_path) == 0
+    assert json.loads((tmp_path / "fit.json").read_text())["source"]["run_status"] is None
 
 
 @pytest.mark.parametrize("damage,what", [

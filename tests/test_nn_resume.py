@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import pickle
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,8 @@ SMALL = dict(train_tokens=1616, steps=9, epochs=2)
 # Runs measure in a subprocess and SIGKILLs it at one moment: "row:N" (the progress report of
 # step N), "save_mid:K" (halfway through writing the K-th checkpoint of this process),
 # "save_after:K" (right after the K-th checkpoint), "epoch_row:K" (right after the K-th epoch
-# row), "final" (just before the final config.json), "none" (run to the end).
+# row), "final" (just before the final config.json), "stop:N" (SIGSTOP itself at the progress
+# report of step N, holding the folder's lock), "none" (run to the end).
 DRIVER = r"""
 import json, os, signal, sys
 import nn_checks.checkpoint as ck
@@ -77,6 +78,8 @@ ck.atomic_write, train.save_checkpoint, train._Run.end_epoch, train.write_json =
 def progress(report):
     if kind == "row" and report["step"] == int(arg):
         die()
+    if kind == "stop" and report["step"] == int(arg):
+        os.kill(os.getpid(), signal.SIGSTOP)
 train.measure(resolve("lstm", "smoke", **overrides), out, progress=progress, checkpoint_every=3)
 """
 
@@ -146,22 +149,20 @@ def test_the_byte_comparison_sees_a_state_not_restored(tmp_path):
 
 
 def test_second_writer_is_refused_and_an_arbitrary_kill_resumes(tmp_path, capsys):
-    """A runs in a subprocess; stopped (SIGSTOP) mid-run, it still holds the folder: a second
-    measure exits 2 naming A's pid and changes nothing. A is then killed with SIGKILL wherever it
-    stood; a rerun resumes to the end and the files equal an uninterrupted run's."""
+    """A runs in a subprocess and stops itself (SIGSTOP) at step 5, after its first checkpoint,
+    still holding the folder: a second measure exits 2 naming A's pid and changes nothing. A is
+    then killed with SIGKILL where it stands; a rerun resumes to the end and the files equal an
+    uninterrupted run's. (A stops itself, so no timing decides where it is.)"""
     out, whole = tmp_path / "run", tmp_path / "whole"
+    steps = {"steps": 12}
     argv = ["measure", "--model", "lstm", "--preset", "smoke", "--steps", "12",
             "--checkpoint-every", "2", "--device", "cpu", "--out", str(out)]
-    a = subprocess.Popen([sys.executable, "-m", "nn_checks", *argv], cwd=ROOT,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    a = subprocess.Popen([sys.executable, "-c", DRIVER, str(out), "stop:5", json.dumps(steps)],
+                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and a.poll() is None:
-            if (out / "checkpoint.pt").exists():
-                break
-            time.sleep(0.01)
-        a.send_signal(signal.SIGSTOP)
-        assert a.poll() is None, "A ended before it could be stopped"
+        _, status = os.waitpid(a.pid, os.WUNTRACED)  # returns once A has stopped (or died)
+        assert os.WIFSTOPPED(status), f"A ended before stopping itself (status {status})"
+        assert (out / "checkpoint.pt").exists()
         before = _files(out)
         assert main(argv) == 2
         lines = capsys.readouterr().err.strip().splitlines()
@@ -169,10 +170,10 @@ def test_second_writer_is_refused_and_an_arbitrary_kill_resumes(tmp_path, capsys
         assert _files(out) == before
     finally:
         a.send_signal(signal.SIGKILL)
-        a.wait()
+        a.wait(timeout=60)
     assert a.returncode == -signal.SIGKILL
     assert main(argv) == 0
-    measure(resolve("lstm", "smoke", steps=12), whole)
+    measure(resolve("lstm", "smoke", **steps), whole)
     for name in ("metrics.csv", "epochs.csv"):
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
@@ -339,3 +340,114 @@ def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch, capsys):
     assert main(argv) == 0
     for name in ("metrics.csv", "epochs.csv"):
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_a_resume_on_other_data_is_refused(tmp_path, capsys):
+    """A run started on one copy of the corpus is not resumed on another (one token changed):
+    config.json's data_sha256 names the data; the refusal is one line and writes nothing. The
+    same data resumes, and the fingerprint is that of the tensors, not of a path."""
+    import dataclasses
+
+    corpus = load_ptb()
+    changed = corpus.train.clone()
+    changed[100] = (changed[100] + 1) % len(corpus.vocab)
+    other = dataclasses.replace(corpus, train=changed)
+    config = resolve("lstm", "smoke", probe="none", **SMALL)
+    out = tmp_path / "run"
+
+    def crash(report):
+        if report["step"] == 4:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        measure(config, out, progress=crash, checkpoint_every=3, data=corpus)
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["status"] == "running" and len(saved["data_sha256"]) == 64
+    before = _files(out)
+    with pytest.raises(ValueError, match="other ptb data"):
+        measure(config, out, checkpoint_every=3, data=other)
+    assert _files(out) == before
+    assert measure(config, out, checkpoint_every=3, data=corpus)["status"] == "finished"
+    assert json.loads((out / "config.json").read_text())["data_sha256"] == saved["data_sha256"]
+
+
+def _images(n: int, side: int = 8):
+    from nn_checks.data import ImageData
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(n, 3, side, side, generator=g), torch.randint(0, 10, (n,), generator=g)
+    return ImageData("synthetic", x, y, x[:16], y[:16], tuple("0123456789"), "test")
+
+
+# what the byte-exact resume must carry beyond the plain LSTM: dropout masks (the CPU RNG),
+# AWD-LSTM's variable windows (drawn from (seed, epoch)), ResNet20's BatchNorm buffers and
+# SGD momentum across an epoch boundary
+RESUMED = {
+    "lstm-dropout-variable-bptt": ("lstm", dict(SMALL, dropout=0.4, dropouth=0.25, dropouti=0.4,
+                                                dropoute=0.1, variable_bptt=True), None),
+    "resnet20-momentum-batchnorm": ("resnet20", dict(run="lr5clip0.25", steps=None, epochs=3,
+                                                     batch_size=32, train_images=96,
+                                                     momentum=0.9), 96),
+}
+
+
+def _interrupted_then_resumed(model, overrides, images, folder, at_step=5):
+    config = resolve(model, "smoke", **overrides)
+    data = _images(images) if images else None
+
+    def crash(report):
+        if report["step"] == at_step:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        measure(config, folder, progress=crash, checkpoint_every=2, data=data)
+    return measure(config, folder, checkpoint_every=2, data=data)
+
+
+@pytest.mark.parametrize("name", list(RESUMED))
+def test_resume_is_byte_exact_with_dropout_variable_windows_and_resnet(name, tmp_path):
+    model, overrides, images = RESUMED[name]
+    whole = tmp_path / "whole"
+    measure(resolve(model, "smoke", **overrides), whole,
+            data=_images(images) if images else None)
+    cut = tmp_path / "cut"
+    assert _interrupted_then_resumed(model, overrides, images, cut)["status"] == "finished"
+    for file in ("metrics.csv", "epochs.csv"):
+        assert (cut / file).read_bytes() == (whole / file).read_bytes(), file
+    assert _config_without_wall(cut) == _config_without_wall(whole)
+
+
+def test_the_resume_comparison_sees_a_random_state_not_restored(tmp_path, monkeypatch):
+    """Negative control: with the checkpoint's RNG state not installed (restore_rng a no-op), the
+    dropout masks after the resume differ and so do the rows -- the byte comparison above would
+    catch a resume that forgot the generator."""
+    import nn_checks.train as train
+
+    model, overrides, _ = RESUMED["lstm-dropout-variable-bptt"]
+    whole = tmp_path / "whole"
+    measure(resolve(model, "smoke", **overrides), whole)
+    monkeypatch.setattr(train, "restore_rng", lambda *args, **kwargs: None)
+    cut = tmp_path / "cut"
+    _interrupted_then_resumed(model, overrides, None, cut)
+    assert (cut / "metrics.csv").read_bytes() != (whole / "metrics.csv").read_bytes()
+
+
+def test_the_resume_comparison_sees_a_momentum_not_restored(tmp_path):
+    """Negative control on ResNet20: a checkpoint whose SGD momentum buffers were zeroed resumes
+    into rows that differ from the uninterrupted run's."""
+    model, overrides, images = RESUMED["resnet20-momentum-batchnorm"]
+    config, data = resolve(model, "smoke", **overrides), _images(images)
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    measure(config, whole, data=data)
+
+    def crash(report):
+        if report["step"] == 5:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        measure(config, cut, progress=crash, checkpoint_every=2, data=data)
+    ck = torch.load(cut / "checkpoint.pt", map_location="cpu", weights_only=True)
+    buffers = [st["momentum_buffer"] for st in ck["opt"]["state"].values()]
+    assert buffers and all(b.abs().sum() > 0 for b in buffers)
+    for b in buffers:
+        b.zero_()
+    torch.save(ck, cut / "checkpoint.pt")
+    measure(config, cut, checkpoint_every=2, data=data)
+    assert (cut / "metrics.csv").read_bytes() != (whole / "metrics.csv").read_bytes()
