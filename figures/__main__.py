@@ -33,6 +33,7 @@ from figures.layout import add_source_arguments
 from figures.plumbing import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    FolderLock,
     OneLineParser,
     UsageError,
     add_version,
@@ -127,6 +128,12 @@ def run(argv: list[str] | None) -> int:
     args = parse(argv)
     where = args.where
     style.validate(p for key in args.only for p in FIGURES[key].inputs(where))
+    with FolderLock(args.out):  # one writer per output folder
+        return _draw(args, where)
+
+
+def _draw(args, where) -> int:
+    """Draw every figure of ``args.only`` into ``args.out`` (holding its lock)."""
     status = EXIT_OK
     for key in args.only:
         try:

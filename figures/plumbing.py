@@ -29,7 +29,7 @@ from typing import IO, Callable
 
 __all__ = ["EXIT_OK", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_CODES_HELP", "UsageError",
            "WriteError", "OneLineParser", "add_version", "guarded", "atomic_write",
-           "replace_together", "check_output_folder", "one_line"]
+           "replace_together", "check_output_folder", "one_line", "FolderLock"]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 2, 3
 EXIT_CODES_HELP = ("exit codes: 0 ran, everything written; 2 bad input or refused (one line on "
@@ -136,10 +136,21 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import: os.umask is process-wide and not thread-safe
+
+
 def _temporary(path: Path, write: Callable[[IO[bytes]], None]) -> str:
-    """Write a fsync-ed temporary sibling of ``path``; return its name (removed on failure)."""
+    """Write a fsync-ed temporary sibling of ``path`` (mode from the umask, as any new file);
+    return its name (removed on failure)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would make the figures owner-only
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -259,3 +270,56 @@ def check_output_folder(out, option: str = "--out") -> Path:
                 raise UsageError(f"cannot write {path}: not a folder{where}")
             break
     return path
+
+
+class FolderLock:
+    """One writer per output folder: ``with FolderLock(folder): ...`` creates the folder and
+    holds an exclusive ``flock`` on the folder itself (no lock file: a refused or failed run
+    leaves the folder as it was). A second ``figures`` or ``figures.report`` writing the same
+    folder is a :class:`UsageError` naming the holder's pid (Linux ``/proc/locks``). The kernel
+    drops the lock when its holder exits, however it exits."""
+
+    def __init__(self, folder: str | Path):
+        self.folder, self._fd = Path(folder), None
+
+    def __enter__(self) -> "FolderLock":
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return self
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) |
+                         getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise WriteError(exc.errno or 0, f"cannot write {self.folder}: {_reason(exc)}"
+                             ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _holder(os.fstat(fd))
+            os.close(fd)
+            raise UsageError(f"{self.folder} is being written by another process ({holder}); "
+                             "wait for it to finish or choose another folder") from None
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+
+def _holder(info: os.stat_result) -> str:
+    """'pid N' of the process holding a flock on the file ``info`` describes, from Linux's
+    ``/proc/locks`` (device major:minor in hex and inode), or 'holder unknown'."""
+    key = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].lower() == key:
+                    return f"pid {fields[4]}"
+    except OSError:
+        pass
+    return "holder unknown"

@@ -28,6 +28,7 @@ from figures.layout import CHECKS, Layout, add_source_arguments, layout
 from figures.markup import cell, code, number, text
 from figures.plumbing import (
     EXIT_OK,
+    FolderLock,
     OneLineParser,
     UsageError,
     add_version,
@@ -288,7 +289,9 @@ def run(argv: list[str] | None) -> int:
         raise UsageError(str(err)) from None
     text_md = build(results, args.preset, check, args.check_dir)
     md, page_path = where.report.with_suffix(".md"), where.report.with_suffix(".html")
-    replace_together({md: text_md.encode("utf-8"), page_path: page(text_md).encode("utf-8")})
+    with FolderLock(md.parent):  # one writer of the report at a time
+        replace_together({md: text_md.encode("utf-8"),
+                          page_path: page(text_md).encode("utf-8")})
     print(f"report -> {md}, {page_path}")
     return EXIT_OK
 

@@ -138,8 +138,13 @@ def _fit_inputs(args) -> Path:
         raise UsageError(f"{folder}: no such run folder" if not folder.exists()
                          else f"{folder}: not a folder")
     path = folder / "metrics.csv"
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"{path} not found (run measure first)")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file")
+    if (folder / "fit.json").exists() and not (folder / "fit.json").is_file():
+        raise UsageError(f"{folder / 'fit.json'}: not a regular file, so the fit cannot replace"
+                         " it (remove it)")
     int_in_range("--n-boot", args.n_boot, 2, MAX_N_BOOT)
     int_in_range("--seed", args.seed, 0, 2**63 - 1)
     return path
@@ -147,23 +152,41 @@ def _fit_inputs(args) -> Path:
 
 def run_state(folder: Path) -> dict:
     """What the run folder's ``config.json`` says of the run the fit reads: ``run_status``
-    (running, finished, diverged; None when config.json is absent or unreadable -- the fit
-    itself needs only metrics.csv), ``run_steps`` and ``data_sha256`` (None when not recorded).
-    """
-    from nn_checks.runfolder import STATUSES
+    (running, finished, diverged), ``run_steps`` and ``data_sha256`` -- each None where not
+    recorded, all None when there is no config.json (the fit itself needs only metrics.csv).
 
+    Raises
+    ------
+    ValueError
+        config.json is there but damaged: not a regular file (a FIFO is never waited on), too
+        large, not a JSON object, or one of those fields of the wrong kind (naming it).
+    """
+    import re
+
+    from nn_checks.runfolder import MAX_CONFIG_BYTES, STATUSES
+    from theory.storage import read_file
+
+    path = folder / "config.json"
     try:
-        with open(folder / "config.json", "rb") as handle:
-            data = json.loads(handle.read(2**20).decode("utf-8"))
-    except (OSError, ValueError):
-        data = None
-    data = data if isinstance(data, dict) else {}
-    steps = data.get("steps")
-    digest = data.get("data_sha256")
-    return {"run_status": data.get("status") if data.get("status") in STATUSES else None,
-            "run_steps": steps if isinstance(steps, int) and not isinstance(steps, bool)
-            and steps >= 0 else None,
-            "data_sha256": digest if isinstance(digest, str) and len(digest) == 64 else None}
+        raw = read_file(path, MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        return {"run_status": None, "run_steps": None, "data_sha256": None}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:  # also UnicodeDecodeError
+        raise ValueError(f"{path}: not a JSON document written by measure (damaged)") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a JSON object (damaged)")
+    status, steps, digest = data.get("status"), data.get("steps"), data.get("data_sha256")
+    if status not in STATUSES:
+        raise ValueError(f"{path}: 'status' is not one of {', '.join(STATUSES)} (damaged)")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                              or steps < 0):
+        raise ValueError(f"{path}: 'steps' is not a count of steps (damaged)")
+    if digest is not None and not (isinstance(digest, str)
+                                   and re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise ValueError(f"{path}: 'data_sha256' is not a SHA-256 (damaged)")
+    return {"run_status": status, "run_steps": steps, "data_sha256": digest}
 
 
 def cmd_fit(args, progress=None) -> int:
@@ -179,6 +202,7 @@ def cmd_fit(args, progress=None) -> int:
     path = _fit_inputs(args)
     out = path.parent / "fit.json"
     smoothness_pairs(path)  # refuse a damaged file before anything is written
+    run_state(path.parent)
     with RunLock(path.parent, "nn_checks fit"):
         x, y, column = smoothness_pairs(path)  # read again under the lock: what is fitted
         state = run_state(path.parent)
@@ -237,8 +261,11 @@ def cmd_claims(args) -> int:
     folder = Path(args.dir)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
+    from theory.storage import RunLock
+
     data = claims_file(folder)  # every file checked; a refusal raises before anything is written
-    write_json(folder / "claims.json", data)
+    with RunLock(folder, "nn_checks claims"):  # one writer of claims.json at a time
+        write_json(folder / "claims.json", data)
     for claim in data["claims"]:
         print(f"{claim['verdict']:<14} {claim['id']:<20} {claim['claim']}")
     return 0

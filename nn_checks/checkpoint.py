@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import pickle
+import stat
+import warnings
 from pathlib import Path
 
 import torch
@@ -58,8 +61,19 @@ def load_checkpoint(path: Path, config_text: str, device_type: str) -> dict:
     """The checkpoint at ``path`` if it is one of this run; ``ValueError`` (one line naming the
     file) for anything else: garbage, a truncated file, a pickle with objects, an older format,
     another configuration or device type, counters of the wrong type."""
+    try:  # opened without blocking and checked: a FIFO or a device is never read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _refuse(path, f"cannot read it ({exc.strerror or exc})") from None
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise _refuse(path, "not a regular file")
+    os.set_blocking(fd, True)
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on foreign pickles: the refusal speaks
+            warnings.simplefilter("ignore")
+            ck = torch.load(handle, map_location="cpu", weights_only=True)
     except MemoryError:
         raise
     except pickle.UnpicklingError as exc:
@@ -71,6 +85,8 @@ def load_checkpoint(path: Path, config_text: str, device_type: str) -> dict:
     except Exception:  # noqa: BLE001 - torch raises RuntimeError, EOFError, ValueError, ...
         raise _refuse(path, "not a checkpoint (damaged, truncated or not written by measure)"
                       ) from None
+    finally:
+        handle.close()
     if not isinstance(ck, dict):
         raise _refuse(path, "not a checkpoint of measure (not a dict)")
     if "format" not in ck and {"model", "opt", "s"} <= set(ck):

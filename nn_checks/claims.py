@@ -54,6 +54,7 @@ from scipy.stats import norm, t as student_t
 from nn_checks.config import RUNS
 from nn_checks.metrics import pairs_of, read_epochs, read_metrics
 from nn_checks.runfolder import STATUSES
+from theory.storage import read_file
 
 __all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "read_config",
            "read_fit", "CLAIMS", "STATUSES"]
@@ -81,13 +82,12 @@ def _reject_constant(name: str):
 
 def _read_json(path: Path) -> dict | None:
     """A JSON object from ``path`` (None when absent); damage is a ValueError naming the file."""
-    if not path.exists():
-        return None
-    size = path.stat().st_size
-    if size > MAX_JSON_BYTES:
-        raise ValueError(f"{path}: {size} bytes, too large for a run's JSON file")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_reject_constant)
+        raw = read_file(path, MAX_JSON_BYTES)  # a FIFO, a device, a huge file: refused
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}): damaged file") from None
     except json.JSONDecodeError as exc:

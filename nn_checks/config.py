@@ -116,6 +116,7 @@ PRESETS = {
 HVP_CHOICES = ("auto", "exact", "finite-difference")
 PROBES = ("none", "secant", "hessian", "secant+hessian")
 MAX_SEED = 2**32 - 1
+MAX_STEPS = 10**9  # steps or epochs of one run: more is a typo, not an experiment
 MAX_HVPS = 10_000  # Lanczos budget cap: each product costs about two gradients
 
 
@@ -195,8 +196,10 @@ def _validate(c: RunConfig) -> None:
         raise ValueError(f"diverge_factor must be > 1, got {c.diverge_factor}")
     if c.clip is not None and not c.clip > 0:
         raise ValueError(f"clip must be > 0 (or none), got {c.clip}")
-    if c.steps is not None and c.steps < 1:
-        raise ValueError(f"steps must be >= 1, got {c.steps}")
+    if c.steps is not None and not 1 <= c.steps <= MAX_STEPS:
+        raise ValueError(f"steps must be between 1 and {MAX_STEPS:.0e}, got {c.steps}")
+    if c.epochs > MAX_STEPS:
+        raise ValueError(f"epochs must be at most {MAX_STEPS:.0e}, got {c.epochs}")
     if not 0 <= c.momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {c.momentum}")
     if not c.weight_decay >= 0:

@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from nn_checks.runfolder import EPOCHS, METRICS  # (not nn_checks.train: no torch here)
+from theory.storage import read_file
 
 __all__ = ["smoothness_pairs", "pairs_of", "read_metrics", "read_epochs", "MAX_CSV_BYTES"]
 
@@ -109,10 +110,7 @@ def _read_table(path: Path, expected: tuple[str, ...], types: dict, min_columns:
                 ) -> tuple[list[str], list[tuple[int, dict]]]:
     """Header and parsed rows ``(line number, {column: value or None})`` of a schema CSV."""
     path = Path(path)
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise ValueError(f"{path}: {size} bytes, more than {MAX_CSV_BYTES} (not a run's file)")
-    raw = path.read_bytes()
+    raw = read_file(path, MAX_CSV_BYTES)  # a FIFO, a device, a huge file: refused, named
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

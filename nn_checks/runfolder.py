@@ -25,7 +25,8 @@ __all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "inspect_folder", "same_con
            "remove_stale_temporaries"]
 
 OWNED = ("metrics.csv", "epochs.csv", "checkpoint.pt")
-STATUSES = ("running", "finished", "diverged")  # status.json's "status"
+STATUSES = ("running", "finished", "diverged")  # config.json's "status"
+MAX_CONFIG_BYTES = 16 * 2**20  # a config.json measure writes is a few kB
 # the columns of metrics.csv (one row per step) and epochs.csv (one row per epoch); README.md
 # "nn_checks" says what each holds
 METRICS = ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
@@ -69,8 +70,12 @@ def inspect_folder(out: Path, current: dict, defaults: dict) -> dict | None:
                              "another --out (or delete those files)")
         return None
     try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:  # also UnicodeDecodeError
+        previous = json.loads(storage.read_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: vanished while read; rerun") from None
+    except ValueError as exc:  # also UnicodeDecodeError, and read_file's refusals
+        if str(exc).startswith(str(path)):
+            raise
         raise ValueError(f"{path}: not a readable config.json ({type(exc).__name__}); delete "
                          "the folder to restart or choose another --out") from None
     if not (isinstance(previous, dict) and isinstance(previous.get("config"), dict)

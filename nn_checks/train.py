@@ -49,6 +49,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -524,14 +525,23 @@ def _same_data(out: Path, previous: dict | None, task) -> None:
     ``data_sha256`` existed are checked by name only)."""
     if previous is None:
         return
-    if previous.get("dataset") not in (None, task.dataset):
-        raise ValueError(f"{out} holds a run on {previous['dataset']}, not on {task.dataset}: "
-                         "resume it with the same data folder (or choose another --out)")
-    if previous.get("data_sha256") not in (None, task.fingerprint):
+    path, dataset, digest = out / "config.json", previous.get("dataset"), \
+        previous.get("data_sha256")
+    if dataset is not None and not (isinstance(dataset, str) and
+                                    re.fullmatch(r"[A-Za-z0-9_.+-]{1,64}", dataset)):
+        raise ValueError(f"{path}: 'dataset' is not a data set name (damaged); delete the "
+                         "folder to restart or choose another --out")
+    if digest is not None and not (isinstance(digest, str) and
+                                   re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise ValueError(f"{path}: 'data_sha256' is not a SHA-256 (damaged); delete the folder "
+                         "to restart or choose another --out")
+    if dataset not in (None, task.dataset):
+        raise ValueError(f"{out} holds a run on {dataset}, not on {task.dataset}: resume it "
+                         "with the same data folder (or choose another --out)")
+    if digest not in (None, task.fingerprint):
         raise ValueError(f"{out} holds a run on other {task.dataset} data (data_sha256 "
-                         f"{str(previous['data_sha256'])[:12]}..., this data "
-                         f"{task.fingerprint[:12]}...): resume it with the same data folder "
-                         "(or choose another --out)")
+                         f"{digest[:12]}..., this data {task.fingerprint[:12]}...): resume it "
+                         "with the same data folder (or choose another --out)")
 
 
 def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", data_dir=None,

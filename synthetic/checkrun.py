@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from theory.records import (ResultRecord, environment_info, json_text, jsonl_text, read_jsonl,
-                            to_jsonable, write_jsonl)
-from theory.storage import RunLock, check_output_folder, replace_together
+from theory.records import (MAX_JSONL_BYTES, ResultRecord, environment_info, json_text,
+                            jsonl_text, read_jsonl, to_jsonable, write_jsonl)
+from theory.storage import RunLock, check_output_folder, read_file, replace_together
 
 __all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
            "summary_rows", "total_units", "check_of"]
@@ -107,8 +107,8 @@ def _refuse(folder: Path, why: str) -> ValueError:
 def _read_config(folder: Path) -> dict:
     path = folder / "config.json"
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_file(path, MAX_JSONL_BYTES).decode("utf-8")
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and read_file's refusals too
         reason = getattr(exc, "strerror", None) or str(exc)
         raise _refuse(folder, f"cannot read {path}: {reason}") from None
     try:
@@ -149,9 +149,10 @@ def _read_config(folder: Path) -> dict:
 def _read_records(folder: Path, config: dict) -> list[dict]:
     path = folder / "records.jsonl"
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _refuse(folder, f"cannot read {path} ({exc.strerror or exc}), so the records of "
+        data = read_file(path, MAX_JSONL_BYTES)
+    except (OSError, ValueError) as exc:
+        raise _refuse(folder, f"cannot read {path} ({getattr(exc, 'strerror', None) or exc}), "
+                              "so the records of "
                               "the run's other checks cannot be kept: rerun without --only "
                               "(finished parts/ are resumed) or choose another --out") from None
     digest = config.get("records_sha256")

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -174,6 +175,12 @@ def drawn(tmp_path_factory):
     return code, stdout.getvalue().split(), root / "figs"
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def assert_image(path):
     assert path.stat().st_size > 1000
     if path.suffix == ".png":
@@ -186,9 +193,11 @@ def assert_image(path):
 def test_the_command_line_writes_all_16_files(drawn):
     code, printed, out = drawn
     assert code == 0 and len(printed) == 16 == len(set(printed))
-    assert sorted(p.name for p in out.iterdir()) == sorted(
+    files = list(out.iterdir())
+    assert sorted(p.name for p in files) == sorted(
         f"{m.NAME}.{ext}" for m in FIGURES.values() for ext in ("png", "pdf"))
-    assert sorted(printed) == sorted(str(p) for p in out.iterdir())  # no temporary files left
+    assert sorted(printed) == sorted(str(p) for p in files)  # no temporary files left
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~current_umask() for p in files)
 
 
 @pytest.mark.parametrize("key", list(FIGURES))

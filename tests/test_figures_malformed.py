@@ -430,3 +430,19 @@ def test_a_bug_is_an_internal_error_not_bad_input(pristine, tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert err.startswith("figures.report: internal error (TypeError)") and err.count("\n") == 1
     assert "FIGURES_REPORT_DEBUG=1" in err
+
+
+def test_a_second_writer_of_the_same_output_folder_is_refused(tmp_path):
+    """figures and figures.report hold a flock on their output folder (no lock file is left):
+    a second writer is one line naming the holder's pid; after the first, the folder is free."""
+    from figures.plumbing import FolderLock, UsageError
+
+    out = tmp_path / "figures"
+    with FolderLock(out):
+        with pytest.raises(UsageError, match=f"being written by another process \\(pid "
+                                             f"{os.getpid()}\\)"):
+            with FolderLock(out):
+                pass
+    with FolderLock(out):
+        pass
+    assert list(out.iterdir()) == []

@@ -77,9 +77,16 @@ def test_the_fit_records_the_runs_state_and_notes_an_unfinished_run(tmp_path, ca
     assert fit(tmp_path) == 0
     assert json.loads((tmp_path / "fit.json").read_text())["source"]["run_status"] == "finished"
     assert "in progress" not in capsys.readouterr().err
-    (tmp_path / "config.json").write_text("{ damaged")  # the fit needs only metrics.csv
+    (tmp_path / "config.json").unlink()  # the fit itself needs only metrics.csv
     assert fit(tmp_path) == 0
     assert json.loads((tmp_path / "fit.json").read_text())["source"]["run_status"] is None
+    before = (tmp_path / "fit.json").read_bytes()
+    capsys.readouterr()
+    for damaged in ("{ damaged", json.dumps({**config, "steps": "many"}),
+                    json.dumps({**config, "data_sha256": 12}), json.dumps([config])):
+        (tmp_path / "config.json").write_text(damaged)
+        assert fit(tmp_path) == 2 and "config.json" in one_line(capsys)
+        assert (tmp_path / "fit.json").read_bytes() == before
 
 
 @pytest.mark.parametrize("damage,what", [

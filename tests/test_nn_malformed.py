@@ -9,6 +9,7 @@ In-process through the commands' ``main``; the one real training run is made onc
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -91,6 +92,11 @@ MEASURE = {
     "out holds a run of another config": measure("--lr", "3", out="run"),
     "out with a garbage checkpoint": measure(out="garbage-ckpt"),
     "out with a damaged config.json": measure(out="damaged-config"),
+    "out with config.json a FIFO": measure(out="special-config-fifo"),
+    "out with config.json -> /dev/zero": measure(out="special-config-zero"),
+    "out with checkpoint.pt a FIFO": measure(out="special-running-ckpt-fifo"),
+    "out with .lock a FIFO": measure(out="special-running-lock-fifo"),
+    "steps beyond 1e9": measure("--steps", "99999999999999999999"),
     "stray positional": SMOKE + ["--out", "x", "extra"],
     "unknown option": measure("--frobnicate"),
 }
@@ -111,6 +117,17 @@ FIT = {
     "n-boot text": ["fit", "run", "--n-boot", "many"],
     "seed negative": ["fit", "run", "--seed", "-1"],
     "unknown option": ["fit", "run", "--quantile", "0.9"],
+    # special files: never waited on (a FIFO), never read without end (/dev/zero), never a
+    # link followed out of the folder (.lock)
+    "config.json a FIFO": ["fit", "special-config-fifo"],
+    "config.json -> /dev/zero": ["fit", "special-config-zero"],
+    "config.json a folder": ["fit", "special-config-dir"],
+    "metrics.csv a FIFO": ["fit", "special-metrics-fifo"],
+    "metrics.csv -> /dev/zero": ["fit", "special-metrics-zero"],
+    "fit.json a folder": ["fit", "special-fitjson-dir"],
+    ".lock a FIFO": ["fit", "special-lock-fifo"],
+    ".lock a dangling link": ["fit", "special-lock-link"],
+    "config.json status wrong": ["fit", "special-config-status"],
 }
 
 CLAIMS = {
@@ -124,6 +141,10 @@ CLAIMS = {
     "config.json not JSON": ["claims", "claims-badconfig"],
     "epochs.csv garbage": ["claims", "claims-badepochs"],
     "resnet config in an lstm folder": ["claims", "claims-wrongmodel"],
+    "config.json a FIFO": ["claims", "claims-fifo-config"],
+    "fit.json a FIFO": ["claims", "claims-fifo-fit"],
+    "metrics.csv a FIFO": ["claims", "claims-fifo-metrics"],
+    "epochs.csv -> /dev/zero": ["claims", "claims-zero-epochs"],
 }
 
 DATA = {
@@ -228,6 +249,43 @@ def folders(tmp_path_factory, made):
     for name, edit in claims_edits.items():
         shutil.copytree(made, root / name / "lstm_lr30clip0.25")
         edit(root / name / "lstm_lr30clip0.25")
+
+    def fifo(path: Path) -> None:
+        path.unlink(missing_ok=True)
+        os.mkfifo(path)
+
+    def zero(path: Path) -> None:
+        path.unlink(missing_ok=True)
+        path.symlink_to("/dev/zero")
+
+    def folder(path: Path) -> None:
+        path.unlink(missing_ok=True)
+        path.mkdir()
+
+    special = {  # folder: (file, how)
+        "special-config-fifo": ("config.json", fifo),
+        "special-config-zero": ("config.json", zero),
+        "special-config-dir": ("config.json", folder),
+        "special-metrics-fifo": ("metrics.csv", fifo),
+        "special-metrics-zero": ("metrics.csv", zero),
+        "special-fitjson-dir": ("fit.json", folder),
+        "special-lock-fifo": (".lock", fifo),
+        "special-lock-link": (".lock", lambda p: (p.unlink(missing_ok=True),
+                                                  p.symlink_to(root / "made-by-the-lock"))),
+        "special-config-status": ("config.json", lambda p: _edit_json(
+            p, lambda d: d.update(status="half-done"))),
+        "special-running-ckpt-fifo": ("checkpoint.pt", fifo),
+        "special-running-lock-fifo": (".lock", fifo),
+        "claims-fifo-config/lstm_lr30clip0.25": ("config.json", fifo),
+        "claims-fifo-fit/lstm_lr30clip0.25": ("fit.json", fifo),
+        "claims-fifo-metrics/lstm_lr30clip0.25": ("metrics.csv", fifo),
+        "claims-zero-epochs/lstm_lr30clip0.25": ("epochs.csv", zero),
+    }
+    for name, (file, how) in special.items():
+        shutil.copytree(made, root / name)
+        if name.startswith("special-running-"):
+            _edit_json(root / name / "config.json", lambda d: d.update(status="running"))
+        how(root / name / file)
     return root
 
 

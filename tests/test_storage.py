@@ -125,3 +125,42 @@ def test_output_folders_that_cannot_be_used_are_refused(tmp_path, monkeypatch, t
     with pytest.raises(ValueError, match=problem):
         check_output_folder(text)
     assert check_output_folder("new/run") == Path("new/run") and not Path("new").exists()
+
+
+# ------------------------------------------------------------------ reading and special files
+def test_read_file_reads_a_regular_file_and_refuses_every_other_kind(tmp_path):
+    """A FIFO (a read would wait for a writer forever), /dev/zero (never ends), a folder and an
+    oversized file are each one ValueError naming the path, at once; a missing file stays a
+    FileNotFoundError for callers that treat it as absent."""
+    (tmp_path / "ok.json").write_bytes(b"{}\n")
+    assert storage.read_file(tmp_path / "ok.json", 10) == b"{}\n"
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "big").write_bytes(b"x" * 11)
+    for name, why in (("fifo", "a FIFO"), ("zero", "a device"), ("dir", "a folder"),
+                      ("big", "11 bytes, more than the 10")):
+        with pytest.raises(ValueError, match=f"{name}: .*{why}"):
+            storage.read_file(tmp_path / name, 10)
+    with pytest.raises(FileNotFoundError):
+        storage.read_file(tmp_path / "absent", 10)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dangling-link", "link-to-file", "folder"])
+def test_a_lock_that_is_not_a_regular_file_is_refused_and_nothing_is_created(tmp_path, kind):
+    """``.lock`` as a FIFO would block the open, a link would create or lock a file outside the
+    folder: each is refused (LockedError: exit 2), and the link's target is not created."""
+    run, outside = tmp_path / "run", tmp_path / "outside"
+    run.mkdir()
+    if kind == "fifo":
+        os.mkfifo(run / ".lock")
+    elif kind == "folder":
+        (run / ".lock").mkdir()
+    else:
+        if kind == "link-to-file":
+            outside.write_bytes(b"")
+        (run / ".lock").symlink_to(outside)
+    with pytest.raises(LockedError, match=r"\.lock: "):
+        with RunLock(run, "test"):
+            pass
+    assert outside.exists() == (kind == "link-to-file")

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
-from theory.storage import atomic_write_text
+from theory.storage import atomic_write_text, read_file
 
 __all__ = ["MARKS", "BOUND_KINDS", "VERDICTS", "ResultRecord", "verdict_for", "write_json",
            "write_jsonl", "json_text", "jsonl_text", "read_jsonl", "environment_info", "to_jsonable"]
@@ -159,17 +159,26 @@ def write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
     atomic_write_text(Path(path), jsonl_text(rows))
 
 
+MAX_JSONL_BYTES = 1 << 30  # records files are MBs; a GB is not one of ours
+
+
 def read_jsonl(path: str | Path) -> list[dict]:
-    """Read a JSON-lines file (a torn last line, impossible with atomic writes, is an error)."""
+    """Read a JSON-lines file (a torn last line, impossible with atomic writes, is an error).
+
+    Read with :func:`theory.storage.read_file` (a FIFO, a device or a file over
+    :data:`MAX_JSONL_BYTES` is a ``ValueError`` naming it, never a wait or an endless read)."""
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                raise ValueError(f"{path}: line {number} is not JSON (damaged file)") from None
+    try:
+        text = read_file(path, MAX_JSONL_BYTES).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}): damaged file") from None
+    for number, line in enumerate(text.split("\n"), 1):  # (not splitlines: U+2028 in a string)
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            raise ValueError(f"{path}: line {number} is not JSON (damaged file)") from None
     return rows
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, IO
@@ -25,7 +26,7 @@ try:  # POSIX; on other systems the lock degrades to a no-op (documented in RunL
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["WriteError", "LockedError", "atomic_write", "atomic_write_text", "replace_together",
+__all__ = ["WriteError", "LockedError", "read_file", "atomic_write", "atomic_write_text", "replace_together",
            "write_error",
            "remove_stale_temporaries", "RunLock", "check_output_folder"]
 
@@ -36,6 +37,48 @@ class WriteError(OSError):
 
 class LockedError(ValueError):
     """Another process is writing the run folder (a refusal of bad input: exit code 2)."""
+
+
+def read_file(path: str | Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``max_bytes`` of them.
+
+    Opened without blocking and checked on the open descriptor: a FIFO (whose read would wait
+    for a writer forever), a folder, a device (``/dev/zero`` would never end) or a link to one
+    is refused, as is a file larger than ``max_bytes``, with a ``ValueError`` naming ``path``
+    (one line: bad input, exit 2). A missing file raises :class:`FileNotFoundError` for the
+    caller to treat as absent; another failure to open or read is a ``ValueError`` naming it.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a folder" if stat.S_ISDIR(info.st_mode) else
+                    "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket")
+            raise ValueError(f"{path}: not a regular file ({kind})")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes} such a "
+                             "file can have (not a file of this kind)")
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:  # grew while read
+        raise ValueError(f"{path}: more than the {max_bytes} bytes such a file can have")
+    return b"".join(chunks)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -254,12 +297,22 @@ class RunLock:
     def __enter__(self) -> "RunLock":
         if fcntl is None:  # pragma: no cover
             return self
+        lock = self.folder / ".lock"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.folder / ".lock", os.O_RDONLY | os.O_CREAT, 0o644)
+            # never follow a link (it could point outside the folder) nor wait on a FIFO
+            fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NONBLOCK |
+                         getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EISDIR):
+                what = "a symbolic link" if exc.errno == errno.ELOOP else "a folder"
+                raise LockedError(f"{lock}: {what}, not a lock file: remove it") from None
             raise WriteError(exc.errno or 0, f"cannot write {self.folder}: "
                                              f"{exc.strerror or exc}") from exc
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise LockedError(f"{lock}: not a regular file (a FIFO or device), not a lock file: "
+                              "remove it")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
