@@ -161,9 +161,7 @@ def run_state(folder: Path) -> dict:
         config.json is there but damaged: not a regular file (a FIFO is never waited on), too
         large, not a JSON object, or one of those fields of the wrong kind (naming it).
     """
-    import re
-
-    from nn_checks.runfolder import MAX_CONFIG_BYTES, STATUSES
+    from nn_checks.runfolder import MAX_CONFIG_BYTES, STATUSES, recorded_data
     from theory.storage import read_file
 
     path = folder / "config.json"
@@ -177,15 +175,13 @@ def run_state(folder: Path) -> dict:
         raise ValueError(f"{path}: not a JSON document written by measure (damaged)") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a JSON object (damaged)")
-    status, steps, digest = data.get("status"), data.get("steps"), data.get("data_sha256")
+    status, steps = data.get("status"), data.get("steps")
+    _, digest = recorded_data(path, data)
     if status not in STATUSES:
         raise ValueError(f"{path}: 'status' is not one of {', '.join(STATUSES)} (damaged)")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
                               or steps < 0):
         raise ValueError(f"{path}: 'steps' is not a count of steps (damaged)")
-    if digest is not None and not (isinstance(digest, str)
-                                   and re.fullmatch(r"[0-9a-f]{64}", digest)):
-        raise ValueError(f"{path}: 'data_sha256' is not a SHA-256 (damaged)")
     return {"run_status": status, "run_steps": steps, "data_sha256": digest}
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from theory import storage
 from theory.storage import WriteError, atomic_write_text
 
-__all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "inspect_folder", "same_config", "CsvLog",
+__all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "recorded_data", "inspect_folder", "same_config", "CsvLog",
            "remove_stale_temporaries"]
 
 OWNED = ("metrics.csv", "epochs.csv", "checkpoint.pt")
@@ -32,6 +33,20 @@ MAX_CONFIG_BYTES = 16 * 2**20  # a config.json measure writes is a few kB
 METRICS = ("step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
            "hessian_top_eig", "n_hvps", "probe_grad_norm", "hessian_converged")
 EPOCHS = ("epoch", "lr", "train_loss", "val_loss", "val_ppl", "test_acc")
+
+
+def recorded_data(path: Path, config: dict) -> tuple[str | None, str | None]:
+    """The ``dataset`` and ``data_sha256`` that ``config`` (the content of the config.json at
+    ``path``) records, each None where not recorded (folders of earlier versions); a value of
+    the wrong kind is a ``ValueError`` naming the file and the field (a damaged file)."""
+    dataset, digest = config.get("dataset"), config.get("data_sha256")
+    if dataset is not None and not (isinstance(dataset, str) and
+                                    re.fullmatch(r"[A-Za-z0-9_.+-]{1,64}", dataset)):
+        raise ValueError(f"{path}: 'dataset' is not a data set name (damaged)")
+    if digest is not None and not (isinstance(digest, str) and
+                                   re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise ValueError(f"{path}: 'data_sha256' is not a SHA-256 (damaged)")
+    return dataset, digest
 
 
 def same_config(previous: dict, current: dict, defaults: dict) -> bool:

@@ -49,7 +49,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -65,7 +64,8 @@ from nn_checks.data import batchify, get_batch, load_images, load_ptb
 from nn_checks.envinfo import device_info, prepare_device, resolve_device
 from nn_checks.models import LSTMLanguageModel, resnet20
 from nn_checks.probe import SmoothnessProbe, double_backward_supported, resolve_hvp
-from nn_checks.runfolder import EPOCHS, METRICS, CsvLog, inspect_folder, remove_stale_temporaries
+from nn_checks.runfolder import (EPOCHS, METRICS, CsvLog, inspect_folder, recorded_data,
+                                 remove_stale_temporaries)
 from theory.records import environment_info, write_json
 from theory.storage import RunLock, check_output_folder
 
@@ -525,16 +525,11 @@ def _same_data(out: Path, previous: dict | None, task) -> None:
     ``data_sha256`` existed are checked by name only)."""
     if previous is None:
         return
-    path, dataset, digest = out / "config.json", previous.get("dataset"), \
-        previous.get("data_sha256")
-    if dataset is not None and not (isinstance(dataset, str) and
-                                    re.fullmatch(r"[A-Za-z0-9_.+-]{1,64}", dataset)):
-        raise ValueError(f"{path}: 'dataset' is not a data set name (damaged); delete the "
-                         "folder to restart or choose another --out")
-    if digest is not None and not (isinstance(digest, str) and
-                                   re.fullmatch(r"[0-9a-f]{64}", digest)):
-        raise ValueError(f"{path}: 'data_sha256' is not a SHA-256 (damaged); delete the folder "
-                         "to restart or choose another --out")
+    try:
+        dataset, digest = recorded_data(out / "config.json", previous)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; delete the folder to restart or choose another --out"
+                         ) from None
     if dataset not in (None, task.dataset):
         raise ValueError(f"{out} holds a run on {dataset}, not on {task.dataset}: resume it "
                          "with the same data folder (or choose another --out)")

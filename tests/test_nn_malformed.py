@@ -96,6 +96,7 @@ MEASURE = {
     "out with config.json -> /dev/zero": measure(out="special-config-zero"),
     "out with checkpoint.pt a FIFO": measure(out="special-running-ckpt-fifo"),
     "out with .lock a FIFO": measure(out="special-running-lock-fifo"),
+    "out with data_sha256 not a hash": measure(out="special-running-bad-sha"),
     "steps beyond 1e9": measure("--steps", "99999999999999999999"),
     "stray positional": SMOKE + ["--out", "x", "extra"],
     "unknown option": measure("--frobnicate"),
@@ -128,6 +129,7 @@ FIT = {
     ".lock a FIFO": ["fit", "special-lock-fifo"],
     ".lock a dangling link": ["fit", "special-lock-link"],
     "config.json status wrong": ["fit", "special-config-status"],
+    "config.json data_sha256 not a hash": ["fit", "special-running-bad-sha"],
 }
 
 CLAIMS = {
@@ -276,6 +278,8 @@ def folders(tmp_path_factory, made):
             p, lambda d: d.update(status="half-done"))),
         "special-running-ckpt-fifo": ("checkpoint.pt", fifo),
         "special-running-lock-fifo": (".lock", fifo),
+        "special-running-bad-sha": ("config.json", lambda p: _edit_json(
+            p, lambda d: d.update(data_sha256=12))),
         "claims-fifo-config/lstm_lr30clip0.25": ("config.json", fifo),
         "claims-fifo-fit/lstm_lr30clip0.25": ("fit.json", fifo),
         "claims-fifo-metrics/lstm_lr30clip0.25": ("metrics.csv", fifo),

@@ -1,4 +1,4 @@
-"""Faults around a run folder: kill -9 at chosen moments and at an arbitrary one, a second writer,
+"""Faults around a run folder: kill -9 at chosen moments and mid-run (stopped), a second writer,
 a full disk, and checkpoints that are garbage, truncated, of another run or crafted to execute
 code. After each, the resumed files are byte-identical to an uninterrupted run's; every refusal
 is one line, exit 2, and leaves the folder's files byte-identical."""
