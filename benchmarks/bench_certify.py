@@ -16,8 +16,7 @@ import time
 import numpy as np
 
 from theory import certify
-from theory import supremum
-
+from theory.smoothness import supremum
 POLY = "3*x**10 - 7*x**9 + x**8 - 12*x**7 + 5*x**6 + 2*x**5 - 9*x**4 + x**3 - 4*x**2 + 6*x - 1"
 L1_VALUES = [float(v) for v in np.round(np.geomspace(0.05, 50, 20), 6)]
 

@@ -45,8 +45,8 @@ print(gd_count(construction_b_pieces(eps), x0, eps, step_rule("gd", h=h)).iterat
 """
 TOOLKIT = f"""
 from synthetic.fastcount import gd_count, step_rule
-from theory.construction import gradient_pieces
-from theory.constructions import construction_b
+from theory.functions.toolkit import gradient_pieces
+from theory.functions.constructions import construction_b
 c = construction_b({EPS}, {DELTA})
 print(gd_count(gradient_pieces(c), float(c.x0), {EPS}, step_rule("gd", h={H})).iterations)
 """

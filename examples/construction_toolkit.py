@@ -7,7 +7,7 @@ the quartic bowl of B, rescaled to w = 1: certified, then swept over fixed steps
 candidate bound T_ε >= (Δ - f(w))/(4hε²).
 """
 from synthetic.toolkit import sweep
-from theory.construction import analyse, construction
+from theory.functions.toolkit import analyse, construction
 
 eps, Delta = 0.1, 4.0
 s, w = 2 * eps, 1.0

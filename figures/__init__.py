@@ -10,9 +10,9 @@ refit and import nothing of ours but the style helper. ``python -m figures`` dra
 
 Support modules: :mod:`figures.layout` (one layout of the result tree for the figures, the
 report and the Makefile), :mod:`figures.readers` and :mod:`figures.schemas` (every result file
-checked against what its producer writes), :mod:`figures.plumbing` (exit codes, one-line
-errors, atomic fsync-ed writes), :mod:`figures.markup` (file text escaped for the report),
-:mod:`figures.report_env` (the report's hardware table).
+checked against what its producer writes), :mod:`figures.markup` (file text escaped for the report), :mod:`figures.report_env` (the
+report's hardware table). Exit codes, one-line errors, atomic fsync-ed writes and the folder
+lock come from :mod:`plumbing`, shared by every package.
 
 =====  ===============================  ====================================================
 key    module                           shows

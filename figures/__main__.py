@@ -30,17 +30,10 @@ from figures import (
     style,
 )
 from figures.layout import add_source_arguments
-from figures.plumbing import (
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    FolderLock,
-    OneLineParser,
-    UsageError,
-    add_version,
-    check_output_folder,
-    guarded,
-    one_line,
-)
+from plumbing.cli import (EXIT_BAD_INPUT, EXIT_OK, OneLineParser, UsageError, add_version, guarded,
+                          one_line)
+from plumbing.files import check_output_folder
+from plumbing.locks import FolderLock
 from figures.readers import InputError
 
 FIGURES = {module.NAME.split("_")[0]: module for module in (  # key "fig1" -> module

@@ -4,7 +4,7 @@ Every problem is an :class:`InputError` (a ``ValueError``: exit code 2) of one l
 file and the field, e.g. ``.../summary.json: rows[0].pass is not an integer (found '2')``. The
 readers bound their work: a file above :data:`MAX_BYTES` is refused before it is read, JSON
 nested deeper than Python's recursion limit is refused, csv fields are capped by the ``csv``
-module's field limit. Numbers follow the producers' encoding (theory.records.to_jsonable):
+module's field limit. Numbers follow the producers' encoding (plumbing.jsonio.to_jsonable):
 finite JSON numbers, ``null``, and where a producer may write a non-finite value the strings
 ``"inf"``, ``"-inf"``, ``"nan"``; booleans are never numbers.
 """

@@ -26,15 +26,9 @@ import markdown
 from figures import schemas
 from figures.layout import CHECKS, Layout, add_source_arguments, layout
 from figures.markup import cell, code, number, text
-from figures.plumbing import (
-    EXIT_OK,
-    FolderLock,
-    OneLineParser,
-    UsageError,
-    add_version,
-    guarded,
-    replace_together,
-)
+from plumbing.cli import EXIT_OK, OneLineParser, UsageError, add_version, guarded
+from plumbing.files import replace_together
+from plumbing.locks import FolderLock
 from figures.report_env import hardware
 
 PROG = "figures.report"

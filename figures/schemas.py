@@ -112,7 +112,7 @@ _ENV_TEXT = ("python", "platform", "machine", "device", "git_revision", "created
 
 
 def env(path: Path) -> dict:
-    """``env.json`` (theory.records.environment_info, plus what a producer adds)."""
+    """``env.json`` (plumbing.provenance.environment_info, plus what a producer adds)."""
     doc, f = read_json_doc(path), Fields(path)
     for key in _ENV_TEXT:
         f.text(doc.get(key), key, optional=True)

@@ -34,7 +34,7 @@ from matplotlib.text import Text  # noqa: E402
 
 from figures import schemas  # noqa: E402
 from figures.layout import CHECKS, MAKE_FRONTIERS, Layout, layout, plain  # noqa: E402,F401
-from figures.plumbing import WriteError, atomic_write  # noqa: E402
+from plumbing.files import WriteError, atomic_write  # noqa: E402
 from figures.readers import InputError, Table, read_json_doc, read_jsonl_docs  # noqa: E402,F401
 from figures.schemas import LM_RUNS, PRESETS, RESNET_RUNS, RUN_NAMES  # noqa: E402,F401
 
@@ -58,7 +58,7 @@ def save(fig, out: Path, name: str) -> list[Path]:
     """Write ``out/name.png`` (dpi :data:`DPI`) and ``out/name.pdf`` atomically, close ``fig``.
 
     Each file is rendered to a temporary file in ``out``, fsync-ed and moved in place
-    (:func:`figures.plumbing.atomic_write`), so a reader never sees a half-written figure and a
+    (:func:`plumbing.files.atomic_write`), so a reader never sees a half-written figure and a
     failed write leaves the previous file. ``out`` is created. The layout computed for the png
     is kept for the pdf (constrained layout is half the cost). A failure is
     :class:`OutputError` "cannot write <path>: <reason>".

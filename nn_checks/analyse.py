@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from theory.cli_common import EXIT_CODES_HELP, UsageError, int_in_range
+from plumbing.cli import EXIT_CODES_HELP, UsageError, int_in_range
 from theory.fitting import FIT_QUANTILES, MAX_N_BOOT
 
 __all__ = ["add_data_parser", "add_fit_parser", "add_claims_parser", "cmd_data", "cmd_fit",
@@ -162,7 +162,7 @@ def run_state(folder: Path) -> dict:
         large, not a JSON object, or one of those fields of the wrong kind (naming it).
     """
     from nn_checks.runfolder import MAX_CONFIG_BYTES, STATUSES, recorded_data
-    from theory.storage import read_file
+    from plumbing.files import read_file
 
     path = folder / "config.json"
     try:
@@ -192,8 +192,8 @@ def cmd_fit(args, progress=None) -> int:
 
     from nn_checks.metrics import smoothness_pairs
     from theory.fitting import check_boot_work, fit_all
-    from theory.records import write_json
-    from theory.storage import RunLock
+    from plumbing.jsonio import write_json
+    from plumbing.locks import RunLock
 
     path = _fit_inputs(args)
     out = path.parent / "fit.json"
@@ -252,12 +252,12 @@ def cmd_claims(args) -> int:
     (:mod:`nn_checks.claims`) and write ``claims.json`` there atomically; exit 0 whatever the
     verdicts (they are data, shown in the report)."""
     from nn_checks.claims import claims_file
-    from theory.records import write_json
+    from plumbing.jsonio import write_json
 
     folder = Path(args.dir)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
-    from theory.storage import RunLock
+    from plumbing.locks import RunLock
 
     data = claims_file(folder)  # every file checked; a refusal raises before anything is written
     with RunLock(folder, "nn_checks claims"):  # one writer of claims.json at a time

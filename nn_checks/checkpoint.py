@@ -3,7 +3,7 @@
 A checkpoint is a dict of tensors, numbers, strings, lists and dicts (no class, no function), so
 it is read with ``torch.load(weights_only=True)``, whose unpickler admits nothing else: a file
 holding anything more (a crafted pickle whose ``__reduce__`` would run code, a whole model object)
-is refused before any of it runs. It is written with :func:`theory.storage.atomic_write` (the
+is refused before any of it runs. It is written with :func:`plumbing.files.atomic_write` (the
 bytes serialised in memory first, then a temporary file, ``fsync``, rename), so a failed write
 (disk full) leaves the previous checkpoint as it was.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from theory.storage import atomic_write
+from plumbing.files import atomic_write
 
 __all__ = ["FORMAT", "STATE_FIELDS", "save_checkpoint", "load_checkpoint", "check_rng",
            "restore_rng"]

@@ -54,7 +54,7 @@ from scipy.stats import norm, t as student_t
 from nn_checks.config import RUNS
 from nn_checks.metrics import pairs_of, read_epochs, read_metrics
 from nn_checks.runfolder import STATUSES
-from theory.storage import read_file
+from plumbing.files import read_file
 
 __all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "read_config",
            "read_fit", "CLAIMS", "STATUSES"]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from nn_checks import analyse
 from nn_checks.config import HVP_CHOICES, PROBES, RunConfig, describe_presets
-from theory.cli_common import EXIT_CODES_HELP, OneLineParser, UsageError, add_version, guarded
+from plumbing.cli import EXIT_CODES_HELP, OneLineParser, UsageError, add_version, guarded
 
 _FROM_PRESET = "(default: from --preset and --run)"
 _MEASURE_EPILOG = f"""\

@@ -54,9 +54,10 @@ from nn_checks.envinfo import device_info, prepare_device, resolve_device
 from nn_checks.models import ResNetCIFAR, resnet20
 from nn_checks.probe import hessian_vector_product, top_hessian_eigenvalue
 from nn_checks.train import measure
-from theory.cli_common import OneLineParser, UsageError, add_version, guarded
-from theory.records import environment_info, write_json
-from theory.storage import atomic_write_text, check_output_folder
+from plumbing.cli import OneLineParser, UsageError, add_version, guarded
+from plumbing.provenance import environment_info
+from plumbing.jsonio import write_json
+from plumbing.files import atomic_write_text, check_output_folder
 
 __all__ = ["main", "check_rows", "check_first_loss", "check_update", "FIRST_LOSS_TOL",
            "UPDATE_RTOL"]

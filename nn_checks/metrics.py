@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from nn_checks.runfolder import EPOCHS, METRICS  # (not nn_checks.train: no torch here)
-from theory.storage import read_file
+from plumbing.files import read_file
 
 __all__ = ["smoothness_pairs", "pairs_of", "read_metrics", "read_epochs", "MAX_CSV_BYTES"]
 

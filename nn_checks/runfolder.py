@@ -19,8 +19,8 @@ import os
 import re
 from pathlib import Path
 
-from theory import storage
-from theory.storage import WriteError, atomic_write_text
+from plumbing import files as storage
+from plumbing.files import WriteError, atomic_write_text
 
 __all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "recorded_data", "inspect_folder", "same_config", "CsvLog",
            "remove_stale_temporaries"]
@@ -104,7 +104,7 @@ def inspect_folder(out: Path, current: dict, defaults: dict) -> dict | None:
 
 def remove_stale_temporaries(out: Path) -> list[str]:
     """Delete the temporary files a killed process left in ``out``: those of
-    :func:`theory.storage.atomic_write` (:func:`theory.storage.remove_stale_temporaries`) and the
+    :func:`plumbing.files.atomic_write` (:func:`plumbing.files.remove_stale_temporaries`) and the
     ``checkpoint.tmp`` of earlier versions; call it while holding the folder's lock. Returns the
     names removed."""
     removed = storage.remove_stale_temporaries(out)

@@ -32,7 +32,7 @@ cuts them to those lengths and recomputes the steps after the checkpoint: the fi
 ``metrics.csv`` and ``epochs.csv`` are byte-identical to those of an uninterrupted run (on CUDA
 with the deterministic kernels :func:`nn_checks.envinfo.prepare_device` selects), and
 ``config.json`` differs only in ``wall_seconds``; ``env.json`` describes the latest start.
-A folder is written by one ``measure`` at a time (:class:`theory.storage.RunLock`); a folder
+A folder is written by one ``measure`` at a time (:class:`plumbing.locks.RunLock`); a folder
 holding another run's files is never written (:func:`nn_checks.runfolder.inspect_folder`).
 
 Divergence. A non-finite or exploding loss (above ``diverge_factor`` times the first loss), or a
@@ -66,8 +66,10 @@ from nn_checks.models import LSTMLanguageModel, resnet20
 from nn_checks.probe import SmoothnessProbe, double_backward_supported, resolve_hvp
 from nn_checks.runfolder import (EPOCHS, METRICS, CsvLog, inspect_folder, recorded_data,
                                  remove_stale_temporaries)
-from theory.records import environment_info, write_json
-from theory.storage import RunLock, check_output_folder
+from plumbing.provenance import environment_info
+from plumbing.jsonio import write_json
+from plumbing.locks import RunLock
+from plumbing.files import check_output_folder
 
 __all__ = ["METRICS", "EPOCHS", "measure", "hvp_mode", "data_fingerprint"]
 
@@ -561,8 +563,8 @@ def measure(c: RunConfig, out: str | Path, device: str | torch.device = "cpu", d
     ------
     ValueError
         Any of the refusals above (one line naming the file or setting), or the folder is
-        locked by another ``measure`` (:class:`theory.storage.LockedError`).
-    theory.storage.WriteError
+        locked by another ``measure`` (:class:`plumbing.locks.LockedError`).
+    plumbing.files.WriteError
         A file could not be written (disk full: the last checkpoint stays valid).
     """
     out = check_output_folder(out)

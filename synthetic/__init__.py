@@ -10,6 +10,6 @@ toolkit      sweep fixed steps on a user construction against a candidate bound
 checks/      one module per statement: thm3, thm4, rem5, thm6, thm7, thm8, followup
 checkrun     run checks into a run folder (resumable, --only adds to it, one writer), summarise
 
-Imports ``theory`` and numpy/scipy only (sympy stays in ``theory``; ``theory.construction``
+Imports ``theory`` and numpy/scipy only (sympy stays in ``theory``; ``theory.functions.toolkit``
 hands f' over as plain callables).
 """

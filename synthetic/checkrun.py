@@ -24,7 +24,7 @@ Rules (README, "Results and provenance"):
   with the reason, when the union would mix sizes (the run was made with ``--quick`` and this call
   is not, or the reverse), when ``DIR`` holds files of something else, or when the published
   files are damaged or do not belong together;
-* one writer at a time: the call holds :class:`theory.storage.RunLock` on ``DIR``.
+* one writer at a time: the call holds :class:`plumbing.locks.RunLock` on ``DIR``.
 """
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from theory.records import (MAX_JSONL_BYTES, ResultRecord, environment_info, json_text,
-                            jsonl_text, read_jsonl, to_jsonable, write_jsonl)
-from theory.storage import RunLock, check_output_folder, read_file, replace_together
+from plumbing.jsonio import (MAX_JSONL_BYTES, json_text, jsonl_text, read_jsonl, to_jsonable, write_jsonl)
+from theory.records import ResultRecord
+from plumbing.provenance import environment_info
+from plumbing.locks import RunLock
+from plumbing.files import check_output_folder, read_file, replace_together
 
 __all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
            "summary_rows", "total_units", "check_of"]
@@ -233,7 +235,7 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
                ) -> list[dict]:
     """Run (or resume) the checks ``names`` into the run folder ``out``; return the run's records.
 
-    Holds :class:`theory.storage.RunLock` on ``out`` throughout. The records of the run's other
+    Holds :class:`plumbing.locks.RunLock` on ``out`` throughout. The records of the run's other
     checks are kept (see the module docstring), so the list returned -- and ``records.jsonl`` --
     is the union, in :data:`CHECKS` order. ``progress(label)`` is called once per unit of work
     (:func:`total_units`), kept parts included.
@@ -241,10 +243,10 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
     Raises
     ------
     ValueError
-        Unknown checks; a refusal of :func:`read_state`; :class:`theory.storage.LockedError`
+        Unknown checks; a refusal of :func:`read_state`; :class:`plumbing.locks.LockedError`
         when another process writes ``out``.
     OSError
-        :class:`theory.storage.WriteError` when a file cannot be written.
+        :class:`plumbing.files.WriteError` when a file cannot be written.
     """
     names = tuple(dict.fromkeys(names))
     unknown = [n for n in names if n not in CHECKS]
@@ -298,7 +300,7 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
                    "fails": [{k: r.get(k) for k in ("check_id", "theorem", "measured", "bound",
                                                      "notes")}
                              for r in rows if r.get("verdict") == "fail"]}
-        # all four or none (theory.storage.replace_together); config.json's records_sha256
+        # all four or none (plumbing.files.replace_together); config.json's records_sha256
         # still tells a later --only call if a kill -9 cut the renames short
         replace_together({out / "config.json": json_text(config).encode(),
                           out / "records.jsonl": text.encode("utf-8"),

@@ -21,7 +21,7 @@ check [--quick] [--out DIR] [--only NAMES]
     verdict table. A rerun with the same DIR and sizes resumes (finished checks are kept in
     DIR/parts/); ``--only`` adds checks to the run in DIR (see :mod:`synthetic.checkrun`).
 
-Exit codes (:mod:`theory.cli_common`): 0 ran, no verdict failed; 1 ``check`` / ``lower-bound``
+Exit codes (:mod:`plumbing.cli`): 0 ran, no verdict failed; 1 ``check`` / ``lower-bound``
 ran and wrote its results, some verdict is ``fail``; 2 bad input or a refusal, one line
 ``synthetic: error: ...`` on stderr, nothing written, never a traceback; 3 internal error.
 """
@@ -34,9 +34,10 @@ import re
 import sys
 import time
 
-from theory.cli_common import (EXIT_CODES_HELP, EXIT_OK, EXIT_VERDICT_FAILED,
-                               OneLineParser as _Parser, UsageError, add_version, emit,
-                               guarded, int_in_range)
+from plumbing.cli import (EXIT_CODES_HELP, EXIT_OK, EXIT_VERDICT_FAILED,
+                          OneLineParser as _Parser, UsageError, add_version, emit,
+                          guarded, int_in_range)
+from theory.expressions.timelimit import LIMIT_EXCEPTIONS
 
 SUPPORTED = (1e-8, 1e8)  # range of the lower-bound parameters (exact arithmetic stays fast)
 MAX_TIME_LIMIT = 3600.0  # seconds, --time-limit of run and (per step) of lower-bound
@@ -160,8 +161,8 @@ def _cmd_run(args) -> int:
     int_in_range("--max-iter", args.max_iter, 0, MAX_ITER)
     _time_limit(args.time_limit)
     method_parameters(args.method, params)  # needed/extra/non-positive: one line
-    from theory.objective import objective  # sympy: only once the numbers are valid
-    from theory.parsing import ExpressionError, real_symbol
+    from theory.expressions.objective import objective  # sympy: only once the numbers are valid
+    from theory.expressions.parsing import ExpressionError, real_symbol
 
     try:
         for name in names:
@@ -175,7 +176,7 @@ def _cmd_run(args) -> int:
     head = {"expression": str(obj.expr), "variables": names, "method": args.method}
     pieces, why = None, ""
     if obj.dim == 1:  # the exact 1-D counter: same double iteration, ~300x cheaper per step
-        from theory.construction import from_expression, gradient_pieces
+        from theory.functions.toolkit import from_expression, gradient_pieces
 
         try:
             pieces = gradient_pieces(from_expression(obj.expr, names[0]))
@@ -213,7 +214,7 @@ def _lower_bound_steps(args, L0: float, L1: float, M: float) -> list[float]:
 
 def _cmd_lower_bound(args) -> int:
     from synthetic.lowerbound import lower_bound_records
-    from theory.bounds import thm4_bound
+    from theory.statements.bounds import thm4_bound
 
     L0 = _positive(_number(args.L0, "--L0"), "--L0")
     L1 = _positive(_number(args.L1, "--L1"), "--L1")
@@ -246,7 +247,7 @@ def _cmd_lower_bound(args) -> int:
              r.extra["member_certified"], "mark": r.mark, "notes": r.notes} for r in records]
     code = EXIT_VERDICT_FAILED if any(r["verdict"] == "fail" for r in rows) else EXIT_OK
     if args.json:
-        from theory.records import to_jsonable
+        from plumbing.jsonio import to_jsonable
         print(json.dumps(to_jsonable(rows), allow_nan=False))
         return code
     print(f"Thm 4 [reconstructed], h_thr = {rows[0]['h_thr']:.6g}: A above (never converges), "
@@ -303,7 +304,7 @@ def _check_names(only: str | None) -> tuple[str, ...]:
 
 def _cmd_check(args) -> int:
     from synthetic.checkrun import check_of, read_state, run_checks, summary_rows, total_units
-    from theory.storage import check_output_folder
+    from plumbing.files import check_output_folder
 
     names = _check_names(args.only)
     default = f"results/synthetic/check{'-quick' if args.quick else ''}"
@@ -442,4 +443,4 @@ def main(argv: list[str] | None = None) -> int:
         return {"run": _cmd_run, "lower-bound": _cmd_lower_bound,
                 "check": _cmd_check}[args.command](args)
     return guarded("synthetic", command, "interrupted (rerun check with the same --out to "
-                                         "resume)")
+                                         "resume)", limit_exceptions=LIMIT_EXCEPTIONS)

@@ -2,7 +2,7 @@
 
 The lower-bound constructions (arXiv:1905.11881, proof of Thm 4) need T_ε up to 10⁸ and
 beyond. The iteration is x_{t+1} = x_t - h(|f'(x_t)|) f'(x_t) with the rule h(·) of
-:mod:`theory.steps`; T_ε is the first t with |f'(x_t)| <= ε.
+:mod:`theory.statements.steps`; T_ε is the first t with |f'(x_t)| <= ε.
 
 **Exact jump over constant-slope pieces.** Where f' = s is constant on [lo, hi] and |s| > ε, the
 step is the constant c = h(|s|)·s, so x_k = x - k c exactly and the iterate leaves the piece at
@@ -63,7 +63,7 @@ class Count:
 class FastPiece:
     """f' on [lo, hi]: ``constant`` (exact ``slope``) or ``general`` (callable ``grad``).
 
-    The same fields as :class:`theory.construction.GradientPiece`, for sympy-free use.
+    The same fields as :class:`theory.functions.toolkit.GradientPiece`, for sympy-free use.
     """
 
     lo: float
@@ -79,7 +79,7 @@ def construction_b_pieces(eps: float) -> list[FastPiece]:
 
     s = 2ε, w = 1/2: f' = -s on (-oo, -w], (s/2)(3x/w - (x/w)³) = ε(6x - 8x³) on [-w, w],
     s on [w, oo). ``tests/test_fastcount.py`` checks it against the toolkit's
-    :func:`theory.construction.gradient_pieces` of :func:`theory.constructions.construction_b`.
+    :func:`theory.functions.toolkit.gradient_pieces` of :func:`theory.functions.constructions.construction_b`.
     """
     if not (math.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be finite and > 0, got {eps}")
@@ -93,7 +93,7 @@ def construction_b_pieces(eps: float) -> list[FastPiece]:
 def step_rule(method: str, **params: float) -> Callable[[float], float]:
     """h(||g||) for ``gd`` (h), ``clipped`` (min{η, γη/||g||}) or ``normalized`` (η/(||g|| + β)).
 
-    Scalar versions of :mod:`theory.steps`' rules for the per-step hot loop (the numpy ones cost
+    Scalar versions of :mod:`theory.statements.steps`' rules for the per-step hot loop (the numpy ones cost
     microseconds per call); tests check both give the same doubles.
 
     Raises
@@ -137,8 +137,8 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
 
     Parameters
     ----------
-    pieces : sequence of :class:`theory.construction.GradientPiece`
-        Consecutive pieces covering R (``theory.construction.gradient_pieces``); a breakpoint
+    pieces : sequence of :class:`theory.functions.toolkit.GradientPiece`
+        Consecutive pieces covering R (``theory.functions.toolkit.gradient_pieces``); a breakpoint
         belongs to the piece on its left.
     x0 : float
     eps : float

@@ -3,9 +3,9 @@
 For the class of Thm 4 (Assumptions 1-4, L0 >= 1, L1 >= 1, M > 1) and a fixed step h, the
 hard member is construction A when h > h_thr = 2 x0_A/M (GD never converges: T_ε = ∞) and
 construction B when h <= h_thr (T_ε >= (Δ - 5ε/8)/(4hε²)); both are certified members with
-:func:`theory.construction.analyse` (C² joins, (L0,L1) on every piece, M on the sublevel set,
+:func:`theory.functions.toolkit.analyse` (C² joins, (L0,L1) on every piece, M on the sublevel set,
 Δ) before their counts are used. The count is :func:`synthetic.fastcount.gd_count` (exact jump
-over B's slope). The bound is :func:`theory.bounds.thm4_bound` [reconstructed]:
+over B's slope). The bound is :func:`theory.statements.bounds.thm4_bound` [reconstructed]:
 T_ε >= L1 M (Δ - 5ε/8)/(8ε²ℓ) with ℓ = log M + 1; the alternative ℓ = 1 + log(M L1/L0) is
 evaluated beside it. A member whose own Δ or M exceeds the class's is not used: the record is
 then ``inconclusive`` (no certified hard member), never a pass.
@@ -18,9 +18,9 @@ import math
 import numpy as np
 
 from synthetic.fastcount import gd_count, step_rule
-from theory.bounds import STATEMENTS, thm4_bound
-from theory.construction import analyse, gradient_pieces
-from theory.constructions import construction_a, construction_b, h_threshold
+from theory.statements.bounds import STATEMENTS, thm4_bound
+from theory.functions.toolkit import analyse, gradient_pieces
+from theory.functions.constructions import construction_a, construction_b, h_threshold
 from theory.records import ResultRecord, verdict_for
 
 __all__ = ["h_grid", "certified_member", "lower_bound_record", "lower_bound_records"]

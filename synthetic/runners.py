@@ -5,7 +5,7 @@ One call runs B independent runs (different steps, starting points or both) in l
     x_{t+1} = x_t - h_t ∇f(x_t),   h_t = rule(||∇f(x_t)||)    (paper §3)
 
 with ``rule`` fixed (h), clipped (h_c = min{η, γη/||g||}) or normalized (h_n = η/(||g|| + β)),
-from :mod:`theory.steps`. T_ε is the first t with ||∇f(x_t)|| <= ε, an exact integer count of
+from :mod:`theory.statements.steps`. T_ε is the first t with ||∇f(x_t)|| <= ε, an exact integer count of
 gradient steps (x_0 counts as t = 0). Each run ends with a status:
 
 * ``converged`` — ||∇f(x_t)|| <= ε at t = T_ε;
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.objective import Objective
-from theory.steps import clipped_step, fixed_step, normalized_step
+from theory.expressions.objective import Objective
+from theory.statements.steps import clipped_step, fixed_step, normalized_step
 
 __all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic", "iterate",
            "method_parameters"]
@@ -80,7 +80,7 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
     Parameters
     ----------
     obj : Objective
-        f and ∇f (:func:`theory.objective.objective`).
+        f and ∇f (:func:`theory.expressions.objective.objective`).
     x0 : array_like, shape (d,) or (B, d) (a scalar or (B,) when d = 1)
         Starting points.
     method : {"gd", "clipped", "normalized"}

@@ -8,9 +8,9 @@ surely. Two oracles, each unbiased and bounded, drawing only from the generator 
 
 The step rule sees g, not ∇f (paper §3: "including inside the step-size rule"):
 
-* ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see :func:`theory.steps.thm8_step`);
+* ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see :func:`theory.statements.steps.thm8_step`);
 * ``clipped-sgd``: h = min{η, γη/(||g|| + offset)}; with γη = 1/(16 L1) and offset = τ this is
-  Thm 7's step min{η, 1/(16 L1(||g_k|| + τ))} (see :func:`theory.steps.thm7_step`).
+  Thm 7's step min{η, 1/(16 L1(||g_k|| + τ))} (see :func:`theory.statements.steps.thm7_step`).
 
 Hitting time: the first t with ||∇f(x_t)|| <= ε (the true gradient), per run; the paper's
 stochastic T_ε is the median over runs (spec §4, reconstructed), :func:`median_hitting_time`.
@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from synthetic.runners import RunResult, iterate
-from theory.objective import Objective
+from theory.expressions.objective import Objective
 
 __all__ = ["uniform_ball", "two_point", "NOISES", "run_stochastic", "median_hitting_time"]
 

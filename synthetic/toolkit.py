@@ -1,6 +1,6 @@
 """Construction toolkit, the running half: sweep fixed steps on a construction against a bound.
 
-Pairs with :mod:`theory.construction` (define pieces, certify C² joins, (L0,L1) per piece, f*,
+Pairs with :mod:`theory.functions.toolkit` (define pieces, certify C² joins, (L0,L1) per piece, f*,
 Δ, M on the sublevel set). :func:`sweep` counts GD (or clipped / normalized GD) iterations
 from the construction's x0 for many steps with the exact fast counter
 (:func:`synthetic.fastcount.gd_count`) and confronts each count with a candidate bound, lower
@@ -8,7 +8,7 @@ from the construction's x0 for many steps with the exact fast counter
 
 Example (README "Construction toolkit")::
 
-    from theory.construction import construction, analyse
+    from theory.functions.toolkit import construction, analyse
     from synthetic.toolkit import sweep
     c = construction("my-B", [("-x/5 - 3/80", "-oo", "-1/2"), ..., ], x0=20)
     report = analyse(c, L0=1, L1=1, M=10, Delta=4)
@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from synthetic.fastcount import gd_count, step_rule
-from theory.construction import Construction, gradient_pieces
+from theory.functions.toolkit import Construction, gradient_pieces
 
 __all__ = ["sweep"]
 
@@ -44,7 +44,7 @@ def sweep(c: Construction, hs, eps: float, candidate: float | Callable[[float], 
     kind : {"lower", "upper"}
         ``holds`` is T_ε >= bound (lower; never converging counts as ∞) or T_ε <= bound (upper).
         ``sweep`` only counts: whether ``c`` belongs to the class the bound is about (f* finite,
-        C², the constants, M, Δ) is :func:`theory.construction.analyse`'s job — a construction
+        C², the constants, M, Δ) is :func:`theory.functions.toolkit.analyse`'s job — a construction
         with f -> -oo along a slope "never converges" and so trivially satisfies a lower bound.
         A censored count (``max_iter``) decides only when the cap already settles it, otherwise
         ``holds`` is None.

@@ -6,9 +6,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from theory.catalogue import CATALOGUE, Declared, get, ids
-from theory.catalogue_check import verify_entry
-from theory.certify import CLASSES
+from theory.functions.catalogue import CATALOGUE, Declared, get, ids
+from theory.functions.verify import verify_entry
+from theory.smoothness.certify import CLASSES
 
 
 def test_ids_unique_and_catalogue_large_enough():
@@ -83,7 +83,7 @@ def test_witness_negative_control():
     """Along (t, t) the gradient of (w1 w2 - 1)² diverges: no refutation may be claimed."""
     import sympy as sp
 
-    from theory.catalogue_check import refuted_along
+    from theory.functions.verify import refuted_along
 
     w1, w2 = sp.symbols("w1 w2", real=True)
     assert not refuted_along((w1 * w2 - 1) ** 2, [w1, w2], ("t", "t"))

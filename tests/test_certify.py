@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXACT_RTOL, NUMERIC_RTOL
-from theory.certify import certify
-from theory.parsing import ExpressionError, parse_expression
+from theory.smoothness.certify import certify
+from theory.expressions.parsing import ExpressionError, parse_expression
 
 x = sp.Symbol("x", real=True)
 

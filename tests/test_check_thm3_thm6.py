@@ -13,10 +13,10 @@ from conftest import ROUNDING_RTOL
 
 from synthetic.checks import followup, thm3, thm6
 from synthetic.runners import run_deterministic
-from theory import catalogue
-from theory.objective import objective
+from theory.functions import catalogue
+from theory.expressions.objective import objective
 from theory.records import VERDICTS
-from theory.steps import (clipped_step, normalized_step, thm6_step, vankov_clipped_step,
+from theory.statements.steps import (clipped_step, normalized_step, thm6_step, vankov_clipped_step,
                           vankov_step)
 
 QUAD = "x**2/2"

@@ -14,11 +14,11 @@ import pytest
 from conftest import ROUNDING_RTOL
 from synthetic.checks import thm7, thm8
 from synthetic.stochastic import NOISES, run_stochastic
-from theory.bounds import thm7_bound
-from theory.catalogue import get
-from theory.objective import objective
+from theory.statements.bounds import thm7_bound
+from theory.functions.catalogue import get
+from theory.expressions.objective import objective
 from theory.records import ResultRecord
-from theory.steps import thm7_step, thm8_step
+from theory.statements.steps import thm7_step, thm8_step
 
 SEED = 7031
 

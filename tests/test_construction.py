@@ -7,8 +7,8 @@ import math
 import pytest
 import sympy as sp
 
-from theory.construction import analyse, construction, expression, gradient_pieces
-from theory.constructions import construction_a, construction_b, extremal, h_threshold, x0_a
+from theory.functions.toolkit import analyse, construction, expression, gradient_pieces
+from theory.functions.constructions import construction_a, construction_b, extremal, h_threshold, x0_a
 
 from conftest import EXACT_RTOL
 

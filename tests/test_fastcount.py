@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from synthetic.fastcount import gd_count, step_rule
-from theory.construction import construction, gradient_pieces
-from theory.constructions import construction_a, construction_b, h_threshold
-from theory.steps import clipped_step, normalized_step
+from theory.functions.toolkit import construction, gradient_pieces
+from theory.functions.constructions import construction_a, construction_b, h_threshold
+from theory.statements.steps import clipped_step, normalized_step
 
 B = construction_b(0.1, 3.0)
 B_PIECES = gradient_pieces(B)

@@ -13,7 +13,8 @@ import shutil
 
 import pytest
 
-from figures import plumbing, style
+from figures import style
+from plumbing import files as plumbing
 from figures.__main__ import FIGURES
 from figures.__main__ import main as figures_main
 from figures.report import build
@@ -341,7 +342,7 @@ ARGS = [  # (command, arguments after --results ROOT, text the message must hold
     ("figures", ["--check-dir", "{root}/report.md"], "not a folder"),
     ("figures", ["--check", "check", "--check-dir", "{root}"], "not allowed with argument"),
     ("figures", ["--out", ""], "--out: empty folder name"),
-    ("figures", ["--out", "{root}/report.md"], "cannot write"),
+    ("figures", ["--out", "{root}/report.md"], "is not a folder"),
     ("figures", ["--out", "{root}/report.md/sub"], "is a file"),
     ("figures", ["--only", "fig1,../fig2"], "unknown figure(s) in --only"),
     ("figures", ["--results", "{root}/report.md"], "not a folder"),
@@ -435,12 +436,12 @@ def test_a_bug_is_an_internal_error_not_bad_input(pristine, tmp_path, capsys, mo
 def test_a_second_writer_of_the_same_output_folder_is_refused(tmp_path):
     """figures and figures.report hold a flock on their output folder (no lock file is left):
     a second writer is one line naming the holder's pid; after the first, the folder is free."""
-    from figures.plumbing import FolderLock, UsageError
+    from plumbing.locks import FolderLock, LockedError
 
     out = tmp_path / "figures"
     with FolderLock(out):
-        with pytest.raises(UsageError, match=f"being written by another process \\(pid "
-                                             f"{os.getpid()}\\)"):
+        with pytest.raises(LockedError, match=f"being written by another process \\(pid "
+                                               f"{os.getpid()}[:)]"):
             with FolderLock(out):
                 pass
     with FolderLock(out):

@@ -17,7 +17,8 @@ def produced(tmp_path_factory):
     from nn_checks.cli import main as nn_main
     from synthetic.checkrun import run_checks
     from theory.cli import main as theory_main
-    from theory.records import environment_info, write_json
+    from plumbing.provenance import environment_info
+    from plumbing.jsonio import write_json
 
     root = tmp_path_factory.mktemp("produced") / "results"
     run_checks(root / "synthetic" / "check", names=("thm7", "followup"), quick=True)

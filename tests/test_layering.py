@@ -1,4 +1,4 @@
-"""The import table of style.md, enforced on the source (ast, not grep)."""
+"""The import table of docs/architecture.md ("Rooms"), enforced on the source (ast, not grep)."""
 from __future__ import annotations
 
 import ast
@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"theory", "synthetic", "nn_checks", "figures"}
-ALLOWED = {  # package: (our packages, third-party)
-    "theory": (set(), {"numpy", "scipy", "sympy", "mpmath"}),
-    "synthetic": ({"theory"}, {"numpy", "scipy"}),
-    "nn_checks": ({"theory"}, {"torch", "numpy", "scipy"}),  # scipy: eigsh (issue 4)
-    "figures": (set(), {"matplotlib", "numpy", "markdown"}),  # markdown: report.html
+OURS = {"plumbing", "theory", "synthetic", "nn_checks", "figures"}
+ALLOWED = {  # package: (our packages, third-party); docs/architecture.md, "Rooms"
+    "plumbing": (set(), set()),  # standard library only: every package may import it
+    "theory": ({"plumbing"}, {"numpy", "scipy", "sympy", "mpmath"}),
+    "synthetic": ({"plumbing", "theory"}, {"numpy", "scipy"}),
+    "nn_checks": ({"plumbing", "theory"}, {"torch", "numpy", "scipy"}),  # scipy: Lanczos eigsh
+    "figures": ({"plumbing"}, {"matplotlib", "numpy", "markdown"}),  # markdown: report.html
 }
-# Command-line entry points may add progress bars (style.md: "entry points print and show
-# progress (tqdm)"); library modules may not.
+# Command-line entry points may add progress bars (docs/architecture.md: entry points print and
+# show progress with tqdm); library modules may not.
 CLI_EXTRA = {"tqdm"}
 
 

@@ -12,8 +12,8 @@ import pytest
 from synthetic.checks import rem5, thm4
 from synthetic.cli import main
 from synthetic.lowerbound import h_grid, lower_bound_record
-from theory.bounds import thm4_bound
-from theory.constructions import h_threshold
+from theory.statements.bounds import thm4_bound
+from theory.functions.constructions import h_threshold
 
 BASE = dict(L0=1.0, L1=1.0, M=10.0, eps=0.1, Delta=10.0)
 

@@ -1,4 +1,4 @@
-"""Tests for theory.multivariate: numeric (L0,L1)-smoothness search against exact references.
+"""Tests for theory.smoothness.multivariate: numeric (L0,L1)-smoothness search against exact references.
 
 References (derived by hand, each re-checked by an exact identity below):
 
@@ -25,7 +25,7 @@ import pytest
 import sympy as sp
 from conftest import NUMERIC_RTOL, ROUNDING_RTOL
 
-from theory.multivariate import check_l0l1, estimate_frontier, evaluate_norms
+from theory.smoothness.multivariate import check_l0l1, estimate_frontier, evaluate_norms
 
 x, y, w1, w2 = sp.symbols("x y w1 w2", real=True)
 QUARTIC = (x**2 + y**2) ** 2

@@ -12,7 +12,7 @@ import pytest
 from nn_checks.cli import main
 from nn_checks.metrics import read_metrics, smoothness_pairs
 from nn_checks.runfolder import METRICS
-from theory.storage import RunLock
+from plumbing.locks import RunLock
 
 
 def write_metrics(folder, n=60, seed=3, header=METRICS, diverged=None):

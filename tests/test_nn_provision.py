@@ -19,7 +19,7 @@ from nn_checks.data import images as IMG
 from nn_checks.data import provision as PROV
 from nn_checks.data import ptb as PTB
 from test_nn_data import write_fashion, write_ptb
-from theory.cli_common import OneLineParser, guarded
+from plumbing.cli import OneLineParser, guarded
 
 INSTALL = "install -y dataset-fashion-mnist"
 STUB = """#!/bin/sh

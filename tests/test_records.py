@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from theory.records import (ResultRecord, environment_info, read_jsonl, to_jsonable, verdict_for,
-                            write_json, write_jsonl)
+from theory.records import ResultRecord, verdict_for
+from plumbing.provenance import environment_info
+from plumbing.jsonio import read_jsonl, to_jsonable, write_json, write_jsonl
 
 
 @pytest.mark.parametrize("measured,bound,kind,censored,expected", [

@@ -19,7 +19,7 @@ SIX = ["lstm_lr30clip0.25", "lstm_lr2noclip", "lstm_lr2clip0.25", "resnet20_sgdm
 
 
 def env(**extra):
-    """env.json as theory.records.environment_info writes it."""
+    """env.json as plumbing.provenance.environment_info writes it."""
     return {"python": "3.11.2", "platform": "Linux-test", "machine": "x86_64", "cpu_count": 2,
             "packages": {"numpy": "2.1.0", "scipy": "1.14.0"}, "device": "cpu", "seed": None,
             "git_revision": "abc123", "created_utc": "2025-01-01T00:00:00+00:00", **extra}

@@ -9,7 +9,7 @@ import pytest
 
 from synthetic.cli import main
 from synthetic.runners import run_deterministic
-from theory.objective import objective
+from theory.expressions.objective import objective
 
 
 def reference_run(grad, x0, step, eps, max_iter):

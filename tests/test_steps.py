@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROUNDING_RTOL
-from theory import steps
-
+from theory.statements import steps
 norms = st.floats(0, 1e8, allow_nan=False)
 pos = st.floats(1e-6, 1e6, allow_nan=False)
 approx = lambda x: pytest.approx(x, rel=ROUNDING_RTOL, abs=0)  # noqa: E731

@@ -6,7 +6,7 @@ import pytest
 
 from synthetic.runners import run_deterministic
 from synthetic.stochastic import median_hitting_time, run_stochastic, two_point, uniform_ball
-from theory.objective import objective
+from theory.expressions.objective import objective
 
 SEED = 20260
 

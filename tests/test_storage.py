@@ -1,4 +1,4 @@
-"""theory.storage: atomic and grouped replacement, the run-folder lock, output-folder checks."""
+"""plumbing.files: atomic and grouped replacement, the run-folder lock, output-folder checks."""
 from __future__ import annotations
 
 import errno
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from theory import storage
-from theory.storage import (LockedError, RunLock, WriteError, atomic_write_text,
-                            check_output_folder, remove_stale_temporaries, replace_together)
+from plumbing import files as storage
+from plumbing.locks import LockedError, RunLock
+from plumbing.files import (WriteError, atomic_write_text, check_output_folder, remove_stale_temporaries, replace_together)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +87,7 @@ def test_the_lock_refuses_a_second_holder_naming_it_and_changes_no_byte(tmp_path
 
 def test_the_lock_holder_is_another_process(tmp_path):
     folder = tmp_path / "run"
-    code = ("import sys, time; from theory.storage import RunLock\n"
+    code = ("import sys, time; from plumbing.locks import RunLock\n"
             f"with RunLock({str(folder)!r}, 'child'):\n"
             "    print('held', flush=True); sys.stdin.readline()\n")
     child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,

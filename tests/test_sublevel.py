@@ -1,4 +1,4 @@
-"""theory.sublevel: M = sup{|f'| : f <= level} (Assumption 4), exact where sympy can."""
+"""theory.smoothness.sublevel: M = sup{|f'| : f <= level} (Assumption 4), exact where sympy can."""
 from __future__ import annotations
 
 import math
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from conftest import EXACT_RTOL, NUMERIC_RTOL, ROUNDING_RTOL
 
-from theory import catalogue
-from theory.lemmas import li_gradient_bound
-from theory.objective import objective
-from theory.sublevel import sublevel_gradient_sup
+from theory.functions import catalogue
+from theory.statements.lemmas import li_gradient_bound
+from theory.expressions.objective import objective
+from theory.smoothness.sublevel import sublevel_gradient_sup
 
 
 def _level_at_x0(entry_id: str) -> tuple[catalogue.CatalogueEntry, float]:

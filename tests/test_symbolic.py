@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory.symbolic import ALL, ApproxRoots, SymbolicTimeout, real_roots, safe_limit, time_limit
+from theory.expressions.symbolic import ALL, ApproxRoots, SymbolicTimeout, real_roots, safe_limit, time_limit
 
 x = sp.Symbol("x", real=True)
 

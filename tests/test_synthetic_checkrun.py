@@ -19,7 +19,7 @@ import synthetic.checks.followup as followup
 import synthetic.checks.thm7 as thm7
 from synthetic.checkrun import check_of
 from synthetic.cli import main
-from theory.storage import RunLock
+from plumbing.locks import RunLock
 
 ROOT = Path(__file__).resolve().parents[1]
 

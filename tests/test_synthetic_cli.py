@@ -10,8 +10,8 @@ import pytest
 
 from synthetic.cli import main
 from synthetic.fastcount import gd_count, step_rule
-from theory.cli_common import EXIT_CODES_HELP
-from theory.construction import from_expression, gradient_pieces
+from plumbing.cli import EXIT_CODES_HELP
+from theory.functions.toolkit import from_expression, gradient_pieces
 
 
 def cli(capsys, *argv):

@@ -8,7 +8,7 @@ import pytest
 
 from theory import cli
 from theory.cli import main
-from theory.multivariate import MAX_SAMPLES
+from theory.smoothness.multivariate import MAX_SAMPLES
 
 
 def run(capsys, *argv):
@@ -91,7 +91,7 @@ def test_catalogue_refuses_an_empty_out_before_any_work(tmp_path, monkeypatch, c
     def no_work(*args, **kwargs):  # pragma: no cover - must not be reached
         raise AssertionError("the catalogue ran before --out was checked")
 
-    monkeypatch.setattr("theory.catalogue_check.verify_entry", no_work)
+    monkeypatch.setattr("theory.functions.verify.verify_entry", no_work)
     code, out, err = run(capsys, "catalogue", "--out", "", "--only", "quadratic")
     assert code == 2 and "--out" in err and out == "" and list(tmp_path.iterdir()) == []
 
@@ -104,7 +104,7 @@ def test_a_failed_write_midway_leaves_every_file_intact(tmp_path, monkeypatch, c
     assert main(["frontiers", "--only", "quadratic", "--L1", "1", "--out", str(out)]) == 0
     capsys.readouterr()
     old = _tree(out)
-    import theory.storage as storage
+    import plumbing.files as storage
 
     real, calls = storage.os.replace, []
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import theory.multivariate as multivariate
-from theory.certify import certify
+import theory.smoothness.multivariate as multivariate
+from theory.smoothness.certify import certify
 from theory.cli import main
-from theory.parsing import (MAX_DEGREE, MAX_DEPTH, MAX_TERMS, ExpressionError, expression_size,
+from theory.expressions.parsing import (MAX_DEGREE, MAX_DEPTH, MAX_TERMS, ExpressionError, expression_size,
                             parse_expression)
-from theory.symbolic import float_safe
+from theory.expressions.symbolic import float_safe
 
 x = sp.Symbol("x", real=True)
 

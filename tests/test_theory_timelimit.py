@@ -1,4 +1,4 @@
-"""Wall-clock limits that hold in any thread: theory.timelimit.time_limit / time_budget and
+"""Wall-clock limits that hold in any thread: theory.expressions.timelimit.time_limit / time_budget and
 certify's --timeout.
 
 No timing assertion beyond "it returned before N x the limit" (N generous, for a loaded
@@ -14,8 +14,8 @@ import time
 import pytest
 import sympy as sp
 
-from theory.certify import certify
-from theory.timelimit import (_WATCHDOG, SymbolicTimeout, TimeLimitExceeded, time_budget,
+from theory.smoothness.certify import certify
+from theory.expressions.timelimit import (_WATCHDOG, SymbolicTimeout, TimeLimitExceeded, time_budget,
                               time_limit)
 
 # A limit's exception can arrive while the interpreter runs a garbage-collector callback

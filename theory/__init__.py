@@ -1,30 +1,46 @@
 """theory: the mathematics of Zhang, He, Sra, Jadbabaie (ICLR 2020) as code.
 
-(L0,L1)-smoothness (Definition 1): ||∇²f(x)|| <= L0 + L1||∇f(x)|| for all x.
+(L0,L1)-smoothness (docs/statements.md §1, Definition 1): ||∇²f(x)|| <= L0 + L1||∇f(x)||.
 
-Modules
--------
-certify       class, L, L1_min and the frontier L0*(L1) of a univariate expression (exact where
-              sympy can decide, a guarded numeric supremum otherwise, always labelled)
-multivariate  numeric search for violations / frontier estimates in several variables
-catalogue     test functions with hand-derived constants; catalogue_check verifies them
-steps         step-size rules (fixed, clipped, normalized, Theorems 3, 6, 7, 8, follow-ups)
-bounds        one function per theorem bound, each with its mark (paper/reconstructed/follow-up)
-lemmas        follow-up lemmas usable as numeric checks (Grönwall, local Lipschitz, Vankov model)
-fitting       (L0,L1) from measured (gradient norm, smoothness) samples
-records       the result record shared by every check, atomic JSON / JSON-lines output
-objective     f and ∇f compiled to numpy for the runners
-sublevel      M = sup{|f'| : f <= f(x0)} on the sublevel set (Assumption 4)
-construction  the construction toolkit: 1-D pieces, C² joins, (L0,L1) per piece, f*, Δ, M
-constructions the paper's lower-bound constructions A, B and the extremal function
+Rooms (docs/architecture.md), each importing only the rooms above it:
 
-Imports numpy, scipy, sympy (and mpmath, sympy's arithmetic library) only; the command line
-(``python -m theory``) adds tqdm for progress.
+expressions  parsing of user expressions, symbolic helpers with time limits, compiled objectives
+smoothness   certification of a univariate expression (class, L, L1_min, the frontier
+             L0*(L1)), the sublevel M of Assumption 4, the multivariate numeric search
+functions    the catalogue and its verification, the construction toolkit, the paper's
+             lower-bound constructions A, B and the extremal function
+statements   step-size rules, the theorem bounds with their marks, the follow-up lemmas
+             (numpy only: importing them never imports sympy)
+fitting      (L0,L1) from measured (gradient norm, smoothness) samples (numpy, scipy)
+records      the one result record of every check
+
+Importing ``theory`` is cheap: :func:`certify`, :class:`Certificate`, :func:`parse_expression`
+and the others below are loaded on first use (``theory.certify(...)``), so ``import theory``,
+the step rules and the bounds do not import sympy.
 """
-from theory.certify import Certificate, FrontierPoint, certify
-from theory.parsing import ExpressionError, parse_expression
-from theory.records import ResultRecord, verdict_for
+from __future__ import annotations
+
+import importlib
 
 __all__ = ["certify", "Certificate", "FrontierPoint", "parse_expression", "ExpressionError",
            "ResultRecord", "verdict_for"]
 __version__ = "0.1.0"
+
+_LAZY = {"certify": "theory.smoothness.certify", "Certificate": "theory.smoothness.certify",
+         "FrontierPoint": "theory.smoothness.certify",
+         "parse_expression": "theory.expressions.parsing",
+         "ExpressionError": "theory.expressions.parsing",
+         "ResultRecord": "theory.records", "verdict_for": "theory.records"}
+
+
+def __getattr__(name: str):
+    """Load the public names of ``__all__`` on first use (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'theory' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -8,7 +8,7 @@ certify [EXPR | --expr EXPR] [--vars x] [--L1 v1,v2,...] [--timeout S] [--json]
     {"L1", "L0"}), ``method``, ``certified``. ``--timeout S`` bounds the whole command: the
     answer comes within S seconds, or exit 2 saying the time ran out.
 catalogue [--out DIR] [--only ID,...] [--seed N] [--json]
-    Verify every declared constant of :mod:`theory.catalogue`; writes records.jsonl,
+    Verify every declared constant of :mod:`theory.functions.catalogue`; writes records.jsonl,
     config.json and env.json under DIR (default results/theory/catalogue); exit 1 when a
     declared constant fails.
 frontiers [--out DIR] [--only ID,...] [--L1 v1,v2,...]
@@ -35,11 +35,12 @@ import sys
 import time
 from pathlib import Path
 
-from theory.cli_common import EXIT_CODES_HELP, EXIT_OK, EXIT_VERDICT_FAILED, UsageError, \
+from plumbing.cli import EXIT_CODES_HELP, EXIT_OK, EXIT_VERDICT_FAILED, UsageError, \
     add_version, emit, guarded, int_in_range
-from theory.cli_common import OneLineParser as _Parser
-from theory.parsing import MAX_DEGREE, MAX_DEPTH, MAX_LENGTH, MAX_TERMS, ExpressionError
-from theory.records import json_text, jsonl_text, to_jsonable
+from plumbing.cli import OneLineParser as _Parser
+from theory.expressions.parsing import MAX_DEGREE, MAX_DEPTH, MAX_LENGTH, MAX_TERMS, ExpressionError
+from plumbing.jsonio import json_text, jsonl_text, to_jsonable
+from theory.expressions.timelimit import LIMIT_EXCEPTIONS
 
 MAX_L1_VALUES = 100          # --L1 values per certify / frontiers call
 MAX_TIMEOUT = 3600.0         # --timeout of certify, seconds
@@ -162,7 +163,7 @@ def _expression_text(args) -> str:
 
 
 def _variable_names(text: str, option: str = "--vars") -> list[str]:
-    from theory.parsing import real_symbol
+    from theory.expressions.parsing import real_symbol
 
     names = [v.strip() for v in text.split(",")]
     if not all(names):
@@ -180,7 +181,7 @@ def _variable_names(text: str, option: str = "--vars") -> list[str]:
 
 
 def _parse(text: str, names: list[str]):
-    from theory.parsing import parse_expression
+    from theory.expressions.parsing import parse_expression
 
     try:
         return parse_expression(text, names)
@@ -204,7 +205,7 @@ def _cmd_certify(args, started: float) -> int:
     L1_values = _float_list(args.L1, "--L1") if args.L1 is not None else None
     expr = _parse(_expression_text(args), names)
 
-    from theory.certify import TimeLimitExceeded, certify
+    from theory.smoothness.certify import TimeLimitExceeded, certify
 
     left = timeout - (time.monotonic() - started)
     step = min(timeout / 2, max(10.0, timeout / 10))
@@ -285,24 +286,25 @@ def _select(entries, only: str | None, what: str) -> list:
 
 
 def _output_folder(text: str) -> Path:
-    """``--out`` checked before any work (theory.storage.check_output_folder: not empty, not a
+    """``--out`` checked before any work (plumbing.files.check_output_folder: not empty, not a
     file, not below a file, writable; nothing is created here)."""
-    from theory.storage import check_output_folder
+    from plumbing.files import check_output_folder
 
     return check_output_folder(text, "--out")
 
 
 def _write_outputs(out: Path, command: str, files: dict[str, str]) -> None:
     """Replace the prepared texts (all serialised before the first write) together, under the
-    folder's writer lock: all of them or, on failure, none (theory.storage.replace_together)."""
-    from theory.storage import RunLock, replace_together
+    folder's writer lock: all of them or, on failure, none (plumbing.files.replace_together)."""
+    from plumbing.locks import RunLock
+    from plumbing.files import replace_together
 
     with RunLock(out, f"python -m theory {command}"):
         replace_together({out / name: text.encode("utf-8") for name, text in files.items()})
 
 
 def _cmd_catalogue(args) -> int:
-    from theory.catalogue import CATALOGUE
+    from theory.functions.catalogue import CATALOGUE
 
     out = _output_folder(args.out)
     seed = int_in_range("--seed", args.seed, 0, MAX_SEED)
@@ -310,8 +312,8 @@ def _cmd_catalogue(args) -> int:
 
     from tqdm import tqdm
 
-    from theory.catalogue_check import verify_entry
-    from theory.records import environment_info
+    from theory.functions.verify import verify_entry
+    from plumbing.provenance import environment_info
 
     records = []
     with tqdm(entries, desc="catalogue", unit="fn", disable=args.json or None,
@@ -337,7 +339,7 @@ def _cmd_catalogue(args) -> int:
 
 
 def _cmd_frontiers(args) -> int:
-    from theory.catalogue import CATALOGUE
+    from theory.functions.catalogue import CATALOGUE
 
     out = _output_folder(args.out)
     grid = _float_list(args.L1, "--L1") if args.L1 is not None else list(FRONTIER_GRID)
@@ -346,8 +348,8 @@ def _cmd_frontiers(args) -> int:
 
     from tqdm import tqdm
 
-    from theory.certify import certify
-    from theory.records import environment_info
+    from theory.smoothness.certify import certify
+    from plumbing.provenance import environment_info
 
     start, functions = time.perf_counter(), []
     with tqdm(entries, desc="frontiers", unit="fn", leave=False) as bar:
@@ -362,7 +364,7 @@ def _cmd_frontiers(args) -> int:
     _write_outputs(out, "frontiers", {
         "frontiers.json": json_text(
             {"schema": "l0l1-frontiers/1", "L1_grid": grid, "functions": functions,
-             "definition": "L0*(L1) = max(0, sup_x |f''(x)| - L1 |f'(x)|) (theory.certify)"}),
+             "definition": "L0*(L1) = max(0, sup_x |f''(x)| - L1 |f'(x)|) (theory.smoothness.certify)"}),
         "config.json": json_text({"command": "frontiers", "only": args.only, "L1": grid,
                                    "wall_seconds": round(time.perf_counter() - start, 3)}),
         "env.json": json_text(environment_info())})
@@ -398,8 +400,8 @@ def _cmd_multicheck(args) -> int:
 
     import numpy as np
 
-    from theory.multivariate import check_l0l1
-    from theory.parsing import real_symbol
+    from theory.smoothness.multivariate import check_l0l1
+    from theory.expressions.parsing import real_symbol
 
     bar = _LazyBar(samples, "multicheck", "point") if not args.json else None
     try:
@@ -532,4 +534,4 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_certify(args, started)
         return {"catalogue": _cmd_catalogue, "frontiers": _cmd_frontiers,
                 "multicheck": _cmd_multicheck}[args.command](args)
-    return guarded("theory", command)
+    return guarded("theory", command, limit_exceptions=LIMIT_EXCEPTIONS)

@@ -29,6 +29,8 @@ from typing import Any, Callable, Literal
 import numpy as np
 from scipy import optimize, stats
 
+from plumbing.jsonio import to_jsonable
+
 _ON_LINE_RTOL = 1e-12  # a point within this relative distance of the line counts as "on" it
 _HULL_RTOL = 1e-12  # turns this close to collinear are treated as collinear in the hull
 _RNG_KW = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
@@ -71,18 +73,8 @@ class FitResult:
 
 
 def _plain(v: Any) -> Any:
-    """JSON-ready copy: dict/list/tuple/array recursed, numpy scalars to Python, NaN/inf to None."""
-    if isinstance(v, dict):
-        return {str(k): _plain(u) for k, u in v.items()}
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return [_plain(u) for u in v]
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return float(v) if math.isfinite(v) else None
-    return v
+    """JSON-ready copy under fit.json's policy (plumbing.jsonio): non-finite numbers -> None."""
+    return to_jsonable(v, non_finite="null")
 
 
 def _check_xy(x: Any, y: Any, min_n: int, spread: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -3,17 +3,17 @@
 Spec ``paper.md`` §4, [follow-up] marks. With Δ = f(x0) − f* and T_ε the first t with
 |f'(x_t)| <= ε:
 
-* **vankov** — GD with h = 1/(L0 + 1.5 L1|f'|) (:func:`theory.steps.vankov_step`):
+* **vankov** — GD with h = 1/(L0 + 1.5 L1|f'|) (:func:`theory.statements.steps.vankov_step`):
   min_{k<=K} |f'(x_k)| <= ε once K + 1 >= V, V = 2 L0 Δ/ε² + 3 L1 Δ/ε
-  (:func:`theory.bounds.vankov_bound`). The smallest such integer K is ceil(V) − 1, so the
+  (:func:`theory.statements.bounds.vankov_bound`). The smallest such integer K is ceil(V) − 1, so the
   statement is exactly T_ε <= ceil(V) − 1: that is the recorded bound.
   Run as normalized GD, η/(|g| + β) with η = 1/(1.5 L1), β = L0/(1.5 L1), which is the same
   step exactly (L1 = 0: plain GD with h = 1/L0).
-* **vankov_clipped** — h = min{1/(2 L0), 1/(3 L1|f'|)} (:func:`theory.steps.vankov_clipped_step`),
-  the same statement with a = 1/2 (:func:`theory.bounds.vankov_clipped_bound`). Run as clipped
+* **vankov_clipped** — h = min{1/(2 L0), 1/(3 L1|f'|)} (:func:`theory.statements.steps.vankov_clipped_step`),
+  the same statement with a = 1/2 (:func:`theory.statements.bounds.vankov_clipped_bound`). Run as clipped
   GD min{η, γη/|g|} with η = 1/(2 L0), γ = 2 L0/(3 L1) (L1 = 0: GD with h = 1/(2 L0)).
 * **li** — constant-step GD with h = 1/(L0 + 2 L1 G), G = 2 L1 Δ + sqrt(4 L1² Δ² + 2 L0 Δ)
-  (:func:`theory.steps.li_constant_step`). The rate is not encoded: the record reports T_ε with
+  (:func:`theory.statements.steps.li_constant_step`). The rate is not encoded: the record reports T_ε with
   bound kind ``none`` (``shape-only``), except that divergence refutes the convergence claim
   (``fail``) and a censored run is ``inconclusive``.
 """
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.checks.thm3 import Outcome, make_record, plan, run_batch, usable_pairs
-from theory.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
-from theory.objective import Objective, objective
+from theory.statements.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
+from theory.expressions.objective import Objective, objective
 from theory.records import ResultRecord
-from theory.steps import li_constant_step
+from theory.statements.steps import li_constant_step
 
 __all__ = ["FULL", "QUICK", "RULES", "Config", "check_instance", "run", "runner_parameters",
            "units"]
@@ -58,7 +58,7 @@ def runner_parameters(rule: str, L0: float, L1: float, Delta: float) -> tuple[st
 
     vankov: normalized η = 1/(1.5 L1), β = L0/(1.5 L1), i.e. h = 1/(L0 + 1.5 L1|g|);
     vankov_clipped: clipped η = 1/(2 L0), γ = 2 L0/(3 L1), i.e. h = min{1/(2L0), 1/(3L1|g|)};
-    li: gd with h = :func:`theory.steps.li_constant_step`. L1 = 0 turns the first two into GD.
+    li: gd with h = :func:`theory.statements.steps.li_constant_step`. L1 = 0 turns the first two into GD.
     """
     if not (L0 > 0 and L1 >= 0):
         raise ValueError(f"L0 > 0 and L1 >= 0 required, got L0={L0!r}, L1={L1!r}")

@@ -12,7 +12,7 @@ large enough for construction A at the largest M):
 * T_clip = max{T_A, T_B} for clipped GD with Thm 3's parameters (η = 1/(10 L0), γ = min{10 L0,
   L0/L1});
 * the measured separation T_GD*/T_clip is recorded beside Remark 5's order ratio
-  (:func:`theory.bounds.rem5_speedup`, verdict ``shape-only``).
+  (:func:`theory.statements.bounds.rem5_speedup`, verdict ``shape-only``).
 
 A summary record fits the log-log slope of the measured separation in M. Its verdict is
 ``pass`` when the separation increases with M over the whole grid and the slope is at least
@@ -28,10 +28,10 @@ import numpy as np
 
 from synthetic.fastcount import gd_count, step_rule
 from synthetic.lowerbound import certified_member
-from theory.bounds import rem5_speedup
-from theory.constructions import h_threshold
+from theory.statements.bounds import rem5_speedup
+from theory.functions.constructions import h_threshold
 from theory.records import ResultRecord
-from theory.steps import thm3_parameters
+from theory.statements.steps import thm3_parameters
 
 __all__ = ["Config", "FULL", "QUICK", "run", "units", "separation", "summary_record"]
 

@@ -27,12 +27,12 @@ import numpy as np
 
 from synthetic.fastcount import gd_count, step_rule
 from synthetic.runners import run_deterministic
-from theory import catalogue
-from theory.bounds import Bound, thm3_bound
-from theory.construction import from_expression, gradient_pieces
-from theory.objective import Objective, objective
+from theory.functions import catalogue
+from theory.statements.bounds import Bound, thm3_bound
+from theory.functions.toolkit import from_expression, gradient_pieces
+from theory.expressions.objective import Objective, objective
 from theory.records import ResultRecord, verdict_for
-from theory.steps import thm3_parameters
+from theory.statements.steps import thm3_parameters
 
 __all__ = ["FULL", "QUICK", "Config", "Outcome", "check_instance", "make_record", "plan", "run",
            "run_batch", "starts", "units", "usable_entries", "usable_pairs"]

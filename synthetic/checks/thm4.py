@@ -4,7 +4,7 @@ For every instance (L0, L1, M, ε, Δ) of the class (L0, L1 >= 1, M > 1, ε <= L
 Δ >= Δ_A so that construction A is a member too):
 
 1. certify constructions A and B (and the extremal variant) as members with
-   :func:`theory.construction.analyse`: one record each, ``pass`` only when every condition
+   :func:`theory.functions.toolkit.analyse`: one record each, ``pass`` only when every condition
    (C² joins, |f''| <= L0 + L1|f'| on every piece, M and Δ within the class) is decided
    exactly, ``fail`` when one is violated;
 2. for a log grid of steps spanning ``decades`` around h_thr (six decades by default), count
@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from synthetic.lowerbound import certified_member, h_grid, lower_bound_records
-from theory.construction import analyse
-from theory.constructions import extremal
+from theory.functions.toolkit import analyse
+from theory.functions.constructions import extremal
 from theory.records import ResultRecord
 
 __all__ = ["Config", "FULL", "QUICK", "run", "units", "membership_record"]

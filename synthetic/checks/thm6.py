@@ -6,7 +6,7 @@ S, GD x+ = x − h f'(x) with h = 1/(2(M L1 + L0)) [paper] reaches |f'(x_t)| <= 
     T_ε <= 4 (M L1 + L0) Δ/ε²,   Δ = f(x0) − f*      [reconstructed]
 
 where M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4) comes from
-:func:`theory.sublevel.sublevel_gradient_sup` (exact and rounded up where sympy can; a guarded
+:func:`theory.smoothness.sublevel.sublevel_gradient_sup` (exact and rounded up where sympy can; a guarded
 numeric value otherwise, recorded as ``M_certified = False``). Instances, counting, censoring
 and verdicts as in :mod:`synthetic.checks.thm3`. With a poor start M is large, the step tiny
 and the count grows like M: that is Remark 5's point, and such runs are often censored at the
@@ -22,11 +22,11 @@ import numpy as np
 
 from synthetic.checks.thm3 import (RECONSTRUCTED_NOTE, make_record, plan, run_batch, units,
                                    usable_pairs)  # units: one record per (pair, start, eps)
-from theory.bounds import thm6_bound
-from theory.objective import Objective, objective
+from theory.statements.bounds import thm6_bound
+from theory.expressions.objective import Objective, objective
 from theory.records import ResultRecord
-from theory.steps import thm6_step
-from theory.sublevel import SublevelSup, sublevel_gradient_sup
+from theory.statements.steps import thm6_step
+from theory.smoothness.sublevel import SublevelSup, sublevel_gradient_sup
 
 __all__ = ["FULL", "QUICK", "Config", "check_instance", "run", "sublevel_M", "units"]
 
@@ -49,7 +49,7 @@ QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_sca
 
 @functools.lru_cache(maxsize=512)
 def sublevel_M(expression: str, level: float, timeout: float = 2.0) -> SublevelSup:
-    """Cached :func:`theory.sublevel.sublevel_gradient_sup` of a catalogue expression."""
+    """Cached :func:`theory.smoothness.sublevel.sublevel_gradient_sup` of a catalogue expression."""
     return sublevel_gradient_sup(expression, "x", level, timeout)
 
 

@@ -7,14 +7,14 @@ Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 7 (spec ``paper.md`` §4). Under Assum
 .. math:: x_{k+1} = x_k - h_k g_k,\quad h_k = \min\{\eta, 1/(16L_1(\|g_k\| + \tau))\},\quad
    \eta = \min\{1/(20L_0), 1/(128L_1\tau), 1/\sqrt T\}
 
-reaches ||∇f(x)|| <= ε within (reconstructed bound, :func:`theory.bounds.thm7_bound`)
+reaches ||∇f(x)|| <= ε within (reconstructed bound, :func:`theory.statements.bounds.thm7_bound`)
 
 .. math:: T_\varepsilon \le \Delta'\max\{128L_1/\varepsilon, 4\Delta'/\varepsilon^4,
    (80L_0 + 512L_1\tau)/\varepsilon^2\},\quad
    \Delta' = \Delta + (5L_0 + 2L_1\tau)\tau^2 + 9\tau L_0^2/L_1 .
 
 Marks: step sizes [paper] (h is the natural reading of the paper's typeset
-1/(16ηL1(||g||+τ)), see :func:`theory.steps.thm7_step`); the bound [reconstructed]. The
+1/(16ηL1(||g||+τ)), see :func:`theory.statements.steps.thm7_step`); the bound [reconstructed]. The
 statement is for a run of length T, so the horizon in η's 1/√T is T = ceil(bound) and the runs
 are capped at T iterations. The stochastic T_ε is the median hitting time over seeds (spec §4,
 [reconstructed]). A run that does not reach ε within the cap counts as T_ε >= cap + 1, so the
@@ -32,11 +32,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from synthetic.stochastic import NOISES, median_hitting_time, run_stochastic
-from theory.bounds import thm7_bound
-from theory.catalogue import CatalogueEntry, get
-from theory.objective import Objective, objective
+from theory.statements.bounds import thm7_bound
+from theory.functions.catalogue import CatalogueEntry, get
+from theory.expressions.objective import Objective, objective
 from theory.records import ResultRecord, verdict_for
-from theory.steps import thm7_eta
+from theory.statements.steps import thm7_eta
 
 __all__ = ["Config", "FULL", "QUICK", "run", "units", "check_instance", "declared_L0",
            "clipped_parameters"]
@@ -80,7 +80,7 @@ def clipped_parameters(eta: float, L1: float, tau: float) -> dict:
     r"""``run_stochastic`` arguments for Thm 7's step :math:`\min\{\eta, 1/(16L_1(\|g\|+\tau))\}`.
 
     The runner's clipped rule is min{η, γη/(||g|| + offset)}; γ = 1/(16 L1 η) and offset = τ
-    make γη = 1/(16 L1), i.e. exactly :func:`theory.steps.thm7_step`.
+    make γη = 1/(16 L1), i.e. exactly :func:`theory.statements.steps.thm7_step`.
     """
     if not (eta > 0 and L1 > 0 and tau >= 0):
         raise ValueError(f"eta > 0, L1 > 0, tau >= 0 required, got {eta}, {L1}, {tau}")

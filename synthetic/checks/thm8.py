@@ -6,8 +6,8 @@ Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 8 (spec ``paper.md`` §4): under Assum
 
 .. math:: h = \min\{1/\sqrt T, 1/(L_1(M + \tau))\}
 
-(:func:`theory.steps.thm8_step`, step [paper]) has an upper bound on T_ε whose formula was
-**not recovered** (:func:`theory.bounds.thm8_bound` returns None). So every record is
+(:func:`theory.statements.steps.thm8_step`, step [paper]) has an upper bound on T_ε whose formula was
+**not recovered** (:func:`theory.statements.bounds.thm8_bound` returns None). So every record is
 ``shape-only``: the median hitting time over seeds on a grid of M and τ, plus one summary record
 per least-squares fit of log T_ε against log M (τ fixed) and against log τ (M fixed).
 T in 1/√T is a fixed horizon (``Config.T``), also the iteration cap.
@@ -30,10 +30,10 @@ import numpy as np
 
 from synthetic.checks.thm7 import _delta, _objective
 from synthetic.stochastic import NOISES, median_hitting_time, run_stochastic
-from theory.bounds import thm8_bound
-from theory.catalogue import get
+from theory.statements.bounds import thm8_bound
+from theory.functions.catalogue import get
 from theory.records import ResultRecord, verdict_for
-from theory.steps import thm8_step
+from theory.statements.steps import thm8_step
 
 __all__ = ["Config", "FULL", "QUICK", "run", "units", "check_instance", "start_for_M",
            "scaling_fits"]

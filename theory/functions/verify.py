@@ -1,8 +1,8 @@
 """Verify a catalogue entry's declared class, constants and f* (one result record each).
 
-Univariate entries go through :func:`theory.certify.certify` (exact where it can); entries in
-several variables through :func:`theory.multivariate.estimate_frontier` and
-:func:`theory.multivariate.check_l0l1` on the declared box (estimated). Verdicts:
+Univariate entries go through :func:`theory.smoothness.certify.certify` (exact where it can); entries in
+several variables through :func:`theory.smoothness.multivariate.estimate_frontier` and
+:func:`theory.smoothness.multivariate.check_l0l1` on the declared box (estimated). Verdicts:
 
 * class: declared class == certified class;
 * ``frontier`` constant: |L0*(L1) - declared| <= tol·|declared| (tol 1e-9 when certified,
@@ -16,12 +16,12 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
-from theory.catalogue import CatalogueEntry, sympy_expr
-from theory.parsing import parse_expression
-from theory.certify import certify
-from theory.multivariate import check_l0l1, estimate_frontier
+from theory.functions.catalogue import CatalogueEntry, sympy_expr
+from theory.expressions.parsing import parse_expression
+from theory.smoothness.certify import certify
+from theory.smoothness.multivariate import check_l0l1, estimate_frontier
 from theory.records import ResultRecord, verdict_for
-from theory.symbolic import safe_limit
+from theory.expressions.symbolic import safe_limit
 
 __all__ = ["verify_entry", "CERTIFIED_RTOL", "ESTIMATED_RTOL"]
 

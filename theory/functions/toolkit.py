@@ -6,9 +6,9 @@ Thm 4 (paper.md §2, §4) needs
 
 * f twice differentiable: f, f', f'' agree from both sides at every breakpoint (C² joins);
 * (L0,L1)-smoothness on every piece: sup_piece |f''| - L1|f'| <= L0 (exact where
-  :func:`theory.supremum.piece_supremum` is exact);
+  :func:`theory.smoothness.supremum.piece_supremum` is exact);
 * f* = inf f > -oo and Δ = f(x0) - f*;
-* M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4; :mod:`theory.sublevel`).
+* M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4; :mod:`theory.smoothness.sublevel`).
 
 :func:`analyse` returns all of that as a :class:`ConstructionReport` (each item with whether it
 is certified), and :func:`gradient_pieces` hands f' to the fast iteration counter of
@@ -17,7 +17,7 @@ exact rational slope (the counter jumps over them exactly), pieces where f' is a
 (a, b) with f' = a x + b, the others a ``math``-module callable.
 
 The paper's constructions (spec §5, reconstructed) are built with it in
-:mod:`theory.constructions`.
+:mod:`theory.functions.constructions`.
 """
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-from theory.parsing import parse_expression, real_symbol
-from theory.pieces import Piece, _equal_at, _one_sided
-from theory.supremum import piece_supremum
-from theory.symbolic import ALL, real_roots, safe_limit, to_rational
-from theory.tails import end_behaviour
+from theory.expressions.parsing import parse_expression, real_symbol
+from theory.smoothness.pieces import Piece, _equal_at, _one_sided
+from theory.smoothness.supremum import piece_supremum
+from theory.expressions.symbolic import ALL, real_roots, safe_limit, to_rational
+from theory.smoothness.tails import end_behaviour
 
 __all__ = ["Construction", "JoinCheck", "PieceCheck", "ConstructionReport", "GradientPiece",
            "construction", "from_expression", "analyse", "gradient_pieces", "expression"]
@@ -109,9 +109,9 @@ def from_expression(expr: sp.Expr | str, var: str = "x", x0=0, name: str = "f") 
     Raises
     ------
     ExpressionError
-        From the parser or the piecewise split (see :func:`theory.pieces.split_pieces`).
+        From the parser or the piecewise split (see :func:`theory.smoothness.pieces.split_pieces`).
     """
-    from theory.pieces import split_pieces
+    from theory.smoothness.pieces import split_pieces
 
     x = real_symbol(var)
     e = parse_expression(expr, var) if isinstance(expr, str) else sp.sympify(expr)
@@ -121,7 +121,7 @@ def from_expression(expr: sp.Expr | str, var: str = "x", x0=0, name: str = "f") 
 
 
 def expression(c: Construction) -> sp.Expr:
-    """f as one sympy ``Piecewise`` (for :func:`theory.certify.certify` and the sublevel set)."""
+    """f as one sympy ``Piecewise`` (for :func:`theory.smoothness.certify.certify` and the sublevel set)."""
     args = [(p.expr, c.var <= p.hi) for p in c.pieces[:-1]] + [(c.pieces[-1].expr, True)]
     return sp.Piecewise(*args)
 
@@ -213,7 +213,7 @@ def _numeric_argmin(p: Piece, x: sp.Symbol) -> float:
     import numpy as np
     from scipy.optimize import minimize_scalar
 
-    from theory.supremum import search_grid
+    from theory.smoothness.supremum import search_grid
 
     lo = float(p.lo) if p.lo.is_finite else -np.inf
     hi = float(p.hi) if p.hi.is_finite else np.inf
@@ -265,7 +265,7 @@ def analyse(c: Construction, L0: float, L1: float, *, M: float | None = None,
     when given, the construction's own M and Δ do not exceed the class's ``M`` and ``Delta``.
     ``certified`` adds that every one of these facts was decided exactly.
     """
-    from theory.sublevel import sublevel_gradient_sup
+    from theory.smoothness.sublevel import sublevel_gradient_sup
 
     if not (L0 > 0 and L1 >= 0 and math.isfinite(L0) and math.isfinite(L1)):
         raise ValueError(f"need L0 > 0 and L1 >= 0, got L0={L0}, L1={L1}")

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from theory.pieces import Piece
-from theory.symbolic import SymbolicTimeout, is_finite_real, safe_limit, time_limit
+from theory.smoothness.pieces import Piece
+from theory.expressions.symbolic import SymbolicTimeout, is_finite_real, safe_limit, time_limit
 
 __all__ = ["EndBehaviour", "end_behaviour"]
 

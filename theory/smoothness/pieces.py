@@ -6,7 +6,7 @@ works piece by piece, so ``Abs``, ``sign``, ``Max``, ``Min``, ``Heaviside`` and 
 ``Piecewise`` are rewritten into one folded :class:`sympy.Piecewise` whose conditions become
 intervals. Definition 1 needs f twice differentiable, so at every join the one-sided values of
 f, f' and f'' must agree (checked exactly, with a 30-digit numeric fallback); a mismatch is an
-:class:`~theory.parsing.ExpressionError`.
+:class:`~theory.expressions.parsing.ExpressionError`.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import numpy as np
 import sympy as sp
 from sympy.calculus.util import continuous_domain
 
-from theory.parsing import ExpressionError
-from theory.symbolic import SymbolicTimeout, float_safe, time_limit
+from theory.expressions.parsing import ExpressionError
+from theory.expressions.symbolic import SymbolicTimeout, float_safe, time_limit
 
 __all__ = ["Piece", "split_pieces", "check_c2_joins", "check_piece_domain"]
 

@@ -23,8 +23,8 @@ import math
 
 import sympy as sp
 
-from theory.construction import Construction, construction
-from theory.symbolic import to_rational
+from theory.functions.toolkit import Construction, construction
+from theory.expressions.symbolic import to_rational
 
 __all__ = ["construction_a", "construction_b", "extremal", "x0_a", "h_threshold"]
 

@@ -5,7 +5,7 @@ guesses. Roots are returned as 40-digit ``mpmath.mpf`` approximations of *exactl
 roots (isolating intervals narrower than 1e-30 for polynomials; sympy's closed forms
 otherwise), so that a supremum evaluated at them is exact to far below double precision.
 The wall-clock limits of every symbolic step (:func:`time_limit`, :func:`time_budget`) live in
-:mod:`theory.timelimit` and are re-exported here.
+:mod:`theory.expressions.timelimit` and are re-exported here.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = ["SymbolicTimeout", "TimeLimitExceeded", "BudgetSpent", "time_limit", 
            "ALL", "ApproxRoots", "real_roots", "real_roots_checked", "safe_limit", "is_finite_real",
            "to_rational", "float_safe", "GlobalState"]
 
-from theory.timelimit import (BudgetSpent, SymbolicTimeout, TimeLimitExceeded,  # noqa: F401
+from theory.expressions.timelimit import (BudgetSpent, SymbolicTimeout, TimeLimitExceeded,  # noqa: F401
                               time_budget, time_limit)
 
 DPS = 40

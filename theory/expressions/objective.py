@@ -4,7 +4,7 @@ Lives in theory (the only package that may import sympy) so that synthetic's run
 callables without touching sympy themselves.
 
 A batch of points is an array of shape (B, d); ``gradient(X)`` returns (B, d) and ``value(X)``
-returns (B,). Expressions come from :func:`theory.parsing.parse_expression` (strings) or the
+returns (B,). Expressions come from :func:`theory.expressions.parsing.parse_expression` (strings) or the
 catalogue, so the same safe parser and real symbols are used everywhere.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from theory.parsing import parse_expression, real_symbol
-from theory.symbolic import float_safe
+from theory.expressions.parsing import parse_expression, real_symbol
+from theory.expressions.symbolic import float_safe
 
 __all__ = ["Objective", "objective"]
 

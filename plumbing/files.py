@@ -1,15 +1,14 @@
-"""Durable files for every command: atomic replacement with fsync, and one writer per run folder.
+"""Durable files for every command: bounded reads, atomic replacement with fsync.
 
-Rules (README, "Results and provenance"):
+Rules (README, "Results and provenance"; docs/architecture.md, "Plumbing"):
 
 * a result file is replaced atomically: written to a temporary file in the same folder, flushed
   and ``fsync``-ed, renamed over the old one (:func:`os.replace`), and the folder entry synced;
   a failed write (disk full, permission) removes the temporary file and leaves the old file as it
   was -- a reader sees the old content or the new one, never a mixture;
-* a run folder has one writer at a time: :class:`RunLock` holds an exclusive ``flock`` on
-  ``<folder>/.lock`` for as long as the command writes there; a second command on the same folder
-  is refused with one line naming the holder (pid and command line). The kernel drops the lock
-  when its holder exits, also after ``kill -9``, so a stale lock never blocks a resume.
+* a run folder has one writer at a time: see :mod:`plumbing.locks`.
+
+Standard library only: every package of the workbench may import it.
 """
 from __future__ import annotations
 
@@ -21,22 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import Callable, IO
 
-try:  # POSIX; on other systems the lock degrades to a no-op (documented in RunLock)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-
-__all__ = ["WriteError", "LockedError", "read_file", "atomic_write", "atomic_write_text", "replace_together",
-           "write_error",
-           "remove_stale_temporaries", "RunLock", "check_output_folder"]
+__all__ = ["WriteError", "read_file", "atomic_write", "atomic_write_text", "replace_together",
+           "write_error", "remove_stale_temporaries", "check_output_folder"]
 
 
 class WriteError(OSError):
     """A result file could not be written; the message names it and the reason (one line)."""
-
-
-class LockedError(ValueError):
-    """Another process is writing the run folder (a refusal of bad input: exit code 2)."""
 
 
 def read_file(path: str | Path, max_bytes: int) -> bytes:
@@ -149,7 +138,7 @@ _TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # mkstemp's names in a
 def remove_stale_temporaries(folder: str | Path) -> list[str]:
     """Delete the temporary files of :func:`atomic_write` that a killed process left in
     ``folder`` (``.<name>.<8 random characters>.tmp``); returns their names. Call it only while
-    holding the folder's :class:`RunLock` (:class:`RunLock` does, on entry)."""
+    holding the folder's :class:`plumbing.locks.RunLock` (which does, on entry)."""
     removed = []
     try:
         entries = list(os.scandir(folder))
@@ -277,79 +266,3 @@ def check_output_folder(out: str | Path, option: str = "--out") -> Path:
     if above.is_dir() and not os.access(above, os.W_OK | os.X_OK):
         raise ValueError(f"{option} {path}: cannot write there ({above} is not writable)")
     return path
-
-
-class RunLock:
-    """Exclusive writer lock of a run folder: ``with RunLock(folder, "measure"): ...``.
-
-    Creates the folder and an empty ``.lock`` in it (once; the file is never rewritten, so a
-    refused command changes no byte of the folder) and holds an exclusive ``flock`` on it.
-    Raises :class:`LockedError` when another process holds the lock, naming the holder (pid and
-    command line, found in ``/proc/locks`` on Linux). The lock is advisory and released by the
-    kernel when the holder exits, however it exits. Without ``fcntl`` (not POSIX) it does
-    nothing. ``command`` labels this holder (kept as an attribute).
-    """
-
-    def __init__(self, folder: str | Path, command: str):
-        self.folder, self.command = Path(folder), command
-        self._fd: int | None = None
-
-    def __enter__(self) -> "RunLock":
-        if fcntl is None:  # pragma: no cover
-            return self
-        lock = self.folder / ".lock"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # never follow a link (it could point outside the folder) nor wait on a FIFO
-            fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NONBLOCK |
-                         getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o644)
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.EISDIR):
-                what = "a symbolic link" if exc.errno == errno.ELOOP else "a folder"
-                raise LockedError(f"{lock}: {what}, not a lock file: remove it") from None
-            raise WriteError(exc.errno or 0, f"cannot write {self.folder}: "
-                                             f"{exc.strerror or exc}") from exc
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise LockedError(f"{lock}: not a regular file (a FIFO or device), not a lock file: "
-                              "remove it")
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = _holder(os.fstat(fd))
-            os.close(fd)
-            raise LockedError(f"{self.folder} is being written by another process ({holder}); "
-                              "wait for it to finish or choose another folder") from None
-        self._fd = fd
-        remove_stale_temporaries(self.folder)  # ours, left by a holder killed mid-write
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._fd is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            finally:
-                os.close(self._fd)
-                self._fd = None
-
-
-def _holder(info: os.stat_result) -> str:
-    """'pid N: <command line>' of the process holding a flock on the file ``info`` describes
-    (Linux ``/proc/locks``: device as hex major:minor, and inode), or 'holder unknown'."""
-    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}"
-    try:
-        with open("/proc/locks", encoding="ascii", errors="replace") as handle:
-            for line in handle:
-                fields = line.split()
-                if len(fields) >= 6 and fields[1] == "FLOCK" and \
-                        fields[5].lower() == f"{device}:{info.st_ino}":
-                    pid = fields[4]
-                    try:
-                        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
-                            text = cmd.read().replace(b"\0", b" ").decode(errors="replace")
-                    except OSError:
-                        text = ""
-                    return f"pid {pid}" + (f": {text.strip()[:200]}" if text.strip() else "")
-    except OSError:
-        pass
-    return "holder unknown"

@@ -42,11 +42,11 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-from theory.parsing import ExpressionError, check_complexity, parse_expression, real_symbol
-from theory.pieces import check_c2_joins, check_piece_domain, split_pieces
-from theory.supremum import PieceSupremum, piece_supremum
-from theory.symbolic import GlobalState, TimeLimitExceeded, time_budget, to_rational
-from theory.tails import EndBehaviour, end_behaviour
+from theory.expressions.parsing import ExpressionError, check_complexity, parse_expression, real_symbol
+from theory.smoothness.pieces import check_c2_joins, check_piece_domain, split_pieces
+from theory.smoothness.supremum import PieceSupremum, piece_supremum
+from theory.expressions.symbolic import GlobalState, TimeLimitExceeded, time_budget, to_rational
+from theory.smoothness.tails import EndBehaviour, end_behaviour
 
 __all__ = ["FrontierPoint", "Certificate", "certify", "CLASSES", "METHODS",
            "TimeLimitExceeded"]
@@ -161,9 +161,9 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
     Parameters
     ----------
     expr : sympy.Expr or str
-        f(x); strings go through :func:`theory.parsing.parse_expression`. Floats are read as
+        f(x); strings go through :func:`theory.expressions.parsing.parse_expression`. Floats are read as
         the decimals they denote (0.1 = 1/10). Expressions above the size limits of
-        :func:`theory.parsing.check_complexity` (degree 1000) are refused.
+        :func:`theory.expressions.parsing.check_complexity` (degree 1000) are refused.
     var : str or sympy.Symbol
         The variable (real).
     L1_values : sequence of float, optional
@@ -174,7 +174,7 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
     budget : float, optional
         Wall-clock limit of the whole call in seconds (any thread). Symbolic operations end at
         the latest when half of it is spent (they then fall back to the numeric route); when
-        all of it is spent, :class:`theory.symbolic.TimeLimitExceeded` is raised.
+        all of it is spent, :class:`theory.expressions.symbolic.TimeLimitExceeded` is raised.
     progress : callable, optional
         ``progress(done, total)`` after each requested frontier point.
 

@@ -198,7 +198,7 @@ def vankov_clipped_step(grad_norm: ArrayLike, L0: float, L1: float) -> Step:
 def li_constant_step(L0: float, L1: float, Delta: float) -> float:
     r"""Largest constant GD step of Li et al. 2023 [follow-up]: :math:`1/(L_0 + 2L_1G)`,
     :math:`G = 2L_1\Delta + \sqrt{4L_1^2\Delta^2 + 2L_0\Delta}`
-    (:func:`theory.lemmas.li_gradient_bound`).
+    (:func:`theory.statements.lemmas.li_gradient_bound`).
 
     The step depends on Δ = f(x0) − f*. Requires L0 > 0, L1 >= 0, Δ >= 0.
     """

@@ -25,7 +25,8 @@ import sympy as sp
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-from theory.symbolic import float_safe
+from plumbing.jsonio import to_jsonable
+from theory.expressions.symbolic import float_safe
 
 METHOD = "numeric-search"
 MAX_SAMPLES = 1_000_000   # quasi-random points per search (time and memory stay bounded)
@@ -40,10 +41,8 @@ __all__ = ["MultivariateCheck", "FrontierEstimate", "check_l0l1", "estimate_fron
 
 
 def _jsonable(v: Any) -> Any:
-    """Tuples become lists; floats that are not finite become ``"inf"``, ``"-inf"``, ``"nan"``."""
-    if isinstance(v, (tuple, list)):
-        return [_jsonable(w) for w in v]
-    return str(v) if isinstance(v, float) and not math.isfinite(v) else v
+    """The result files' JSON policy (plumbing.jsonio): non-finite floats -> "inf"/"-inf"/"nan"."""
+    return to_jsonable(v)
 
 
 class _Record:
@@ -320,7 +319,7 @@ def _prepare(expr: sp.Expr, variables: Sequence[sp.Symbol], box: Box, n_samples:
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator (reproducibility), got {rng!r}")
     if isinstance(expr, str):
-        raise ValueError("expr must be a sympy expression (use theory.parsing.parse_expression)")
+        raise ValueError("expr must be a sympy expression (use theory.expressions.parsing.parse_expression)")
     ev = _Evaluator(expr, variables)
     b = _parse_box(box, ev.n)
     return ev, b, _sample(b, int(n_samples), rng)

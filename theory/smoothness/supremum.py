@@ -1,8 +1,8 @@
 """sup over one smooth piece of g(x; L1) = |f''(x)| - L1|f'(x)|, exactly or by a guarded search.
 
-See :mod:`theory.certify` for the argument that the supremum is attained on the finite set
+See :mod:`theory.smoothness.certify` for the argument that the supremum is attained on the finite set
 roots(f') ∪ roots(f'') ∪ roots(f''' - L1 f'') ∪ roots(f''' + L1 f''), the finite ends of the
-piece, or approached at an infinite end (whose limit :mod:`theory.tails` supplies).
+piece, or approached at an infinite end (whose limit :mod:`theory.smoothness.tails` supplies).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory.pieces import Piece
-from theory.symbolic import (ALL, DPS, ApproxRoots, SymbolicTimeout, float_safe,
+from theory.smoothness.pieces import Piece
+from theory.expressions.symbolic import (ALL, DPS, ApproxRoots, SymbolicTimeout, float_safe,
                              real_roots_checked, time_limit)
 
 __all__ = ["PieceSupremum", "piece_supremum"]
@@ -290,7 +290,7 @@ def piece_supremum(piece: Piece, x: sp.Symbol, L1: sp.Expr, ends: list,
                    timeout: float | None = 10.0) -> PieceSupremum:
     """sup_{x in piece} |f''| - L1|f'| (exact when roots and tail limits are exact).
 
-    ``ends`` are the :class:`theory.tails.EndBehaviour` of this piece's infinite ends.
+    ``ends`` are the :class:`theory.smoothness.tails.EndBehaviour` of this piece's infinite ends.
     """
     d = _derivatives(piece, x)
     tails = [(e, e.tail_limit(L1)) for e in ends]

@@ -2,7 +2,7 @@
 
 Each entry declares its class and constants *derived by hand* (the derivation is in ``notes``),
 never copied from the certifier; ``tests/test_catalogue.py`` verifies every declared constant
-with :func:`theory.certify.certify` (univariate) or :func:`theory.multivariate.check_l0l1`
+with :func:`theory.smoothness.certify.certify` (univariate) or :func:`theory.smoothness.multivariate.check_l0l1`
 (several variables, on the declared box). A declared constant is either
 
 * ``frontier``: the exact value L0*(L1) (checked tight), or
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from theory.parsing import parse_expression
+from theory.expressions.parsing import parse_expression
 
 __all__ = ["Declared", "CatalogueEntry", "CATALOGUE", "get", "ids", "sympy_expr"]
 
