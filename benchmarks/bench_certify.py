@@ -1,6 +1,6 @@
 """Benchmark: certify the frontier of a degree-10 polynomial at 20 values of L1.
 
-Target (issue 2): under 2 s on the 2-core development machine. Each repetition starts cold
+Target: under 2 s on the 2-core development machine. Each repetition starts cold
 (the derivative and root caches are cleared) so the figure is what a fresh call costs; the
 whole-process time of ``python -m theory certify`` (interpreter and sympy import included) is
 reported separately. Prints one JSON object.

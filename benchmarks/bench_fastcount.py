@@ -3,7 +3,7 @@ Python loop (issue: at least 20× faster).
 
 Both run as fresh processes (interpreter start and imports included) on the same instance:
 ε = 0.01, Δ = 1, h chosen so that T_ε ≈ 1.0·10⁷. The fast path is
-:func:`synthetic.fastcount.gd_count` on :func:`synthetic.fastcount.construction_b_pieces`
+:func:`synthetic.fastcount.gd_count` on :func:`theory.functions.gradients.construction_b_gradient`
 (exact jump over the slope, double loop in the bowl); the plain loop is the textbook one.
 The counts are printed side by side: they may differ by the plain loop's rounding drift
 (see :mod:`synthetic.fastcount`). A third line times the same count through the symbolic
@@ -38,13 +38,16 @@ while True:
 print(t)
 """
 FAST = f"""
-from synthetic.fastcount import construction_b_pieces, gd_count, step_rule
+from synthetic.fastcount import gd_count
+from theory.functions.gradients import construction_b_gradient
+from theory.statements.steps import step_rule
 eps, Delta, h = {EPS}, {DELTA}, {H}
 x0 = 0.5 + (Delta - 5 * eps / 8) / (2 * eps)
-print(gd_count(construction_b_pieces(eps), x0, eps, step_rule("gd", h=h)).iterations)
+print(gd_count(construction_b_gradient(eps), x0, eps, step_rule("gd", h=h)).iterations)
 """
 TOOLKIT = f"""
-from synthetic.fastcount import gd_count, step_rule
+from synthetic.fastcount import gd_count
+from theory.statements.steps import step_rule
 from theory.functions.toolkit import gradient_pieces
 from theory.functions.constructions import construction_b
 c = construction_b({EPS}, {DELTA})

@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
-import importlib
 import json
 import math
 import time
@@ -40,7 +39,8 @@ from pathlib import Path
 from typing import Callable
 
 from plumbing.jsonio import (MAX_JSONL_BYTES, json_text, jsonl_text, read_jsonl, to_jsonable, write_jsonl)
-from theory.records import ResultRecord
+from synthetic.checks import CHECKS, module
+from theory.records import RECORD_FORMAT, ResultRecord
 from plumbing.provenance import environment_info
 from plumbing.locks import RunLock
 from plumbing.files import check_output_folder, read_file, replace_together
@@ -48,12 +48,11 @@ from plumbing.files import check_output_folder, read_file, replace_together
 __all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
            "summary_rows", "total_units", "check_of"]
 
-CHECKS = ("thm3", "thm4", "rem5", "thm6", "thm7", "thm8", "followup")
 PUBLISHED = ("records.jsonl", "summary.json", "config.json", "env.json")
 
 
 def _module(name: str):
-    return importlib.import_module(f"synthetic.checks.{name}")
+    return module(name)
 
 
 def config_of(name: str, quick: bool):
@@ -71,7 +70,10 @@ def config_of(name: str, quick: bool):
 
 
 def _fingerprint(config) -> str:
-    text = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
+    """A part's key: its check's sizes and the record format (a part written with another
+    format, by an older version, is stale and redone)."""
+    text = json.dumps({"config": dataclasses.asdict(config), "format": RECORD_FORMAT},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -81,8 +83,10 @@ def total_units(names, quick: bool) -> int:
 
 
 def check_of(row: dict) -> str:
-    """The check a record belongs to: the first component of its ``check_id``."""
-    return str(row.get("check_id", "")).split("/")[0]
+    """The check a record belongs to: its ``check`` field (theory.records.ResultRecord);
+    '' when there is none (a record written before the field existed)."""
+    check = row.get("check")
+    return check if isinstance(check, str) else ""
 
 
 @dataclass(frozen=True)
@@ -171,8 +175,9 @@ def _read_records(folder: Path, config: dict) -> list[dict]:
     for number, row in enumerate(rows, 1):
         if not (isinstance(row, dict) and isinstance(row.get("check_id"), str)
                 and check_of(row) in CHECKS):
-            raise _refuse(folder, f"{path}: record {number} has no check_id of a known check: "
-                                  "rerun without --only or choose another --out")
+            raise _refuse(folder, f"{path}: record {number} has no check_id and check of a known "
+                                  "check (written by another or an older version): rerun "
+                                  "without --only or choose another --out")
     return rows
 
 

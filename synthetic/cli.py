@@ -183,7 +183,8 @@ def _cmd_run(args) -> int:
         except ValueError as exc:  # no interval pieces (e.g. Abs(sin(x))): the numpy loop
             why = f"counted by the plain loop: {' '.join(str(exc).split())}"
     if pieces is not None:
-        from synthetic.fastcount import gd_count, step_rule
+        from synthetic.fastcount import gd_count
+        from theory.statements.steps import step_rule
 
         rule = step_rule(args.method, **{k: v for k, v in params.items() if v is not None})
         record = gd_count(pieces, x0[0], eps, rule, max_iter=args.max_iter,
@@ -200,7 +201,7 @@ def _cmd_run(args) -> int:
 
 
 def _lower_bound_steps(args, L0: float, L1: float, M: float) -> list[float]:
-    from synthetic.lowerbound import h_grid
+    from synthetic.checks.thm4 import h_grid
 
     if (args.h is None) == (args.grid is None):
         raise UsageError("give exactly one of --h H (comma-separated steps) or --grid K")
@@ -213,7 +214,7 @@ def _lower_bound_steps(args, L0: float, L1: float, M: float) -> list[float]:
 
 
 def _cmd_lower_bound(args) -> int:
-    from synthetic.lowerbound import lower_bound_records
+    from synthetic.checks.thm4 import lower_bound_records
     from theory.statements.bounds import thm4_bound
 
     L0 = _positive(_number(args.L0, "--L0"), "--L0")
@@ -239,7 +240,7 @@ def _cmd_lower_bound(args) -> int:
     finally:
         bar.close()
     rows = [{"h": r.params["h"], "construction": r.params["construction"],
-             "iterations": r.extra["iterations"], "status": r.extra["status"],
+             "iterations": r.extra["iterations"], "status": r.status,
              "bound": r.bound, "verdict": r.verdict, "h_thr": r.params["h_thr"],
              "ratio": r.extra["ratio"] if r.extra["ratio"] != math.inf else None,
              "note": r.extra["count_note"], "bound_alt_log": r.extra["bound_alt_log"],

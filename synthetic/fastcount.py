@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
-__all__ = ["Count", "FastPiece", "step_rule", "gd_count", "construction_b_pieces"]
+
+__all__ = ["Count", "gd_count"]
 
 
 @dataclass(frozen=True)
@@ -59,65 +60,6 @@ class Count:
         return out | ({"note": self.note} if self.note else {})
 
 
-@dataclass(frozen=True)
-class FastPiece:
-    """f' on [lo, hi]: ``constant`` (exact ``slope``) or ``general`` (callable ``grad``).
-
-    The same fields as :class:`theory.functions.toolkit.GradientPiece`, for sympy-free use.
-    """
-
-    lo: float
-    hi: float
-    kind: str
-    slope: Fraction | None = None
-    grad: Callable[[float], float] | None = None
-
-
-def construction_b_pieces(eps: float) -> list[FastPiece]:
-    """f_B' of construction B (arXiv:1905.11881, proof of Thm 4) in closed form, without sympy
-    (the fast path).
-
-    s = 2ε, w = 1/2: f' = -s on (-oo, -w], (s/2)(3x/w - (x/w)³) = ε(6x - 8x³) on [-w, w],
-    s on [w, oo). ``tests/test_fastcount.py`` checks it against the toolkit's
-    :func:`theory.functions.toolkit.gradient_pieces` of :func:`theory.functions.constructions.construction_b`.
-    """
-    if not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be finite and > 0, got {eps}")
-    s = 2 * Fraction(eps)
-    e = float(eps)
-    return [FastPiece(-math.inf, -0.5, "constant", slope=-s, grad=lambda x: -float(s)),
-            FastPiece(-0.5, 0.5, "general", grad=lambda x: e * (6 * x - 8 * x**3)),
-            FastPiece(0.5, math.inf, "constant", slope=s, grad=lambda x: float(s))]
-
-
-def step_rule(method: str, **params: float) -> Callable[[float], float]:
-    """h(||g||) for ``gd`` (h), ``clipped`` (min{η, γη/||g||}) or ``normalized`` (η/(||g|| + β)).
-
-    Scalar versions of :mod:`theory.statements.steps`' rules for the per-step hot loop (the numpy ones cost
-    microseconds per call); tests check both give the same doubles.
-
-    Raises
-    ------
-    ValueError
-        Unknown method, missing or non-positive parameters.
-    """
-    needed = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}.get(method)
-    if needed is None:
-        raise ValueError(f"unknown method {method!r}; choose gd, clipped or normalized")
-    for k in needed:
-        v = params.get(k)
-        if v is None or not (math.isfinite(v) and v > 0):
-            raise ValueError(f"method {method} needs {k} > 0, got {v!r}")
-    if method == "gd":
-        h = float(params["h"])
-        return lambda g: h
-    if method == "clipped":
-        eta, gamma = float(params["eta"]), float(params["gamma"])
-        return lambda g: min(eta, gamma * eta / g) if g > 0 else eta
-    eta, beta = float(params["eta"]), float(params["beta"])
-    return lambda g: eta / (g + beta)
-
-
 def _leave_after(x: Fraction, c: Fraction, lo: float, hi: float) -> int | None:
     """Steps of length c until x - k c leaves the piece (None: never).
 
@@ -137,7 +79,7 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
 
     Parameters
     ----------
-    pieces : sequence of :class:`theory.functions.toolkit.GradientPiece`
+    pieces : sequence of :class:`theory.functions.gradients.GradientPiece`
         Consecutive pieces covering R (``theory.functions.toolkit.gradient_pieces``); a breakpoint
         belongs to the piece on its left.
     x0 : float

@@ -2,7 +2,7 @@
 
 One call runs B independent runs (different steps, starting points or both) in lock-step:
 
-    x_{t+1} = x_t - h_t ∇f(x_t),   h_t = rule(||∇f(x_t)||)    (paper §3)
+    x_{t+1} = x_t - h_t ∇f(x_t),   h_t = rule(||∇f(x_t)||)    (docs/statements.md §3)
 
 with ``rule`` fixed (h), clipped (h_c = min{η, γη/||g||}) or normalized (h_n = η/(||g|| + β)),
 from :mod:`theory.statements.steps`. T_ε is the first t with ||∇f(x_t)|| <= ε, an exact integer count of
@@ -22,17 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory.expressions.objective import Objective
-from theory.statements.steps import clipped_step, fixed_step, normalized_step
+from theory.statements.steps import BATCH_RULES, method_parameters
 
-__all__ = ["RunResult", "METHODS", "PARAMETERS", "STATUSES", "run_deterministic", "iterate",
-           "method_parameters"]
+__all__ = ["RunResult", "STATUSES", "run_deterministic", "iterate"]
 
-METHODS = ("gd", "clipped", "normalized")
-PARAMETERS = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}
-STATUSES = ("converged", "diverged", "max_iter")
-_RULES = {"gd": lambda g, p: fixed_step(g, p["h"]),
-          "clipped": lambda g, p: clipped_step(g, p["eta"], p["gamma"]),
-          "normalized": lambda g, p: normalized_step(g, p["eta"], p["beta"])}
+STATUSES = ("converged", "diverged", "max_iter")  # theory.records.RUN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -51,25 +45,6 @@ class RunResult:
         g = float(self.final_grad_norm[i])
         return {"iterations": int(self.iterations[i]) if converged else None,
                 "status": str(self.status[i]), "final_grad_norm": g if np.isfinite(g) else None}
-
-
-def method_parameters(method: str, params: dict) -> dict[str, np.ndarray]:
-    """The step parameters of ``method`` as arrays (ValueError: unknown method, missing, extra
-    or non-positive parameters)."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    needed = PARAMETERS[method]
-    missing = [k for k in needed if params.get(k) is None]
-    if missing:
-        raise ValueError(f"method {method} needs {', '.join('--' + k for k in missing)}")
-    extra = [k for k, v in params.items() if v is not None and k not in needed]
-    if extra:
-        raise ValueError(f"method {method} does not take {', '.join('--' + k for k in extra)}")
-    out = {k: np.atleast_1d(np.asarray(params[k], dtype=float)) for k in needed}
-    for k, v in out.items():
-        if not (np.all(np.isfinite(v)) and np.all(v > 0)):
-            raise ValueError(f"{k} must be finite and > 0, got {params[k]}")
-    return out
 
 
 def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: int = 1_000_000,
@@ -120,7 +95,7 @@ def run_deterministic(obj: Objective, x0, method: str, eps: float, *, max_iter: 
         raise ValueError("x0 and the step parameters have incompatible batch sizes") from None
     X = np.broadcast_to(X, (batch, obj.dim)).copy()
     p = {k: np.broadcast_to(v, (batch,)) for k, v in p.items()}
-    rule = _RULES[method]
+    rule = BATCH_RULES[method]
 
     def displacement(active: np.ndarray, G: np.ndarray, gn: np.ndarray) -> np.ndarray:
         h = np.asarray(rule(gn, {k: v[active] for k, v in p.items()}), dtype=float)

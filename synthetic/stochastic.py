@@ -1,19 +1,19 @@
 """Stochastic runners (SGD, clipped SGD) and bounded-noise oracles (Assumption 5).
 
-Assumption 5 (paper §2): the oracle returns g = ∇f(x) + ξ with E ξ = 0 and ||ξ|| <= τ almost
+Assumption 5 (docs/statements.md §2): the oracle returns g = ∇f(x) + ξ with E ξ = 0 and ||ξ|| <= τ almost
 surely. Two oracles, each unbiased and bounded, drawing only from the generator passed in:
 
 * ``uniform_ball``: ξ uniform in the d-ball of radius τ (radius τ U^{1/d}, uniform direction);
 * ``two_point``: ξ = ±τ e with e a uniform unit direction (||ξ|| = τ exactly; ±τ in 1-D).
 
-The step rule sees g, not ∇f (paper §3: "including inside the step-size rule"):
+The step rule sees g, not ∇f (docs/statements.md §3: "including inside the step-size rule"):
 
 * ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see :func:`theory.statements.steps.thm8_step`);
 * ``clipped-sgd``: h = min{η, γη/(||g|| + offset)}; with γη = 1/(16 L1) and offset = τ this is
   Thm 7's step min{η, 1/(16 L1(||g_k|| + τ))} (see :func:`theory.statements.steps.thm7_step`).
 
 Hitting time: the first t with ||∇f(x_t)|| <= ε (the true gradient), per run; the paper's
-stochastic T_ε is the median over runs (spec §4, reconstructed), :func:`median_hitting_time`.
+stochastic T_ε is the median over runs (docs/statements.md §4, reconstructed), :func:`median_hitting_time`.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import numpy as np
 
 from synthetic.runners import RunResult, iterate
 from theory.expressions.objective import Objective
+from theory.statements.steps import clipped_offset_step
 
 __all__ = ["uniform_ball", "two_point", "NOISES", "run_stochastic", "median_hitting_time"]
 
@@ -53,6 +54,8 @@ NOISES = {"uniform-ball": uniform_ball, "two-point": two_point}
 
 
 def _rule(method: str, params: dict) -> Callable[[np.ndarray, dict], np.ndarray]:
+    """The step rule of ``method`` from :mod:`theory.statements.steps` (sgd: a fixed step;
+    clipped-sgd: :func:`theory.statements.steps.clipped_offset_step`)."""
     needed = {"sgd": ("h",), "clipped-sgd": ("eta", "gamma")}.get(method)
     if needed is None:
         raise ValueError(f"unknown method {method!r}; choose sgd or clipped-sgd")
@@ -64,7 +67,7 @@ def _rule(method: str, params: dict) -> Callable[[np.ndarray, dict], np.ndarray]
             raise ValueError(f"{k} must be > 0, got {params[k]}")
     if method == "sgd":
         return lambda gn, p: np.broadcast_to(p["h"], gn.shape)
-    return lambda gn, p: np.minimum(p["eta"], p["gamma"] * p["eta"] / (gn + p["offset"]))
+    return lambda gn, p: clipped_offset_step(gn, p["eta"], p["gamma"], p["offset"])
 
 
 def run_stochastic(obj: Objective, x0, method: str, eps: float, noise: Noise,

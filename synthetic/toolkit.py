@@ -21,7 +21,8 @@ from typing import Callable
 
 import numpy as np
 
-from synthetic.fastcount import gd_count, step_rule
+from synthetic.fastcount import gd_count
+from theory.statements.steps import step_rule
 from theory.functions.toolkit import Construction, gradient_pieces
 
 __all__ = ["sweep"]

@@ -87,7 +87,7 @@ def test_vankov_counts_and_integer_reading_of_the_bound():
 def test_li_step_record_is_shape_only():
     rec = followup.check_instance(QUAD, "li", 1.0, 1.0, 5.0, 1e-2, f_star=0.0)
     assert rec.verdict == "shape-only" and rec.bound is None and rec.bound_kind == "none"
-    assert rec.extra["status"] == "converged" and rec.mark == "follow-up"
+    assert rec.status == "converged" and rec.mark == "follow-up"
     assert rec.measured == closed_form_T(rec.params["h"], 5.0, 1e-2)
 
 
@@ -106,7 +106,7 @@ def test_batched_counts_equal_single_runs():
 
 def test_thm6_step_above_two_over_L_fails():
     rec = thm6.check_instance(QUAD, 1.0, 0.0, 5.0, 1e-2, f_star=0.0, step_override=2.5)
-    assert rec.extra["status"] == "diverged" and rec.measured == math.inf
+    assert rec.status == "diverged" and rec.measured == math.inf
     assert rec.verdict == "fail" and rec.params["step_override"]
 
 
@@ -115,7 +115,7 @@ def test_thm3_understated_constants_fail():
     # the iterate jumps between ±0.5 forever; the cap (1.01·bound + 10) exceeds the bound
     rec = thm3.check_instance(QUAD, 0.01, 0.001, 0.5, 0.1, f_star=0.0)
     assert rec.bound == pytest.approx(252.5, rel=ROUNDING_RTOL)
-    assert rec.extra["status"] == "max_iter" and rec.measured > rec.bound
+    assert rec.status == "max_iter" and rec.measured > rec.bound
     assert rec.verdict == "fail"
 
 
@@ -132,13 +132,13 @@ def test_thm3_understated_L1_alone_is_not_detected():
 @pytest.mark.parametrize("rule", ["vankov", "li"])
 def test_followup_understated_L0_fails(rule):
     rec = followup.check_instance(QUAD, rule, 0.25, 0.0, 5.0, 1e-2, f_star=0.0)  # h = 4
-    assert rec.extra["status"] == "diverged" and rec.verdict == "fail"
+    assert rec.status == "diverged" and rec.verdict == "fail"
 
 
 def test_censored_run_below_the_bound_is_inconclusive():
     rec = thm3.check_instance("x**4", 16.0, 1.0, 3.0, 1e-3, f_star=0.0, cap=5)
-    assert rec.extra["status"] == "max_iter" and rec.measured == 5 < rec.bound
-    assert rec.verdict == "inconclusive" and rec.extra["censored"]
+    assert rec.status == "max_iter" and rec.measured == 5 < rec.bound
+    assert rec.verdict == "inconclusive" and rec.censored
 
 
 def test_bad_start_raises():
@@ -156,7 +156,8 @@ def test_quick_records_are_well_formed(quick):
         for r in records:
             assert r.verdict in VERDICTS and r.check_id.startswith(
                 "followup/" if name == "followup" else name + "/")
-            assert "ratio" in r.extra and "status" in r.extra
+            assert "ratio" in r.extra and r.status in ("converged", "diverged", "max_iter")
+            assert r.quantity == "iterations" and r.censored == (r.status == "max_iter")
             if r.bound_kind == "upper":
                 assert math.isfinite(r.bound) and r.bound > 0
                 assert r.extra["ratio"] == pytest.approx(r.measured / r.bound)
@@ -164,7 +165,7 @@ def test_quick_records_are_well_formed(quick):
                 assert r.bound is None and r.verdict in ("shape-only", "inconclusive", "fail")
             assert r.mark == {"thm3": "reconstructed", "thm6": "reconstructed"}.get(
                 name, "follow-up")
-            if r.extra["status"] == "max_iter":
+            if r.status == "max_iter":
                 assert r.verdict in ("inconclusive", "fail")
     # the reconstructed bounds hold on the QUICK instances (a fail here is a finding)
     assert all(r.verdict != "fail" for rs in quick.values() for r in rs)

@@ -109,13 +109,13 @@ def test_negative_control_steps_too_small_fail():
     control = thm7.check_instance("extremal", 1.0, 1.0, 0.1, 1.0, seed=SEED, step_L0=1000.0)
     assert honest.verdict == "pass" and control.bound == honest.bound
     assert control.verdict == "fail", control
-    assert control.extra["censored"] and control.measured == control.params["max_iter"] + 1
+    assert control.censored and control.measured == control.params["max_iter"] + 1
     assert control.measured > control.bound and "NEGATIVE CONTROL" in control.notes
 
 
 def test_censored_below_the_bound_is_inconclusive_never_pass():
     r = thm7.check_instance("extremal", 1.0, 1.0, 0.5, 1.0, seed=SEED, max_iter=10)
-    assert r.verdict == "inconclusive" and r.extra["censored"]
+    assert r.verdict == "inconclusive" and r.censored
     assert r.measured == 11 and r.extra["converged_fraction"] == 0.0 and r.measured < r.bound
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from synthetic.fastcount import gd_count, step_rule
+from synthetic.fastcount import gd_count
+from theory.statements.steps import step_rule
 from theory.functions.toolkit import construction, gradient_pieces
 from theory.functions.constructions import construction_a, construction_b, h_threshold
 from theory.statements.steps import clipped_step, normalized_step
@@ -136,7 +137,7 @@ def test_bad_eps_raises():
 
 @pytest.mark.parametrize("eps,Delta,h", [(0.1, 3.0, 0.05), (0.01, 1.0, 2.5e-3), (0.05, 7.0, 0.9)])
 def test_sympy_free_b_pieces_count_like_the_toolkit(eps, Delta, h):
-    from synthetic.fastcount import construction_b_pieces
+    from theory.functions.gradients import construction_b_gradient as construction_b_pieces
     c = construction_b(eps, Delta)
     rule = step_rule("gd", h=h)
     a = gd_count(gradient_pieces(c), float(c.x0), eps, rule)

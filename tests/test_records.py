@@ -34,18 +34,52 @@ def test_censored_upper_count_is_never_a_pass():
 
 
 @pytest.mark.parametrize("field,value", [("mark", "guessed"), ("bound_kind", "sideways"),
-                                         ("verdict", "ok"), ("tolerance", -1.0)])
+                                         ("verdict", "ok"), ("tolerance", -1.0),
+                                         ("quantity", ""), ("status", "finished"),
+                                         ("censored", "no"), ("check_id", "")])
 def test_record_validation(field, value):
     kwargs = dict(check_id="c", theorem="Thm 3", mark="paper", params={}, measured=1.0, bound=2.0,
-                  bound_kind="upper", tolerance=0.0, verdict="pass")
+                  bound_kind="upper", tolerance=0.0, verdict="pass", quantity="iterations")
     kwargs[field] = value
     with pytest.raises(ValueError, match=field):
         ResultRecord(**kwargs)
 
 
+def _record(**over):
+    kwargs = dict(check_id="thm3/q/x0=1", theorem="Thm 3", mark="reconstructed",
+                  params={"L0": 1.0}, measured=19.0, bound=20.0, bound_kind="upper",
+                  tolerance=0.0, quantity="iterations")
+    return ResultRecord(**(kwargs | over))
+
+
+def test_the_verdict_is_decided_once_at_construction():
+    """Left out, the verdict is verdict_for of the record's own fields (censoring included);
+    the record is frozen, so nobody overwrites it afterwards."""
+    import dataclasses
+
+    assert _record().verdict == "pass"
+    assert _record(censored=True, status="max_iter").verdict == "inconclusive"
+    assert _record(measured=21.0).verdict == "fail"
+    rec = _record()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.verdict = "fail"
+    assert _record(verdict="inconclusive").verdict == "inconclusive"  # a check's own rule
+
+
+def test_record_fields_are_data_not_parsed_ids():
+    params = {"L0": 1.0}
+    rec = _record(params=params, status="converged")
+    params["L0"] = 99.0  # the caller's dict is copied: the record does not change under it
+    row = rec.to_dict()
+    assert row["params"] == {"L0": 1.0} and row["check"] == "thm3"
+    assert row["quantity"] == "iterations" and row["status"] == "converged"
+    assert row["censored"] is False
+    assert _record(check="custom").check == "custom"
+
+
 def test_jsonl_roundtrip_and_no_temp_files(tmp_path):
     rec = ResultRecord("c/1", "Thm 6", "reconstructed", {"h": 0.1}, 12.0, math.inf, "upper", 0.0,
-                       "pass")
+                       "pass", quantity="iterations")
     write_jsonl(tmp_path / "r" / "records.jsonl", [rec, rec])
     rows = read_jsonl(tmp_path / "r" / "records.jsonl")
     assert len(rows) == 2 and rows[0]["bound"] == "inf" and rows[0]["params"] == {"h": 0.1}

@@ -9,7 +9,8 @@ import math
 import pytest
 
 from synthetic.cli import main
-from synthetic.fastcount import gd_count, step_rule
+from synthetic.fastcount import gd_count
+from theory.statements.steps import step_rule
 from plumbing.cli import EXIT_CODES_HELP
 from theory.functions.toolkit import from_expression, gradient_pieces
 

@@ -1,6 +1,6 @@
 """The follow-up bound set beside the paper's: Vankov et al. 2024 and Li et al. 2023.
 
-Spec ``paper.md`` §4, [follow-up] marks. With Δ = f(x0) − f* and T_ε the first t with
+docs/statements.md §4, "Follow-up bound" sections, [follow-up] marks. With Δ = f(x0) − f* and T_ε the first t with
 |f'(x_t)| <= ε:
 
 * **vankov** — GD with h = 1/(L0 + 1.5 L1|f'|) (:func:`theory.statements.steps.vankov_step`):
@@ -23,15 +23,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 
-from synthetic.checks.thm3 import Outcome, make_record, plan, run_batch, usable_pairs
-from theory.statements.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
-from theory.expressions.objective import Objective, objective
+from synthetic.checks._shared import (Outcome, catalogue_records, make_record, plan, run_batch,
+                                      start_delta, usable_pairs)
+from theory.expressions.objective import Objective
 from theory.records import ResultRecord
-from theory.statements.steps import li_constant_step
+from theory.statements.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
+from theory.statements.steps import rule_parameters
 
-__all__ = ["FULL", "QUICK", "RULES", "Config", "check_instance", "run", "runner_parameters",
+__all__ = ["negative_control", "FULL", "QUICK", "RULES", "Config", "check_instance", "run", "runner_parameters",
            "units"]
 
 RULES = ("vankov", "vankov_clipped", "li")
@@ -54,23 +54,11 @@ QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_sca
 
 
 def runner_parameters(rule: str, L0: float, L1: float, Delta: float) -> tuple[str, dict]:
-    """(method, parameters) of :func:`synthetic.runners.run_deterministic` for ``rule``.
-
-    vankov: normalized η = 1/(1.5 L1), β = L0/(1.5 L1), i.e. h = 1/(L0 + 1.5 L1|g|);
-    vankov_clipped: clipped η = 1/(2 L0), γ = 2 L0/(3 L1), i.e. h = min{1/(2L0), 1/(3L1|g|)};
-    li: gd with h = :func:`theory.statements.steps.li_constant_step`. L1 = 0 turns the first two into GD.
-    """
-    if not (L0 > 0 and L1 >= 0):
-        raise ValueError(f"L0 > 0 and L1 >= 0 required, got L0={L0!r}, L1={L1!r}")
-    if rule == "vankov":
-        return ("normalized", {"eta": 1 / (1.5 * L1), "beta": L0 / (1.5 * L1)}) if L1 > 0 \
-            else ("gd", {"h": 1 / L0})
-    if rule == "vankov_clipped":
-        return ("clipped", {"eta": 1 / (2 * L0), "gamma": 2 * L0 / (3 * L1)}) if L1 > 0 \
-            else ("gd", {"h": 1 / (2 * L0)})
-    if rule == "li":
-        return "gd", {"h": li_constant_step(L0, L1, Delta)}
-    raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+    """(method, parameters) of a runner for ``rule`` (one of :data:`RULES`): the one
+    definition, :func:`theory.statements.steps.rule_parameters`."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+    return rule_parameters(rule, L0, L1, Delta)
 
 
 def _job(rule, L0, L1, x0, eps, Delta, label) -> dict:
@@ -93,15 +81,13 @@ def _record(job: dict, outcome: Outcome) -> ResultRecord:
                            " (min_k |f'(x_k)| <= ε once K + 1 >= V); follow-up bound as "
                            "restated in third-party notes", bound_value=job["value"],
                            V=job["B"].value)
-    rec = make_record(job["id"], job["B"], job["record_params"], outcome,
-                      "Li et al. 2023 constant step: convergence claimed, rate not encoded "
-                      "(shape-only); divergence would refute it (fail)", bound_value=None,
-                      h_max=job["B"].value)
-    if outcome.status == "diverged":
-        rec.verdict = "fail"
-    elif outcome.censored:
-        rec.verdict = "inconclusive"
-    return rec
+    # the rate is not encoded (shape-only), but divergence refutes the convergence claim
+    verdict = "fail" if outcome.status == "diverged" else \
+        "inconclusive" if outcome.censored else None
+    return make_record(job["id"], job["B"], job["record_params"], outcome,
+                       "Li et al. 2023 constant step: convergence claimed, rate not encoded "
+                       "(shape-only); divergence would refute it (fail)", bound_value=None,
+                       verdict=verdict, h_max=job["B"].value)
 
 
 def _records(obj: Objective, eps: float, jobs: list[dict], cap: int) -> list[ResultRecord]:
@@ -114,10 +100,7 @@ def check_instance(expr, rule: str, L0: float, L1: float, x0: float, eps: float,
 
     The constants are claimed, not checked (understating them is a negative control).
     """
-    obj = objective(expr) if not isinstance(expr, Objective) else expr
-    Delta = float(obj.value(np.array([[x0]]))[0]) - f_star
-    if not Delta >= 0:
-        raise ValueError(f"f(x0) >= f_star required, got Delta={Delta!r}")
+    obj, _, Delta = start_delta(expr, x0, f_star)
     return _records(obj, eps, [_job(rule, L0, L1, x0, eps, Delta, label)], cap)[0]
 
 
@@ -133,15 +116,16 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
     """All follow-up records of ``config`` (batched per entry, ε and runner method)."""
     for rule in config.rules:
         runner_parameters(rule, 1.0, 1.0, 1.0)  # unknown rule: ValueError before any work
-    records = []
-    for entry, obj, x0s in plan(config):
-        values = obj.value(np.array(x0s, dtype=float).reshape(-1, 1))
-        for eps in config.eps_grid:
-            jobs = [_job(rule, L0, L1, x0, eps, float(v) - entry.f_star, entry.id)
-                    for rule in config.rules for L0, L1 in usable_pairs(entry)
-                    for x0, v in zip(x0s, values)]
-            for rec in _records(obj, eps, jobs, config.max_iter_cap):
-                records.append(rec)
-                if progress is not None:
-                    progress(rec.check_id)
-    return records
+    return catalogue_records(
+        config, lambda entry, eps, x0s, values: [
+            _job(rule, L0, L1, x0, eps, float(v) - entry.f_star, entry.id)
+            for rule in config.rules for L0, L1 in usable_pairs(entry)
+            for x0, v in zip(x0s, values)],
+        _records, progress)
+
+
+def negative_control() -> list[ResultRecord]:
+    """L0 understated 4x for x²/2 (0.25 claimed, true 1): the Vankov and Li steps become 4,
+    GD diverges, both records fail."""
+    return [check_instance("x**2/2", rule, 0.25, 0.0, 5.0, 1e-2, f_star=0.0, label="control")
+            for rule in ("vankov", "li")]

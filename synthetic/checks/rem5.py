@@ -1,6 +1,6 @@
 """Remark 5 check: the separation T(best fixed step) / T(clipped GD) as M grows.
 
-Remark 5 [paper]: fixed-step GD needs Ω((L1 M/log M + L0)Δ/ε²) iterations on the class, clipped
+Remark 5 [paper] (docs/statements.md §4, Remark 5): fixed-step GD needs Ω((L1 M/log M + L0)Δ/ε²) iterations on the class, clipped
 GD O(L0Δ/ε² + L1²Δ/L0), so clipped GD is arbitrarily faster when L1·M is large.
 
 On the class instances (L0, L1, M, ε, Δ) of the Thm 4 check, for each M of a grid (Δ fixed,
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthetic.fastcount import gd_count, step_rule
-from synthetic.lowerbound import certified_member
+from synthetic.checks.thm4 import certified_member
+from synthetic.fastcount import gd_count
 from theory.statements.bounds import rem5_speedup
 from theory.functions.constructions import h_threshold
 from theory.records import ResultRecord
-from theory.statements.steps import thm3_parameters
+from theory.statements.steps import step_rule, thm3_parameters
 
-__all__ = ["Config", "FULL", "QUICK", "run", "units", "separation", "summary_record"]
+__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "separation", "summary_record"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ def summary_record(Ms, ratios, predicted, params: dict, certified: bool = True
     ok = increasing and slope >= 0.5 * pred
     return ResultRecord(
         check_id="rem5/separation-growth", theorem="Rem 5", mark="paper", params=params,
+        quantity="growth",
         measured=slope, bound=0.5 * pred, bound_kind="lower", tolerance=0.0,
         verdict=("pass" if ok else "fail") if certified else "inconclusive",
         notes=("log-log slope of T_GD*/T_clip in M against half the slope of Remark 5's "
@@ -121,9 +122,18 @@ def run(config: Config = FULL, progress=None) -> list[ResultRecord]:
             params={"L0": config.L0, "L1": config.L1, "M": M, "eps": config.eps, "Delta": Delta},
             measured=s["separation"], bound=order.value, bound_kind="order", tolerance=0.0,
             verdict="shape-only", notes="measured T_GD*/T_clip beside Remark 5's order ratio",
+            quantity="ratio",
             extra=s))
         if progress is not None:
             progress(f"rem5 M={M:g}")
     params = {"L0": config.L0, "L1": config.L1, "eps": config.eps, "Delta": Delta}
     records.append(summary_record(config.Ms, ratios, predicted, params, certified))
     return records
+
+
+def negative_control() -> list[ResultRecord]:
+    """A separation that does not grow with M (2, 2, 2.1 at M = 10, 100, 1000) against
+    Remark 5's order ratio: the growth record fails."""
+    Ms = (10.0, 100.0, 1000.0)
+    predicted = [rem5_speedup(1.0, 1.0, M, 0.1).value for M in Ms]
+    return [summary_record(Ms, [2.0, 2.0, 2.1], predicted, {"L0": 1.0, "L1": 1.0, "eps": 0.1})]

@@ -1,14 +1,14 @@
 """Thm 6: fixed-step GD with h = 1/(2(M L1 + L0)) against its (reconstructed) upper bound.
 
-Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 6 (spec ``paper.md`` §4): under Assumptions 1-4 on
-S, GD x+ = x − h f'(x) with h = 1/(2(M L1 + L0)) [paper] reaches |f'(x_t)| <= ε within
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 6 (docs/statements.md §4, Theorem 6): under
+Assumptions 1-4 on S, GD x+ = x − h f'(x) with h = 1/(2(M L1 + L0)) [paper] reaches |f'(x_t)| <= ε within
 
     T_ε <= 4 (M L1 + L0) Δ/ε²,   Δ = f(x0) − f*      [reconstructed]
 
 where M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4) comes from
 :func:`theory.smoothness.sublevel.sublevel_gradient_sup` (exact and rounded up where sympy can; a guarded
 numeric value otherwise, recorded as ``M_certified = False``). Instances, counting, censoring
-and verdicts as in :mod:`synthetic.checks.thm3`. With a poor start M is large, the step tiny
+and verdicts as in :mod:`synthetic.checks._shared`. With a poor start M is large, the step tiny
 and the count grows like M: that is Remark 5's point, and such runs are often censored at the
 cap (``inconclusive``: the bound, larger still, is out of reach).
 """
@@ -18,17 +18,17 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 
-from synthetic.checks.thm3 import (RECONSTRUCTED_NOTE, make_record, plan, run_batch, units,
-                                   usable_pairs)  # units: one record per (pair, start, eps)
-from theory.statements.bounds import thm6_bound
-from theory.expressions.objective import Objective, objective
+from synthetic.checks._shared import (RECONSTRUCTED_NOTE, catalogue_records, make_record,
+                                      run_batch, start_delta, usable_pairs)
+from synthetic.checks.thm3 import units  # one record per (pair, start, eps), as in Thm 3
+from theory.expressions.objective import Objective
 from theory.records import ResultRecord
-from theory.statements.steps import thm6_step
 from theory.smoothness.sublevel import SublevelSup, sublevel_gradient_sup
+from theory.statements.bounds import thm6_bound
+from theory.statements.steps import rule_parameters
 
-__all__ = ["FULL", "QUICK", "Config", "check_instance", "run", "sublevel_M", "units"]
+__all__ = ["negative_control", "FULL", "QUICK", "Config", "check_instance", "run", "sublevel_M", "units"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def sublevel_M(expression: str, level: float, timeout: float = 2.0) -> SublevelS
 
 def _job(L0, L1, x0, eps, Delta, sup: SublevelSup, label, step_override=None) -> dict:
     M = sup.M
-    h = thm6_step(L0, L1, M) if step_override is None else float(step_override)
+    h = rule_parameters("thm6", L0, L1, M=M)[1]["h"] if step_override is None else \
+        float(step_override)
     bound = thm6_bound(L0, L1, M, eps, Delta)
     params = {"L0": L0, "L1": L1, "eps": eps, "Delta": Delta, "x0": x0, "h": h, "M": M,
               "M_certified": sup.certified, "M_method": sup.method,
@@ -84,11 +85,7 @@ def check_instance(expr: str, L0: float, L1: float, x0: float, eps: float, *, f_
     ``step_override`` replaces the theorem's step (negative control: a step above 2/L must
     make the record fail); M is always the sublevel supremum at f(x0).
     """
-    obj = objective(expr)
-    level = float(obj.value(np.array([[x0]]))[0])
-    Delta = level - f_star
-    if not Delta >= 0:
-        raise ValueError(f"f(x0) >= f_star required, got Delta={Delta!r}")
+    obj, level, Delta = start_delta(expr, x0, f_star)
     sup = sublevel_M(expr, level, timeout)
     return _records(obj, eps, [_job(L0, L1, x0, eps, Delta, sup, label, step_override)], cap)[0]
 
@@ -96,19 +93,20 @@ def check_instance(expr: str, L0: float, L1: float, x0: float, eps: float, *, f_
 
 def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         ) -> list[ResultRecord]:
-    """All Thm 6 records of ``config`` (batched per entry and ε; M computed once per start)."""
-    records = []
-    for entry, obj, x0s in plan(config):
+    """All Thm 6 records of ``config`` (batched per entry and ε; M computed once per start,
+    :func:`sublevel_M` being cached)."""
+    def jobs_of(entry, eps, x0s, values):
         if entry.variables != ("x",):
             raise ValueError(f"entry {entry.id!r}: the sublevel supremum needs variable x")
-        levels = [float(v) for v in obj.value(np.array(x0s, dtype=float).reshape(-1, 1))]
+        levels = [float(v) for v in values]
         sups = [sublevel_M(entry.expression, lv, config.sublevel_timeout) for lv in levels]
-        for eps in config.eps_grid:
-            jobs = [_job(L0, L1, x0, eps, lv - entry.f_star, sup, entry.id)
-                    for L0, L1 in usable_pairs(entry)
-                    for x0, lv, sup in zip(x0s, levels, sups)]
-            for rec in _records(obj, eps, jobs, config.max_iter_cap):
-                records.append(rec)
-                if progress is not None:
-                    progress(rec.check_id)
-    return records
+        return [_job(L0, L1, x0, eps, lv - entry.f_star, sup, entry.id)
+                for L0, L1 in usable_pairs(entry) for x0, lv, sup in zip(x0s, levels, sups)]
+
+    return catalogue_records(config, jobs_of, _records, progress)
+
+
+def negative_control() -> list[ResultRecord]:
+    """A step above 2/L (2.5 on x²/2, L = 1): GD diverges, the record fails."""
+    return [check_instance("x**2/2", 1.0, 0.0, 5.0, 1e-2, f_star=0.0, label="control",
+                           step_override=2.5)]

@@ -1,6 +1,6 @@
 r"""Thm 7 check: stochastic clipped GD against the reconstructed complexity bound.
 
-Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 7 (spec ``paper.md`` §4). Under Assumptions 1-3 and
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 7 (docs/statements.md §4, Theorem 7). Under Assumptions 1-3 and
 5 globally (f* > -oo, f (L0,L1)-smooth with L1 > 0, oracle g = ∇f + ξ with E ξ = 0 and
 ||ξ|| <= τ), clipped SGD
 
@@ -16,7 +16,7 @@ reaches ||∇f(x)|| <= ε within (reconstructed bound, :func:`theory.statements.
 Marks: step sizes [paper] (h is the natural reading of the paper's typeset
 1/(16ηL1(||g||+τ)), see :func:`theory.statements.steps.thm7_step`); the bound [reconstructed]. The
 statement is for a run of length T, so the horizon in η's 1/√T is T = ceil(bound) and the runs
-are capped at T iterations. The stochastic T_ε is the median hitting time over seeds (spec §4,
+are capped at T iterations. The stochastic T_ε is the median hitting time over seeds (docs/statements.md §4,
 [reconstructed]). A run that does not reach ε within the cap counts as T_ε >= cap + 1, so the
 median is known from below; when more than half the runs are censored the verdict is ``fail``
 if even that lower value exceeds the bound (a certain failure of an upper bound) and
@@ -24,21 +24,20 @@ if even that lower value exceeds the bound (a certain failure of an upper bound)
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-from synthetic.stochastic import NOISES, median_hitting_time, run_stochastic
-from theory.statements.bounds import thm7_bound
+from synthetic.checks._shared import delta_at, expression_objective, median_summary
+from synthetic.stochastic import NOISES, run_stochastic
 from theory.functions.catalogue import CatalogueEntry, get
-from theory.expressions.objective import Objective, objective
 from theory.records import ResultRecord, verdict_for
+from theory.statements.bounds import thm7_bound
 from theory.statements.steps import thm7_eta
 
-__all__ = ["Config", "FULL", "QUICK", "run", "units", "check_instance", "declared_L0",
+__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "check_instance", "declared_L0",
            "clipped_parameters"]
 
 
@@ -63,11 +62,6 @@ QUICK = Config(instances=(("extremal", 1.0, (1.0,)), ("scaled-cosh", 2.0, (1.0,)
                tau_factors=(0.5,))
 
 
-@functools.lru_cache(maxsize=None)
-def _objective(expression: str, variables: tuple[str, ...]) -> Objective:
-    return objective(expression, list(variables))
-
-
 def declared_L0(entry: CatalogueEntry, L1: float) -> float:
     """The catalogue's declared L0 at ``L1`` (ValueError unless declared, finite and L1 > 0)."""
     for d in entry.declared:
@@ -85,13 +79,6 @@ def clipped_parameters(eta: float, L1: float, tau: float) -> dict:
     if not (eta > 0 and L1 > 0 and tau >= 0):
         raise ValueError(f"eta > 0, L1 > 0, tau >= 0 required, got {eta}, {L1}, {tau}")
     return {"eta": eta, "gamma": 1.0 / (16.0 * L1 * eta), "offset": tau}
-
-
-def _delta(obj: Objective, entry: CatalogueEntry, x0: np.ndarray) -> float:
-    delta = float(obj.value(x0.reshape(1, -1))[0]) - entry.f_star
-    if not (math.isfinite(delta) and delta >= 0):
-        raise ValueError(f"{entry.id}: f(x0) - f* >= 0 finite required, got {delta}")
-    return delta
 
 
 def check_instance(entry: str | CatalogueEntry, L0: float, L1: float, tau: float, eps: float,
@@ -130,9 +117,9 @@ def check_instance(entry: str | CatalogueEntry, L0: float, L1: float, tau: float
         raise ValueError(f"noise must be one of {sorted(NOISES)}, got {noise!r}")
     if int(runs) < 1:
         raise ValueError(f"runs >= 1 required, got {runs}")
-    obj = _objective(entry.expression, entry.variables)
+    obj = expression_objective(entry.expression, entry.variables)
     start = np.asarray(entry.x0 if x0 is None else x0, dtype=float)
-    delta = _delta(obj, entry, start)
+    delta = delta_at(obj, entry, start)
     bound = thm7_bound(L0, L1, tau, eps, delta)
     T = math.ceil(bound.value)
     sL0, sL1 = L0 if step_L0 is None else step_L0, L1 if step_L1 is None else step_L1
@@ -141,25 +128,19 @@ def check_instance(entry: str | CatalogueEntry, L0: float, L1: float, tau: float
     result = run_stochastic(obj, start, "clipped-sgd", eps, NOISES[noise](tau),
                             np.random.default_rng(seed), runs=int(runs), max_iter=cap,
                             **clipped_parameters(eta, sL1, tau))
-    converged = result.status == "converged"
-    times = np.where(converged, result.iterations, np.inf).astype(float)
-    median = median_hitting_time(result)
-    censored = median is None
-    # a run censored at the cap has T_ε >= cap + 1: the median is known from below
-    measured = float(np.median(np.minimum(times, cap + 1))) if censored else median
+    med = median_summary(result, cap)
+    measured, censored = med.measured, med.censored
     verdict = verdict_for(measured, bound.value, "upper", tolerance, censored=censored)
     honest = step_L0 is None and step_L1 is None
     notes = (f"Thm 7: steps [paper], bound [reconstructed]; horizon T = ceil(bound) = {T} in "
              f"η = min{{1/(20L0), 1/(128L1τ), 1/√T}} and cap = {cap} iterations; h = min{{η, "
              f"1/(16L1(||g||+τ))}} (natural reading of the typeset form); T_ε = median over "
              f"{runs} runs.")
-    if censored:
-        notes += f" Censored: over half the runs missed ε within {cap}; median >= measured."
+    notes += med.note(cap)
     if not honest:
         notes += f" NEGATIVE CONTROL: step uses L0 = {sL0}, L1 = {sL1}, bound the honest pair."
     elif verdict == "fail":
         notes += " FINDING: the reconstructed Thm 7 bound fails on an honest instance."
-    q25, q75 = np.quantile(times, [0.25, 0.75], method="inverted_cdf")
     tau_s, eps_s = f"{tau:g}", f"{eps:g}"
     return ResultRecord(
         check_id=f"thm7/{entry.id}/tau={tau_s}/noise={noise}/eps={eps_s}",
@@ -168,10 +149,10 @@ def check_instance(entry: str | CatalogueEntry, L0: float, L1: float, tau: float
                 "x0": start.tolist(), "eta": eta, "T": T, "max_iter": cap, "runs": int(runs),
                 "seed": seed, "noise": noise, "step_L0": sL0, "step_L1": sL1},
         measured=measured, bound=bound.value, bound_kind="upper", tolerance=tolerance,
-        verdict=verdict, notes=notes,
-        extra={"ratio": measured / bound.value, "converged_fraction": float(converged.mean()),
+        verdict=verdict, notes=notes, quantity="median-iterations", censored=censored,
+        extra={"ratio": measured / bound.value, "converged_fraction": float(med.converged.mean()),
                "diverged_fraction": float(np.mean(result.status == "diverged")),
-               "censored": censored, "q25": q25, "q75": q75, "formula": bound.formula})
+               "q25": med.q25, "q75": med.q75, "formula": bound.formula})
 
 
 def _grid(config: Config) -> list[tuple]:
@@ -200,7 +181,7 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
     for i, (eid, L1, eps, tau, noise) in enumerate(_grid(config)):
         entry = get(eid)
         L0 = declared_L0(entry, L1)
-        delta = _delta(_objective(entry.expression, entry.variables), entry,
+        delta = delta_at(expression_objective(entry.expression, entry.variables), entry,
                        np.asarray(entry.x0, dtype=float))
         value = thm7_bound(L0, L1, tau, eps, delta).value
         if value > config.max_bound:
@@ -213,3 +194,8 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
             progress(rec.check_id)
     return records
 
+
+def negative_control() -> list[ResultRecord]:
+    """Steps 1000x too small (the step uses L0 = 1000 on the extremal function, L0 = 1): the
+    median hitting time passes the bound (censored at the horizon), the record fails."""
+    return [check_instance("extremal", 1.0, 1.0, 0.1, 1.0, seed=7031, step_L0=1000.0)]

@@ -1,6 +1,6 @@
 r"""Thm 8 check: SGD with the paper's step, measured complexity and its scaling in M and τ.
 
-Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 8 (spec ``paper.md`` §4): under Assumptions 1-5
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 8 (docs/statements.md §4, Theorem 8): under Assumptions 1-5
 (f (L0,L1)-smooth, M = sup{|f'(x)| : f(x) <= f(x0)} < oo, oracle g = ∇f + ξ, E ξ = 0,
 ||ξ|| <= τ), SGD x_{k+1} = x_k - h g_k with
 
@@ -16,9 +16,9 @@ Instances: univariate even functions with a tunable start where M is known in cl
 Both are strictly increasing in |x| with |f'| increasing in |x|, so the sublevel set
 {f <= f(x0)} is [-x0, x0] and M = |f'(x0)| exactly:
 
-* ``construction-A`` (spec §5, L0 = L1 = 1): f' = (L0/L1)e^{L1|x| - 1} on the tails, so
+* ``construction-A`` (docs/statements.md §5, L0 = L1 = 1): f' = (L0/L1)e^{L1|x| - 1} on the tails, so
   x0 = (1 + log(M L1/L0))/L1 (needs M L1 > L0);
-* ``extremal`` (spec §1): f' = (L0/L1)(e^{L1|x|} - 1), so x0 = log(1 + M L1/L0)/L1.
+* ``extremal`` (docs/statements.md §1): f' = (L0/L1)(e^{L1|x|} - 1), so x0 = log(1 + M L1/L0)/L1.
 """
 from __future__ import annotations
 
@@ -28,14 +28,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from synthetic.checks.thm7 import _delta, _objective
-from synthetic.stochastic import NOISES, median_hitting_time, run_stochastic
-from theory.statements.bounds import thm8_bound
+from synthetic.checks._shared import delta_at, expression_objective, median_summary
+from synthetic.stochastic import NOISES, run_stochastic
 from theory.functions.catalogue import get
-from theory.records import ResultRecord, verdict_for
+from theory.records import ResultRecord
+from theory.statements.bounds import thm8_bound
 from theory.statements.steps import thm8_step
 
-__all__ = ["Config", "FULL", "QUICK", "run", "units", "check_instance", "start_for_M",
+__all__ = ["negative_control", "NO_CONTROL", "Config", "FULL", "QUICK", "run", "units", "check_instance", "start_for_M",
            "scaling_fits"]
 
 _STARTS = {"construction-A": lambda M, L0, L1: (1 + math.log(M * L1 / L0)) / L1,
@@ -92,25 +92,20 @@ def check_instance(entry_id: str, M: float, tau: float, eps: float, *, T: int,
         raise ValueError(f"runs >= 1 required, got {runs}")
     x0, L0, L1 = start_for_M(entry_id, M)
     entry = get(entry_id)
-    obj = _objective(entry.expression, entry.variables)
-    delta = _delta(obj, entry, np.array([x0]))
+    obj = expression_objective(entry.expression, entry.variables)
+    delta = delta_at(obj, entry, np.array([x0]))
     bound = thm8_bound(L1, M, tau, eps, delta)
     h = thm8_step(L1, M, tau, T)
     cap = int(T) if max_iter is None else int(max_iter)
     result = run_stochastic(obj, [x0], "sgd", eps, NOISES[noise](tau),
                             np.random.default_rng(seed), runs=int(runs), max_iter=cap, h=h)
-    converged = result.status == "converged"
-    times = np.where(converged, result.iterations, np.inf).astype(float)
-    median = median_hitting_time(result)
-    censored = median is None
-    measured = float(np.median(np.minimum(times, cap + 1))) if censored else median
-    q25, q75 = np.quantile(times, [0.25, 0.75], method="inverted_cdf")
+    med = median_summary(result, cap)
+    measured, censored = med.measured, med.censored
     regime = "1/sqrt(T)" if h == 1 / math.sqrt(T) else "1/(L1(M+tau))"
     notes = (f"Thm 8: step [paper], bound NOT recovered (shape-only); horizon T = {T} in "
              f"h = min{{1/√T, 1/(L1(M+τ))}} = {h:.4g} ({regime} active) and cap; M = |f'(x0)| "
              f"in closed form; T_ε = median over {runs} runs.")
-    if censored:
-        notes += f" Censored: over half the runs missed ε within {cap}; median >= measured."
+    notes += med.note(cap)
     return ResultRecord(
         check_id=f"thm8/{entry_id}/M={M:g}/tau={tau:g}/eps={eps:g}", theorem=bound.theorem,
         mark=bound.mark,
@@ -118,10 +113,10 @@ def check_instance(entry_id: str, M: float, tau: float, eps: float, *, T: int,
                 "tau": tau, "eps": eps, "Delta": delta, "x0": x0, "h": h, "T": int(T),
                 "max_iter": cap, "runs": int(runs), "seed": seed, "noise": noise},
         measured=measured, bound=None, bound_kind="none", tolerance=0.0,
-        verdict=verdict_for(measured, None, "none", 0.0), notes=notes,
-        extra={"converged_fraction": float(converged.mean()), "censored": censored,
+        notes=notes, quantity="median-iterations", censored=censored,
+        extra={"converged_fraction": float(med.converged.mean()),
                "diverged_fraction": float(np.mean(result.status == "diverged")),
-               "q25": q25, "q75": q75, "step_regime": regime})
+               "q25": med.q25, "q75": med.q75, "step_regime": regime})
 
 
 _PREDICTION = ("the paper's step h = min{1/√T, 1/(L1(M+τ))} is non-increasing in M and τ, so "
@@ -131,7 +126,7 @@ _PREDICTION = ("the paper's step h = min{1/√T, 1/(L1(M+τ))} is non-increasing
 
 def _fit(entry_id: str, axis: str, fixed: str, rows: list[ResultRecord]) -> ResultRecord:
     """log T_ε = a + b log(axis value) over uncensored ``rows``; measured = slope b."""
-    used = [r for r in rows if not r.extra["censored"]]
+    used = [r for r in rows if not r.censored]
     xs = np.log([r.params[axis] for r in used])
     ys = np.log([r.measured for r in used])
     slope, intercept = (np.polyfit(xs, ys, 1) if len(set(xs)) >= 2 else (None, None))
@@ -144,14 +139,13 @@ def _fit(entry_id: str, axis: str, fixed: str, rows: list[ResultRecord]) -> Resu
         params={"entry": entry_id, fixed: fixed_value, "eps": p0["eps"], "T": p0["T"],
                 axis + "_values": [r.params[axis] for r in rows], "runs": p0["runs"]},
         measured=None if slope is None else float(slope), bound=None, bound_kind="none",
-        tolerance=0.0, verdict="shape-only",
+        tolerance=0.0, verdict="shape-only", quantity="slope",
         notes=f"numpy.polyfit slope of log T_ε vs log {axis} ({fixed} fixed, censored points "
               f"dropped: {len(rows) - len(used)}); {_PREDICTION}",
         extra={"intercept": None if intercept is None else float(intercept),
                "local_slopes": local, "direction": None if slope is None else
                ("increasing" if slope > 0 else "non-increasing"),
-               "medians": [r.measured for r in rows], "censored": [r.extra["censored"]
-                                                                   for r in rows]})
+               "medians": [r.measured for r in rows], "censored": [r.censored for r in rows]})
 
 
 def scaling_fits(records: list[ResultRecord]) -> list[ResultRecord]:
@@ -189,3 +183,8 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         if progress is not None:
             progress(rec.check_id)
     return records + scaling_fits(records)
+
+
+negative_control = None
+NO_CONTROL = ("Thm 8's bound was not recovered (docs/statements.md §4, Theorem 8): every record "
+              "is shape-only, so there is no verdict a control could make fail")

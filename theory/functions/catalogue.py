@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
 from theory.expressions.parsing import parse_expression
+from theory.functions.gradients import B_HALF_WIDTH, B_SLOPE
 
 __all__ = ["Declared", "CatalogueEntry", "CATALOGUE", "get", "ids", "sympy_expr"]
 
@@ -58,7 +60,10 @@ def _poly_frontier(d: int, L1: float) -> float:
 
 
 def _construction_b(eps: float) -> str:
-    s = 2 * eps  # slope beyond the bowl of half-width w = 1/2 (paper.md §5)
+    """Construction B (docs/statements.md §5) as one Piecewise expression: the slope
+    s = B_SLOPE·ε beyond the bowl of half-width w = 1/2 (the form below is for that w)."""
+    assert B_HALF_WIDTH == Fraction(1, 2)
+    s = B_SLOPE * eps
     return (f"Piecewise(({s / 2}*(3*x**2 - 2*x**4), Abs(x) <= 1/2), "
             f"({5 * eps / 8} + {s}*(Abs(x) - 1/2), True))")
 
@@ -86,22 +91,22 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    "for |x| <= 4, |f''| <= 47. Crude valid pairs; minima at x = ±1, f* = -1/4."),
     CatalogueEntry("extremal", "exp(Abs(x)) - Abs(x) - 1", ("x",), "L0L1-smooth",
                    (Declared(0.5, None), Declared(1, 1.0), Declared(3, 1.0)), 0.0, (3.0,),
-                   "paper.md §1 extremal function, L0 = L1 = 1", "reconstructed",
+                   "docs/statements.md §1 extremal function, L0 = L1 = 1", "reconstructed",
                    "f'' = L0 + L1|f'| with equality everywhere: L0*(L1') = L0 for L1' >= L1, "
                    "oo below.", params={"L0": 1.0, "L1": 1.0}),
     CatalogueEntry("extremal-2-3", "2/9*(exp(3*Abs(x)) - 3*Abs(x) - 1)", ("x",), "L0L1-smooth",
                    (Declared(2.5, None), Declared(3, 2.0), Declared(5, 2.0)), 0.0, (1.0,),
-                   "paper.md §1 extremal function, L0 = 2, L1 = 3", "reconstructed",
+                   "docs/statements.md §1 extremal function, L0 = 2, L1 = 3", "reconstructed",
                    "(L0/L1²)(e^{L1|x|} - L1|x| - 1) with L0 = 2, L1 = 3.",
                    params={"L0": 2.0, "L1": 3.0}),
     CatalogueEntry("scaled-cosh", "cosh(2*x)/4", ("x",), "L0L1-smooth",
                    (Declared(1, None), Declared(2, 1.0), Declared(4, 1.0)), 0.25, (2.0,),
-                   "paper.md §1: (L0/L1²)cosh(L1 x), L0 = 1, L1 = 2", "reconstructed",
+                   "docs/statements.md §1: (L0/L1²)cosh(L1 x), L0 = 1, L1 = 2", "reconstructed",
                    "f'' = cosh 2x, f' = sinh(2x)/2; g = cosh 2x - L1|sinh 2x|/2 <= 1 iff L1 >= 2.",
                    params={"L0": 1.0, "L1": 2.0}),
     CatalogueEntry("log-cosh", "log(exp(x) + exp(-x))", ("x",), "L-smooth",
                    (Declared(0, 1.0), Declared(1, 1.0), Declared(10, 1.0)), math.log(2), (3.0,),
-                   "paper.md §1: refutes the public claim that it is (0, L1)-smooth", "reconstructed",
+                   "docs/statements.md §1: refutes the public claim that it is (0, L1)-smooth", "reconstructed",
                    "f' = tanh x, f'' = sech² x = 1 - t², t = |tanh x|: g = 1 - t² - L1 t peaks at "
                    "x = 0 with value 1 for every L1, so L0 >= 1 always."),
     CatalogueEntry("softplus", "log(1 + exp(x))", ("x",), "L-smooth",
@@ -114,27 +119,27 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    "f'' = (1+x²)^(-3/2) decreases and |f'| increases in |x|: peak at 0, value 1."),
     CatalogueEntry("exponential", "exp(x)", ("x",), "L0L1-smooth",
                    (Declared(0.5, None), Declared(1, 0.0), Declared(2, 0.0)), 0.0, (2.0,),
-                   "paper.md §1: e^x is (0,1)-smooth", "reconstructed",
+                   "docs/statements.md §1: e^x is (0,1)-smooth", "reconstructed",
                    "g = (1 - L1)e^x: oo for L1 < 1, sup 0 (approached at -oo) for L1 >= 1."),
     CatalogueEntry("construction-A", "Piecewise((exp(Abs(x) - 1), Abs(x) >= 1), "
                    "(x**2/2 + 1/2, True))", ("x",), "L0L1-smooth",
                    (Declared(0.5, None), Declared(1, 1.0), Declared(2, 1.0)), 0.5,
-                   (1 + math.log(10.0),), "paper.md §5 construction A, L0 = L1 = 1, M = 10",
+                   (1 + math.log(10.0),), "docs/statements.md §5 construction A, L0 = L1 = 1, M = 10",
                    "reconstructed",
                    "tails f'' = L1|f'|, middle f'' = L0: L0*(L1') = L0 for L1' >= L1; x0 = "
                    "(1 + log(M L1/L0))/L1 where |f'| = M.",
                    params={"L0": 1.0, "L1": 1.0, "M": 10.0}),
     CatalogueEntry("construction-B", _construction_b(0.1), ("x",), "L-smooth",
                    (Declared(0, 0.6), Declared(1, 0.6)), 0.0, (0.5 + (1 - 5 * 0.1 / 8) / 0.2,),
-                   "paper.md §5 construction B, eps = 0.1, Delta = 1", "reconstructed",
+                   "docs/statements.md §5 construction B, eps = 0.1, Delta = 1", "reconstructed",
                    "max f'' = 3s/(2w) = 6 eps at x = 0 where f' = 0; g decreases on [0, w].",
                    params={"eps": 0.1, "Delta": 1.0}),
     CatalogueEntry("exp-square", "exp(x**2)", ("x",), "not-L0L1-smooth",
                    (Declared(1, None), Declared(100, None)), 1.0, (1.0,),
-                   "paper.md §1 negative example", "reconstructed", "|f''|/|f'| = (1 + 2x²)/|x| -> oo."),
+                   "docs/statements.md §1 negative example", "reconstructed", "|f''|/|f'| = (1 + 2x²)/|x| -> oo."),
     CatalogueEntry("sin-square", "sin(x**2)", ("x",), "not-L0L1-smooth",
                    (Declared(1, None), Declared(100, None)), -1.0, (1.0,),
-                   "paper.md §1 negative example", "reconstructed",
+                   "docs/statements.md §1 negative example", "reconstructed",
                    "f' = 0 at x = sqrt(n pi + pi/2) where |f''| = 4x² -> oo."),
     CatalogueEntry("norm-quartic-2d", "(x1**2 + x2**2)**2", ("x1", "x2"), "L0L1-smooth",
                    (Declared(1, 16.0), Declared(2, 4.0)), 0.0, (1.5, 1.0),
@@ -143,7 +148,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    region=((-3.0, 3.0), (-3.0, 3.0))),
     CatalogueEntry("deep-linear-scalar", "(w1*w2 - 1)**2", ("w1", "w2"), "not-L0L1-smooth",
                    (Declared(0, 26.0),), 0.0, (0.1, 0.2),
-                   "paper §2.3 deep linear network, scalar case", "paper",
+                   "docs/statements.md §1, deep linear networks, scalar case", "paper",
                    "∇²f = 2[[a, b],[b, c]], a = w2², c = w1², b = 2w1w2-1, with norm "
                    "2((a+c)/2 + sqrt(((a-c)/2)² + b²)) <= 2(max(a, c) + |b|) <= 2(4 + 9) = 26 on the "
                    "box [-2,2]², equality at (2,-2). Not (L0,L1)-smooth on R²: "

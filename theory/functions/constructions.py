@@ -1,4 +1,4 @@
-"""The lower-bound constructions of paper.md §5 (all [reconstructed]), built with the toolkit.
+"""The lower-bound constructions of docs/statements.md §5 (all [reconstructed]), built with the toolkit.
 
 Thm 4's class: Assumptions 1-4 with L0 >= 1, L1 >= 1, M > 1. For a fixed step h two 1-D
 members cover every h, split at h_thr = 2 x0_A / M:
@@ -23,8 +23,9 @@ import math
 
 import sympy as sp
 
-from theory.functions.toolkit import Construction, construction
 from theory.expressions.symbolic import to_rational
+from theory.functions.gradients import B_HALF_WIDTH, B_SLOPE
+from theory.functions.toolkit import Construction, construction
 
 __all__ = ["construction_a", "construction_b", "extremal", "x0_a", "h_threshold"]
 
@@ -51,7 +52,7 @@ def h_threshold(L0: float, L1: float, M: float) -> float:
 
 
 def construction_a(L0: float, L1: float, M: float) -> Construction:
-    """Construction A of paper.md §5 for (L0, L1, M) (see the module docstring)."""
+    """Construction A of docs/statements.md §5 for (L0, L1, M) (see the module docstring)."""
     _positive(L0=L0, L1=L1, M=M)
     a0, a1, m = _q(L0), _q(L1), _q(M)
     x = sp.Symbol("x", real=True)
@@ -61,23 +62,23 @@ def construction_a(L0: float, L1: float, M: float) -> Construction:
                               (a0 * x**2 / 2 + a0 / (2 * a1**2), -1 / a1, 1 / a1),
                               (tail, 1 / a1, sp.oo)], x0,
                         params={"L0": L0, "L1": L1, "M": M},
-                        note="paper.md §5 construction A [reconstructed]")
+                        note="docs/statements.md §5 construction A [reconstructed]")
 
 
 def construction_b(eps: float, Delta: float) -> Construction:
-    """Construction B of paper.md §5 for (ε, Δ); needs Δ > 5ε/8 (see the module docstring)."""
+    """Construction B of docs/statements.md §5 for (ε, Δ); needs Δ > 5ε/8 (see the module docstring)."""
     _positive(eps=eps, Delta=Delta)
     e, d = _q(eps), _q(Delta)
     if not d > 5 * e / 8:
         raise ValueError(f"Delta > 5*eps/8 required for construction B, got Delta={Delta}, "
                          f"eps={eps}")
-    s, w = 2 * e, sp.Rational(1, 2)
+    s, w = B_SLOPE * e, sp.Rational(B_HALF_WIDTH.numerator, B_HALF_WIDTH.denominator)
     x = sp.Symbol("x", real=True)
     bowl = (s / 2) * (3 * x**2 / (2 * w) - x**4 / (4 * w**3))
     return construction("B", [(5 * e / 8 + s * (-x - w), -sp.oo, -w), (bowl, -w, w),
                               (5 * e / 8 + s * (x - w), w, sp.oo)],
                         w + (d - 5 * e / 8) / (2 * e), params={"eps": eps, "Delta": Delta},
-                        note="paper.md §5 construction B [reconstructed]")
+                        note="docs/statements.md §5 construction B [reconstructed]")
 
 
 def extremal(L0: float, L1: float, M: float) -> Construction:
@@ -88,4 +89,4 @@ def extremal(L0: float, L1: float, M: float) -> Construction:
     right = a0 / a1**2 * (sp.exp(a1 * x) - a1 * x - 1)
     return construction("extremal", [(right.subs(x, -x), -sp.oo, 0), (right, 0, sp.oo)],
                         sp.log(1 + m * a1 / a0) / a1, params={"L0": L0, "L1": L1, "M": M},
-                        note="paper.md §1 extremal function, A's variant [reconstructed]")
+                        note="docs/statements.md §1 extremal function, A's variant [reconstructed]")

@@ -2,7 +2,7 @@
 
 A construction is f: R -> R given piece by piece on consecutive intervals
 (-oo, b_1], [b_1, b_2], ..., [b_k, oo) and a starting point x0. Membership of the class of
-Thm 4 (paper.md §2, §4) needs
+Thm 4 (docs/statements.md §2, §4) needs
 
 * f twice differentiable: f, f', f'' agree from both sides at every breakpoint (C² joins);
 * (L0,L1)-smoothness on every piece: sup_piece |f''| - L1|f'| <= L0 (exact where
@@ -16,7 +16,7 @@ is certified), and :func:`gradient_pieces` hands f' to the fast iteration counte
 exact rational slope (the counter jumps over them exactly), pieces where f' is affine carry
 (a, b) with f' = a x + b, the others a ``math``-module callable.
 
-The paper's constructions (spec §5, reconstructed) are built with it in
+The paper's constructions (docs/statements.md §5, reconstructed) are built with it in
 :mod:`theory.functions.constructions`.
 """
 from __future__ import annotations
@@ -24,12 +24,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 import mpmath
 import sympy as sp
 
 from theory.expressions.parsing import parse_expression, real_symbol
+from theory.functions.gradients import GradientPiece
 from theory.smoothness.pieces import Piece, _equal_at, _one_sided
 from theory.smoothness.supremum import piece_supremum
 from theory.expressions.symbolic import ALL, real_roots, safe_limit, to_rational
@@ -297,20 +297,6 @@ def analyse(c: Construction, L0: float, L1: float, *, M: float | None = None,
     return ConstructionReport(c.name, float(L0), float(L1), joins, pieces, f_star, f_star_exact,
                               float(sp.N(c.x0, 40)), Delta_c, float(sub.M), bool(sub.certified),
                               member, certified, reasons, uncertain)
-
-
-@dataclass(frozen=True)
-class GradientPiece:
-    """f' on [lo, hi] for the fast counter: ``kind`` constant (slope), affine (a x + b), general."""
-
-    lo: float
-    hi: float
-    kind: str
-    slope: Fraction | None = None
-    a: float | None = None
-    b: float | None = None
-    grad: Callable[[float], float] | None = None
-
 
 
 def gradient_pieces(c: Construction) -> list[GradientPiece]:

@@ -30,7 +30,9 @@ ESTIMATED_RTOL = 1e-3
 
 
 def _constant_record(entry: CatalogueEntry, L1: float, declared, measured, certified: bool,
-                     method: str) -> ResultRecord:
+                     method: str, search=None) -> ResultRecord:
+    """The record of one declared constant; ``search``: the violation search of the declared
+    pair (multivariate entries), a found violation being a hard failure."""
     tol = CERTIFIED_RTOL if certified else ESTIMATED_RTOL
     kind = "tight" if declared.kind == "frontier" else "upper"
     if declared.L0 is None or measured is None:
@@ -39,13 +41,17 @@ def _constant_record(entry: CatalogueEntry, L1: float, declared, measured, certi
         verdict = verdict_for(measured, declared.L0, kind, tol)
         if kind == "tight" and declared.L0 == 0:
             verdict = "pass" if abs(measured) <= tol else "fail"
-    return ResultRecord(
+    extra = {"declared_kind": declared.kind, "certified": certified, "method": method}
+    if search is not None:
+        extra |= {"violation_search": search.verdict, "worst_excess": search.worst_excess}
+        verdict = "fail" if search.verdict == "fail" else verdict
+    return ResultRecord(quantity="frontier" if declared.kind == "frontier" else "constant",
         check_id=f"catalogue/{entry.id}/L0@L1={L1:g}", theorem="Definition 1", mark=entry.mark,
         params={"L1": L1, "expression": entry.expression, "region": entry.region},
         measured=measured, bound=declared.L0, bound_kind=kind, tolerance=tol, verdict=verdict,
         notes=f"{declared.kind} constant; L0*(L1) by {method}"
               f" ({'certified' if certified else 'estimated'})",
-        extra={"declared_kind": declared.kind, "certified": certified, "method": method})
+        extra=extra)
 
 
 def _f_star_record(entry: CatalogueEntry, expr: sp.Expr) -> ResultRecord:
@@ -72,7 +78,7 @@ def _f_star_record(entry: CatalogueEntry, expr: sp.Expr) -> ResultRecord:
     ok = lowest >= entry.f_star - 1e-12 * scale and reached <= entry.f_star + 1e-6 * scale \
         and reached >= entry.f_star - 1e-12 * scale
     return ResultRecord(
-        check_id=f"catalogue/{entry.id}/f_star", theorem="Assumption 1", mark="paper",
+        quantity="f_star", check_id=f"catalogue/{entry.id}/f_star", theorem="Assumption 1", mark="paper",
         params={"grid_lo": lo.tolist(), "grid_hi": hi.tolist()}, measured=reached,
         bound=entry.f_star, bound_kind="tight", tolerance=1e-6, verdict="pass" if ok else "fail",
         notes="min over a grid then Nelder-Mead; must not go below f* and must reach it")
@@ -113,21 +119,17 @@ def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 1
         rng = np.random.default_rng(seed)
         est = estimate_frontier(expr, symbols, L1s, entry.region, rng=rng, n_samples=4096)
         for d, L1, lower in zip(entry.declared, L1s, est.L0_lower):
-            rec = _constant_record(entry, L1, d, float(lower), False, "numeric-search")
-            if d.L0 is not None:  # a found violation of the declared pair is a hard failure
-                chk = check_l0l1(expr, symbols, d.L0 * (1 + ESTIMATED_RTOL), L1, entry.region,
-                                 rng=rng, n_samples=4096)
-                rec.extra["violation_search"] = chk.verdict
-                rec.extra["worst_excess"] = chk.worst_excess
-                if chk.verdict == "fail":
-                    rec.verdict = "fail"
-            records.append(rec)
+            chk = None if d.L0 is None else check_l0l1(
+                expr, symbols, d.L0 * (1 + ESTIMATED_RTOL), L1, entry.region, rng=rng,
+                n_samples=4096)
+            records.append(_constant_record(entry, L1, d, float(lower), False, "numeric-search",
+                                            chk))
         if entry.witness is not None and refuted_along(expr, symbols, entry.witness, timeout):
             measured_class, class_certified = "not-L0L1-smooth", True
         else:  # global class not decided numerically: constants are checked on the box only
             measured_class, class_certified = None, False
     records.insert(0, ResultRecord(
-        check_id=f"catalogue/{entry.id}/class", theorem="Definition 1", mark=entry.mark,
+        quantity="class", check_id=f"catalogue/{entry.id}/class", theorem="Definition 1", mark=entry.mark,
         params={"expression": entry.expression, "variables": list(entry.variables)},
         measured=None, bound=None, bound_kind="none", tolerance=0.0,
         verdict="inconclusive" if measured_class is None else

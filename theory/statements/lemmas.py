@@ -1,4 +1,4 @@
-"""Consequences of (L0,L1)-smoothness that make numeric checks (spec ``paper.md`` §1).
+"""Consequences of (L0,L1)-smoothness that make numeric checks (docs/statements.md §1).
 
 A C² function is (L0,L1)-smooth when ``||∇²f(x)|| <= L0 + L1 ||∇f(x)||`` (Zhang, He, Sra,
 Jadbabaie, ICLR 2020, Definition 1). The lemmas below are *not* in that paper; each docstring
@@ -42,7 +42,7 @@ def gronwall_gradient_bound(grad_norm_x: ArrayLike, c: ArrayLike, L0: float,
 
     Proof: u(s) = ||∇f(x + s·d)|| with unit d satisfies u' <= L0 + L1 u, so
     (u + L0/L1) grows at most like e^{L1 s}. Equality holds on the extremal function for x >= 0,
-    y = x + c/L1 (spec ``paper.md`` §1, "Grönwall consequence").
+    y = x + c/L1 (docs/statements.md §1, "Grönwall consequence").
 
     Parameters
     ----------

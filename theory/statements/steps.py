@@ -3,11 +3,21 @@
 Each rule is a small pure function of the gradient norm ``||g||`` (numpy-broadcasting over
 norms and parameters; a 0-d result is returned as ``float``). The update is always
 ``x+ = x − h·g`` with ``h`` the returned step. A zero gradient never divides by zero.
-References: Zhang, He, Sra, Jadbabaie, ICLR 2020 (arXiv 1905.11881), Section 3 and Theorems
-3, 6, 7, 8; follow-ups Vankov et al. 2024 and Li et al. 2023 (spec ``paper.md`` §3-§4).
+References: Zhang, He, Sra, Jadbabaie, ICLR 2020 (arXiv:1905.11881v2), Section 3 and Theorems
+3, 6, 7, 8; follow-ups Vankov et al. 2024 and Li et al. 2023 (docs/statements.md §3-§4).
 Step sizes of the theorems are **[paper]**; the follow-up steps are **[follow-up]**.
+
+This module is the one definition of the step rules every runner uses
+(docs/architecture.md, "Step rules"): the array rules above for the vectorised runners
+(:data:`BATCH_RULES`, via :func:`method_parameters`), their scalar twins for the exact 1-D
+counter (:func:`step_rule`, the per-step hot loop, where a numpy call costs microseconds;
+tests check both give the same doubles), and :func:`rule_parameters`, which turns a named
+rule of a theorem or follow-up into a runner method and its parameters.
 """
 from __future__ import annotations
+
+import math
+from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -48,7 +58,7 @@ def fixed_step(grad_norm: ArrayLike, h: ArrayLike) -> Step:
 
 
 def clipped_step(grad_norm: ArrayLike, eta: ArrayLike, gamma: ArrayLike) -> Step:
-    r"""Clipped-GD step :math:`h_c = \min\{\eta, \gamma\eta/\|g\|\}` (paper §3, Thm 3).
+    r"""Clipped-GD step :math:`h_c = \min\{\eta, \gamma\eta/\|g\|\}` (docs/statements.md §3, Thm 3).
 
     The step length h_c·||g|| = min{η||g||, γη} never exceeds γη. ||g|| = 0 gives η.
 
@@ -64,7 +74,7 @@ def clipped_step(grad_norm: ArrayLike, eta: ArrayLike, gamma: ArrayLike) -> Step
 
 
 def normalized_step(grad_norm: ArrayLike, eta: ArrayLike, beta: ArrayLike) -> Step:
-    r"""Normalized-GD step :math:`h_n = \eta/(\|g\| + \beta)`, β > 0 (paper §3)."""
+    r"""Normalized-GD step :math:`h_n = \eta/(\|g\| + \beta)`, β > 0 (docs/statements.md §3)."""
     g, eta, beta = _norm(grad_norm), _check("eta", eta), _check("beta", beta)
     return _out(eta / (g + beta))
 
@@ -205,3 +215,105 @@ def li_constant_step(L0: float, L1: float, Delta: float) -> float:
     L0, L1 = float(_check("L0", L0)), float(_check("L1", L1, strict=False))
     G = float(li_gradient_bound(L0, L1, Delta))
     return 1 / (L0 + 2 * L1 * G)
+
+
+# --------------------------------------------------------------------------- rules of runners
+METHODS = ("gd", "clipped", "normalized")
+PARAMETERS = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}
+BATCH_RULES: dict[str, Callable[[np.ndarray, dict], Step]] = {
+    "gd": lambda g, p: fixed_step(g, p["h"]),
+    "clipped": lambda g, p: clipped_step(g, p["eta"], p["gamma"]),
+    "normalized": lambda g, p: normalized_step(g, p["eta"], p["beta"])}
+
+
+def clipped_offset_step(grad_norm: ArrayLike, eta: ArrayLike, gamma: ArrayLike,
+                        offset: ArrayLike) -> np.ndarray:
+    r"""Clipped step with an offset, :math:`\min\{\eta, \gamma\eta/(\|g\| + o)\}` (o >= 0):
+    Thm 7's clipped-SGD step with γ = 1/(16 L1 η) and o = τ (docs/statements.md §4,
+    Theorem 7), computed as ``np.minimum`` (the stochastic runner's rule)."""
+    return np.minimum(eta, gamma * eta / (np.asarray(grad_norm) + offset))
+
+
+def method_parameters(method: str, params: dict) -> dict[str, np.ndarray]:
+    """The step parameters of ``method`` (one of :data:`METHODS`) as arrays (ValueError:
+    unknown method, missing, extra or non-positive parameters)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    needed = PARAMETERS[method]
+    missing = [k for k in needed if params.get(k) is None]
+    if missing:
+        raise ValueError(f"method {method} needs {', '.join('--' + k for k in missing)}")
+    extra = [k for k, v in params.items() if v is not None and k not in needed]
+    if extra:
+        raise ValueError(f"method {method} does not take {', '.join('--' + k for k in extra)}")
+    out = {k: np.atleast_1d(np.asarray(params[k], dtype=float)) for k in needed}
+    for k, v in out.items():
+        if not (np.all(np.isfinite(v)) and np.all(v > 0)):
+            raise ValueError(f"{k} must be finite and > 0, got {params[k]}")
+    return out
+
+
+def step_rule(method: str, **params: float) -> Callable[[float], float]:
+    """h(||g||) for ``gd`` (h), ``clipped`` (min{η, γη/||g||}) or ``normalized`` (η/(||g|| + β)).
+
+    Scalar twins of :func:`fixed_step`, :func:`clipped_step` and :func:`normalized_step` for
+    the per-step hot loop of the exact 1-D counter (the numpy ones cost microseconds per
+    call); tests check both give the same doubles.
+
+    Raises
+    ------
+    ValueError
+        Unknown method, missing or non-positive parameters.
+    """
+    needed = PARAMETERS.get(method)
+    if needed is None:
+        raise ValueError(f"unknown method {method!r}; choose gd, clipped or normalized")
+    for k in needed:
+        v = params.get(k)
+        if v is None or not (math.isfinite(v) and v > 0):
+            raise ValueError(f"method {method} needs {k} > 0, got {v!r}")
+    if method == "gd":
+        h = float(params["h"])
+        return lambda g: h
+    if method == "clipped":
+        eta, gamma = float(params["eta"]), float(params["gamma"])
+        return lambda g: min(eta, gamma * eta / g) if g > 0 else eta
+    eta, beta = float(params["eta"]), float(params["beta"])
+    return lambda g: eta / (g + beta)
+
+
+RULES = ("thm3", "thm6", "vankov", "vankov_clipped", "li")
+
+
+def rule_parameters(rule: str, L0: float, L1: float, Delta: float | None = None,
+                    M: float | None = None) -> tuple[str, dict]:
+    """(method, parameters) of a runner for a named rule (one of :data:`RULES`).
+
+    thm3: clipped η = 1/(10 L0), γ = min{10 L0, L0/L1} (:func:`thm3_parameters`);
+    thm6: gd with h = 1/(2(M L1 + L0)) (needs M; :func:`thm6_step`);
+    vankov: normalized η = 1/(1.5 L1), β = L0/(1.5 L1), i.e. h = 1/(L0 + 1.5 L1|g|)
+    (:func:`vankov_step`, exactly);
+    vankov_clipped: clipped η = 1/(2 L0), γ = 2 L0/(3 L1), i.e. h = min{1/(2L0), 1/(3L1|g|)}
+    (:func:`vankov_clipped_step`); li: gd with h = :func:`li_constant_step` (needs Δ).
+    L1 = 0 turns vankov and vankov_clipped into GD with h = 1/L0 and 1/(2 L0).
+    """
+    if not (L0 > 0 and L1 >= 0):
+        raise ValueError(f"L0 > 0 and L1 >= 0 required, got L0={L0!r}, L1={L1!r}")
+    if rule == "thm3":
+        eta, gamma = thm3_parameters(L0, L1)
+        return "clipped", {"eta": eta, "gamma": gamma}
+    if rule == "thm6":
+        if M is None:
+            raise ValueError("rule thm6 needs M")
+        return "gd", {"h": thm6_step(L0, L1, M)}
+    if rule == "vankov":
+        return ("normalized", {"eta": 1 / (1.5 * L1), "beta": L0 / (1.5 * L1)}) if L1 > 0 \
+            else ("gd", {"h": 1 / L0})
+    if rule == "vankov_clipped":
+        return ("clipped", {"eta": 1 / (2 * L0), "gamma": 2 * L0 / (3 * L1)}) if L1 > 0 \
+            else ("gd", {"h": 1 / (2 * L0)})
+    if rule == "li":
+        if Delta is None:
+            raise ValueError("rule li needs Delta")
+        return "gd", {"h": li_constant_step(L0, L1, Delta)}
+    raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
