@@ -10,7 +10,7 @@ RESULTS ?= results
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: install data test test-slow bench reproduce catalogue synthetic-check synthetic-quick \
-	frontiers nn nn-cpu figures report gpu-smoke clean
+	frontiers nn nn-cpu figures report gpu-smoke layout clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,8 @@ bench: install
 	$(PY) benchmarks/bench_fastcount.py
 	$(PY) benchmarks/bench_probe.py
 
+# Result paths (plumbing/layout.py is the Python side of this layout; `make -s layout` prints
+# these values and a test compares the two).
 # The main job: fresh checkout -> theorem verdicts, the six NN runs at $(PRESET), fits, claims,
 # every figure and results/report.{md,html}. Each step writes a file Make knows and is skipped
 # when that file exists (and is newer than the step's own script, for claims, figures and the
@@ -122,6 +124,13 @@ synthetic-quick: install
 # exact vs finite-difference top eigenvalue on ResNet20 with TF32 off, ms per step.
 gpu-smoke: install
 	$(PY) -m nn_checks.gpu_smoke $(if $(PTB_DIR),--ptb-dir $(PTB_DIR))
+
+# The result paths above, one per line (tests/plumbing/test_layout.py compares them with
+# plumbing.layout.make_variables, the Python side of the same layout).
+layout:
+	@printf '%s\n' "NN_DIR=$(NN_DIR)" "NN_RUNS=$(NN_RUNS)" "CHECK_DIR=$(CHECK_DIR)" \
+		"FRONTIERS=$(FRONTIERS)" "CATALOGUE=$(CATALOGUE)" "FIG_DIR=$(FIG_DIR)" \
+		"REPORT=$(REPORT)" "CLAIMS=$(NN_DIR)/claims.json"
 
 clean:
 	rm -rf $(VENV) *.egg-info
