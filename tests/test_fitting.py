@@ -358,7 +358,7 @@ HARD = list(_hard_samples())
 
 @pytest.mark.parametrize("name,x,y", HARD, ids=[h[0] for h in HARD])
 def test_pruned_order_statistics_equal_the_full_ones_bit_for_bit(name, x, y):
-    import theory.fitting as F
+    import theory.fitting.residuals as F
     xt, yt = x / x.max(), y / y.max()
     grid = np.unique(np.r_[0.0, np.geomspace(1e-6, 3.0, 257), np.linspace(0.0, 3.0, 257)])
     for k in (0, x.size // 2, math.ceil(0.9 * x.size) - 1, x.size - 1):
@@ -368,7 +368,7 @@ def test_pruned_order_statistics_equal_the_full_ones_bit_for_bit(name, x, y):
 
 @pytest.mark.parametrize("name,x,y", HARD, ids=[h[0] for h in HARD])
 def test_pruned_fits_and_bootstrap_equal_the_unpruned(name, x, y, monkeypatch):
-    import theory.fitting as F
+    import theory.fitting.residuals as F
 
     def run():
         fits = [envelope_fit(x, y, q) for q in (1.0, 0.9)]
@@ -383,7 +383,7 @@ def test_pruned_fits_and_bootstrap_equal_the_unpruned(name, x, y, monkeypatch):
 def test_pruning_is_effective_and_its_rank_shift_matters():
     """Negative controls for the two tests above: on real-looking data the pruned sets are far
     smaller than n, and forgetting the rank shift k - d changes the values."""
-    import theory.fitting as F
+    import theory.fitting.residuals as F
     _, x, y = HARD[0]
     xt, yt = x / x.max(), y / y.max()
     cx, _ = F._hull_candidates(xt, yt)

@@ -14,6 +14,9 @@ statements   step-size rules, the theorem bounds with their marks, the follow-up
 fitting      (L0,L1) from measured (gradient norm, smoothness) samples (numpy, scipy)
 records      the one result record of every check
 
+The command line ``python -m theory`` is :mod:`theory.cli` (parser, progress) with one module
+per command group in :mod:`theory.commands`.
+
 Importing ``theory`` is cheap: :func:`certify`, :class:`Certificate`, :func:`parse_expression`
 and the others below are loaded on first use (``theory.certify(...)``), so ``import theory``,
 the step rules and the bounds do not import sympy.

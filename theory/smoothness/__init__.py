@@ -6,4 +6,5 @@ supremum      guarded suprema of |f''| - L1|f'| per piece (exact roots, else lab
 certify       class, L, L1_min and the frontier L0*(L1) of a univariate expression
 sublevel      M = sup{|f'| : f <= f(x0)} on the sublevel set (Assumption 4)
 multivariate  numeric search for violations / frontier estimates in several variables
+              (its sampler and local search: multivariate_search)
 """
