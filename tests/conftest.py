@@ -1,20 +1,13 @@
-"""Shared test configuration: named tolerance tiers (each with its reason) and markers.
+"""Shared test configuration: the hypothesis profile, markers, and the GPU skip.
 
-Tolerance tiers
----------------
-EXACT_RTOL
-    Quantities computed from exact symbolic roots and evaluated in 30-digit arithmetic, then
-    rounded once to double precision (and nudged up by at most one ulp so the pair is valid).
-    Agreement to 1e-12 relative is the double-precision floor with a margin.
-ROUNDING_RTOL
-    Closed-form identities evaluated in double precision through several operations
-    (bounds, step-size rules, metamorphic rescalings): a few hundred ulps.
-NUMERIC_RTOL
-    Guarded numeric suprema (grid + bounded local refinement by scipy): the refinement stops at
-    xatol ~1e-10 in x, so the supremum is accurate to ~1e-6 relative on smooth maxima.
-STAT_RTOL
-    Statistical estimates (bootstrap, regression on noisy samples): set per test from the
-    sample size; this is the default for well-conditioned fits with n >= 2000.
+Tolerance tiers live in ``tests/tolerances.py`` (each with its reason).
+
+Hypothesis profile
+------------------
+``ci`` (the default, used by ``make test`` and CI): derandomized and without the example
+database, so a failure found once is found again on every machine and replays from its output.
+``dev`` (``HYPOTHESIS_PROFILE=dev``): random exploration with the database, for hunting new
+counterexamples locally; a failure it finds should become an ``@example``.
 """
 from __future__ import annotations
 
@@ -22,13 +15,20 @@ import os
 
 # Tiny linear-algebra problems (L-BFGS-B refinements) run ~7x faster single-threaded on 2 cores.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
-EXACT_RTOL = 1e-12
-ROUNDING_RTOL = 1e-9
-NUMERIC_RTOL = 1e-6
-STAT_RTOL = 0.05
+settings.register_profile("ci", derandomize=True, database=None, deadline=None,
+                          print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def pytest_report_header(config):
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE}"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -45,6 +45,3 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip_gpu)
-
-
-os.environ.setdefault("MPLBACKEND", "Agg")

@@ -11,7 +11,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROUNDING_RTOL
+from tolerances import ROUNDING_RTOL
 from theory.statements import bounds as B
 approx = lambda x: pytest.approx(float(x), rel=ROUNDING_RTOL, abs=0)  # noqa: E731
 PROPERTY = settings(max_examples=50, deadline=None)  # fast suite on 2 cores, no flaky deadline

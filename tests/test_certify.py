@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXACT_RTOL, NUMERIC_RTOL
+from tolerances import EXACT_RTOL, NUMERIC_RTOL
 from theory.smoothness.certify import certify
 from theory.expressions.parsing import ExpressionError, parse_expression
 

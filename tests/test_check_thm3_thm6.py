@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ROUNDING_RTOL
+from tolerances import ROUNDING_RTOL
 
 from synthetic.checks import followup, thm3, thm6
 from synthetic.runners import run_deterministic

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import ROUNDING_RTOL
+from tolerances import ROUNDING_RTOL
 from synthetic.checks import thm7, thm8
 from synthetic.stochastic import NOISES, run_stochastic
 from theory.statements.bounds import thm7_bound

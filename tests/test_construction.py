@@ -10,7 +10,7 @@ import sympy as sp
 from theory.functions.toolkit import analyse, construction, expression, gradient_pieces
 from theory.functions.constructions import construction_a, construction_b, extremal, h_threshold, x0_a
 
-from conftest import EXACT_RTOL
+from tolerances import EXACT_RTOL
 
 
 @pytest.mark.parametrize("L0,L1,M", [(1.0, 1.0, 10.0), (2.0, 4.0, 50.0), (10.0, 1.0, 5.0)])

@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from conftest import NUMERIC_RTOL, ROUNDING_RTOL
+from tolerances import NUMERIC_RTOL, ROUNDING_RTOL
 from theory.fitting import (FitResult, bootstrap_fit, envelope_fit, envelope_frontier, fit_all,
                             log_correlation, regression_fit)
 

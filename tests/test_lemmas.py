@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from conftest import ROUNDING_RTOL
+from tolerances import ROUNDING_RTOL
 from theory.statements import lemmas
 TINY = 1e-300  # absolute floor: below it doubles are (near-)subnormal and lose relative accuracy
 approx = lambda x: pytest.approx(x, rel=ROUNDING_RTOL, abs=TINY)  # noqa: E731

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import NUMERIC_RTOL, ROUNDING_RTOL
+from tolerances import NUMERIC_RTOL, ROUNDING_RTOL
 
 from theory.smoothness.multivariate import check_l0l1, estimate_frontier, evaluate_norms
 

@@ -11,7 +11,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROUNDING_RTOL
+from tolerances import ROUNDING_RTOL
 from theory.statements import steps
 norms = st.floats(0, 1e8, allow_nan=False)
 pos = st.floats(1e-6, 1e6, allow_nan=False)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import EXACT_RTOL, NUMERIC_RTOL, ROUNDING_RTOL
+from tolerances import EXACT_RTOL, NUMERIC_RTOL, ROUNDING_RTOL
 
 from theory.functions import catalogue
 from theory.statements.lemmas import li_gradient_bound
