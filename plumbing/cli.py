@@ -116,10 +116,9 @@ def number_list(text: str, option: str, *, minimum: float | None = None,
             value = float(item)
         except ValueError:
             raise UsageError(f"{option}: {item!r} is not a number") from None
-        if not math.isfinite(value):
-            raise UsageError(f"{option}: values must be finite, got {item}")
-        if minimum is not None and value < minimum:
-            raise UsageError(f"{option}: values must be >= {minimum:g}, got {item}")
+        if not math.isfinite(value) or (minimum is not None and value < minimum):
+            need = "finite" if minimum is None else f"finite and >= {minimum:g}"
+            raise UsageError(f"{option}: values must be {need}, got {item}")
         values.append(value)
     return values
 

@@ -67,14 +67,7 @@ class RunLock:
             os.close(fd)
             raise LockedError(f"{lock}: not a regular file (a FIFO or device), not a lock file: "
                               "remove it")
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = _holder(os.fstat(fd))
-            os.close(fd)
-            raise LockedError(f"{self.folder} is being written by another process ({holder}); "
-                              "wait for it to finish or choose another folder") from None
-        self._fd = fd
+        self._fd = _lock_or_refuse(fd, self.folder)
         remove_stale_temporaries(self.folder)  # ours, left by a holder killed mid-write
         return self
 
@@ -105,20 +98,26 @@ class FolderLock:
                          getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise write_error(self.folder, exc) from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = _holder(os.fstat(fd))
-            os.close(fd)
-            raise LockedError(f"{self.folder} is being written by another process ({holder}); "
-                              "wait for it to finish or choose another folder") from None
-        self._fd = fd
+        self._fd = _lock_or_refuse(fd, self.folder)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor releases the flock
             self._fd = None
+
+
+def _lock_or_refuse(fd: int, folder: Path) -> int:
+    """``fd`` once an exclusive flock is held on it; else close it and raise
+    :class:`LockedError` naming ``folder`` and the holder."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = _holder(os.fstat(fd))
+        os.close(fd)
+        raise LockedError(f"{folder} is being written by another process ({holder}); "
+                          "wait for it to finish or choose another folder") from None
+    return fd
 
 
 def _holder(info: os.stat_result) -> str:

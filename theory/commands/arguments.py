@@ -8,16 +8,16 @@ between ``MIN_SAMPLES`` and ``MAX_SAMPLES``, at most ``MAX_VARIABLES`` variables
 L1 grid of ``frontiers`` (25 points 10^-2 .. 10^2, log-spaced), and the readers of the
 expression, its variables, number lists, ``--only`` selections, ``--box`` and ``--out``.
 
-``_float_list`` and ``_select`` keep their own messages ("values must be finite and >= 0",
-"empty entry id", catalogue order): :func:`plumbing.cli.number_list` and
-:func:`plumbing.cli.choose` word these refusals differently.
+``_float_list`` is :func:`plumbing.cli.number_list` with the minimum 0; ``_select`` keeps its
+own messages ("empty entry id", catalogue order), which :func:`plumbing.cli.choose` words
+differently.
 """
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-from plumbing.cli import UsageError
+from plumbing.cli import UsageError, number_list
 from theory.expressions.parsing import ExpressionError
 
 MAX_L1_VALUES = 100          # --L1 values per certify / frontiers call
@@ -32,21 +32,7 @@ FRONTIER_GRID = tuple(float(f"{10 ** (k / 6 - 2):.6g}") for k in range(25))  # 1
 
 def _float_list(text: str, name: str) -> list[float]:
     """Comma-separated finite numbers >= 0, at most MAX_L1_VALUES of them."""
-    items = [t.strip() for t in text.split(",")]
-    if len(items) > MAX_L1_VALUES:
-        raise UsageError(f"{name}: at most {MAX_L1_VALUES} values, got {len(items)}")
-    values = []
-    for item in items:
-        if not item:
-            raise UsageError(f"{name}: empty value in {text!r}")
-        try:
-            value = float(item)
-        except ValueError:
-            raise UsageError(f"{name}: {item!r} is not a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise UsageError(f"{name}: values must be finite and >= 0, got {item}")
-        values.append(value)
-    return values
+    return number_list(text, name, minimum=0.0, max_count=MAX_L1_VALUES)
 
 
 def _number(text: str, name: str, minimum: float = 0.0) -> float:
