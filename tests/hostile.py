@@ -1,4 +1,4 @@
-"""The one harness of the malformed-input corpora (tests/test_*_malformed.py).
+"""The one harness of the malformed-input corpora (tests/*/test_*_malformed.py).
 
 Every command of the workbench, given bad input, must exit 2 with exactly one line
 ``<prog>: error: ...`` on stderr, print nothing on stdout, show no traceback and no "internal

@@ -1,7 +1,7 @@
 """Catalogue of test functions with declared (L0,L1) constants (ids unique, all bounded below).
 
 Each entry declares its class and constants *derived by hand* (the derivation is in ``notes``),
-never copied from the certifier; ``tests/test_catalogue.py`` verifies every declared constant
+never copied from the certifier; ``tests/theory/test_catalogue.py`` verifies every declared constant
 with :func:`theory.smoothness.certify.certify` (univariate) or :func:`theory.smoothness.multivariate.check_l0l1`
 (several variables, on the declared box). A declared constant is either
 

@@ -39,7 +39,7 @@ def construction_b_gradient(eps: float) -> list[GradientPiece]:
     """f_B' of construction B in closed form (the fast path, without sympy).
 
     s = 2ε, w = 1/2: f' = -s on (-oo, -w], (s/2)(3x/w - (x/w)³) = ε(6x - 8x³) on [-w, w],
-    s on [w, oo). ``tests/test_fastcount.py`` checks it against the toolkit's
+    s on [w, oo). ``tests/synthetic/test_fastcount.py`` checks it against the toolkit's
     :func:`theory.functions.toolkit.gradient_pieces` of
     :func:`theory.functions.constructions.construction_b`.
     """

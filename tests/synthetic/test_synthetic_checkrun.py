@@ -21,7 +21,7 @@ from synthetic.checkrun import check_of
 from synthetic.cli import main
 from plumbing.locks import RunLock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def check(capsys, out, *extra):

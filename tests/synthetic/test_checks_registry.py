@@ -11,7 +11,7 @@ from synthetic import checkrun
 from synthetic.checks import CHECKS, module
 from theory.records import ResultRecord
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_check_module_is_listed_once():

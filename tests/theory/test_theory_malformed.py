@@ -127,6 +127,6 @@ def test_malformed_input_whole_process(argv, workdir):
     before = snapshot(workdir)
     proc = subprocess.run([sys.executable, "-m", "theory", *argv], capture_output=True,
                           text=True, timeout=120, cwd=workdir,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert_refused(proc.returncode, proc.stdout, proc.stderr, "theory")
     assert snapshot(workdir) == before

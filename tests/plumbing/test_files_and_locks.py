@@ -13,7 +13,7 @@ from plumbing import files as storage
 from plumbing.locks import LockedError, RunLock
 from plumbing.files import (WriteError, atomic_write_text, check_output_folder, remove_stale_temporaries, replace_together)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tree(root: Path) -> dict:
