@@ -34,7 +34,7 @@ from theory.statements.steps import step_rule
 
 __all__ = ["RECONSTRUCTED_NOTE", "Outcome", "usable_pairs", "usable_entries", "starts", "plan",
            "entry_objective", "expression_objective", "run_batch", "make_record",
-           "catalogue_records", "start_delta", "MedianTime", "median_summary", "delta_at"]
+           "catalogue_records", "instance_records", "start_delta", "MedianTime", "median_summary", "delta_at"]
 
 RECONSTRUCTED_NOTE = ("the bound is RECONSTRUCTED (docs/statements.md §4): a fail is a finding "
                       "about the reconstruction or the declared constants, not to be tuned away")
@@ -173,6 +173,20 @@ def catalogue_records(config, jobs_of: Callable, records_of: Callable,
                 records.append(rec)
                 if progress is not None:
                     progress(rec.check_id)
+    return records
+
+
+def instance_records(grid, make: Callable, progress: Callable[[str], None] | None = None
+                     ) -> list[ResultRecord]:
+    """The loop of the stochastic checks: ``make(i, instance)`` for each instance of ``grid``
+    in order (``i`` seeds the instance: ``default_rng([seed, i])``), ``progress(check_id)``
+    after each."""
+    records = []
+    for i, instance in enumerate(grid):
+        rec = make(i, instance)
+        records.append(rec)
+        if progress is not None:
+            progress(rec.check_id)
     return records
 
 

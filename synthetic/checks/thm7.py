@@ -30,7 +30,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from synthetic.checks._shared import delta_at, expression_objective, median_summary
+from synthetic.checks._shared import (delta_at, expression_objective, instance_records,
+                                      median_summary)
 from synthetic.stochastic import NOISES, run_stochastic
 from theory.functions.catalogue import CatalogueEntry, get
 from theory.records import ResultRecord, verdict_for
@@ -177,22 +178,20 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         An instance without a declared finite L0 at its L1 > 0, or with a bound above
         ``config.max_bound`` (the cap would make the run infeasible).
     """
-    records = []
-    for i, (eid, L1, eps, tau, noise) in enumerate(_grid(config)):
+    def make(i, instance):
+        eid, L1, eps, tau, noise = instance
         entry = get(eid)
         L0 = declared_L0(entry, L1)
         delta = delta_at(expression_objective(entry.expression, entry.variables), entry,
-                       np.asarray(entry.x0, dtype=float))
+                         np.asarray(entry.x0, dtype=float))
         value = thm7_bound(L0, L1, tau, eps, delta).value
         if value > config.max_bound:
             raise ValueError(f"{eid}, eps={eps}, tau={tau}: bound {value:.3g} <= max_bound "
                              f"{config.max_bound:g} required (raise eps)")
-        rec = check_instance(entry, L0, L1, tau, eps, noise, runs=config.runs,
-                             seed=[config.seed, i], tolerance=config.tolerance)
-        records.append(rec)
-        if progress is not None:
-            progress(rec.check_id)
-    return records
+        return check_instance(entry, L0, L1, tau, eps, noise, runs=config.runs,
+                              seed=[config.seed, i], tolerance=config.tolerance)
+
+    return instance_records(_grid(config), make, progress)
 
 
 def negative_control() -> list[ResultRecord]:

@@ -28,7 +28,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from synthetic.checks._shared import delta_at, expression_objective, median_summary
+from synthetic.checks._shared import (delta_at, expression_objective, instance_records,
+                                      median_summary)
 from synthetic.stochastic import NOISES, run_stochastic
 from theory.functions.catalogue import get
 from theory.records import ResultRecord
@@ -175,13 +176,10 @@ def units(config: Config) -> int:
 def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         ) -> list[ResultRecord]:
     """Instance records for every (family, M, τ) of ``config``, then the slope records."""
-    records = []
-    for i, (entry_id, M, tau) in enumerate(_grid(config)):
-        rec = check_instance(entry_id, M, tau, config.eps, T=config.T, noise=config.noise,
-                             runs=config.runs, seed=[config.seed, i])
-        records.append(rec)
-        if progress is not None:
-            progress(rec.check_id)
+    records = instance_records(
+        _grid(config), lambda i, inst: check_instance(
+            inst[0], inst[1], inst[2], config.eps, T=config.T, noise=config.noise,
+            runs=config.runs, seed=[config.seed, i]), progress)
     return records + scaling_fits(records)
 
 
