@@ -32,12 +32,28 @@ from theory.records import ResultRecord
 from theory.statements.bounds import Bound
 from theory.statements.steps import step_rule
 
-__all__ = ["RECONSTRUCTED_NOTE", "Outcome", "usable_pairs", "usable_entries", "starts", "plan",
+__all__ = ["CatalogueConfig", "QUICK_SIZES", "RECONSTRUCTED_NOTE", "Outcome", "usable_pairs", "usable_entries", "starts", "plan",
            "entry_objective", "expression_objective", "run_batch", "make_record",
            "catalogue_records", "instance_records", "start_delta", "MedianTime", "median_summary", "delta_at"]
 
 RECONSTRUCTED_NOTE = ("the bound is RECONSTRUCTED (docs/statements.md §4): a fail is a finding "
                       "about the reconstruction or the declared constants, not to be tuned away")
+
+
+@dataclass(frozen=True)
+class CatalogueConfig:
+    """Sizes of a deterministic catalogue check (each check's ``Config`` derives from it and
+    may change a default or add a field)."""
+
+    entries: tuple[str, ...] | None = None      # catalogue ids; None: every usable entry
+    x0_scales: tuple[float, ...] = (1.0, 3.0, 10.0)  # starts x0·s (poor initialisation)
+    eps_grid: tuple[float, ...] = (1e-1, 1e-2)   # absolute targets on |f'|
+    max_iter_cap: int = 1_000_000  # most steps per run (~0.5 µs per step, 1-D counter)
+
+
+# the ``check --quick`` sizes of every catalogue check: three entries, two starts, one ε
+QUICK_SIZES = {"entries": ("quadratic", "construction-A", "construction-B"),
+               "x0_scales": (1.0, 3.0), "eps_grid": (1e-2,), "max_iter_cap": 2_000}
 
 
 def usable_pairs(entry: catalogue.CatalogueEntry) -> list[tuple[float, float]]:

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-from synthetic.checks._shared import (Outcome, catalogue_records, make_record, plan, run_batch,
-                                      start_delta, usable_pairs)
+from synthetic.checks._shared import (QUICK_SIZES, CatalogueConfig, Outcome, catalogue_records,
+                                      make_record, plan, run_batch, start_delta, usable_pairs)
 from theory.expressions.objective import Objective
 from theory.records import ResultRecord
 from theory.statements.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
@@ -38,19 +38,14 @@ RULES = ("vankov", "vankov_clipped", "li")
 
 
 @dataclass(frozen=True)
-class Config:
-    """Sizes of the follow-up check (defaults: the full check)."""
+class Config(CatalogueConfig):
+    """Sizes of the follow-up check (defaults: the full check, under 90 s)."""
 
-    entries: tuple[str, ...] | None = None      # catalogue ids; None: every usable entry
-    x0_scales: tuple[float, ...] = (1.0, 3.0, 10.0)  # starts x0·s
-    eps_grid: tuple[float, ...] = (1e-1, 1e-2)   # absolute targets on |f'| (FULL < 90 s)
-    max_iter_cap: int = 1_000_000  # most steps per run (~0.5 µs per step, 1-D counter)
     rules: tuple[str, ...] = RULES               # which follow-up statements
 
 
 FULL = Config()
-QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_scales=(1.0, 3.0),
-               eps_grid=(1e-2,), max_iter_cap=2_000)
+QUICK = Config(**QUICK_SIZES)
 
 
 def runner_parameters(rule: str, L0: float, L1: float, Delta: float) -> tuple[str, dict]:

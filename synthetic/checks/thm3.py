@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from synthetic.checks._shared import (RECONSTRUCTED_NOTE, catalogue_records, make_record, plan,
-                                      run_batch, start_delta, usable_pairs)
+from synthetic.checks._shared import (QUICK_SIZES, RECONSTRUCTED_NOTE, CatalogueConfig,
+                                      catalogue_records, make_record, plan, run_batch,
+                                      start_delta, usable_pairs)
 from theory.expressions.objective import Objective
 from theory.records import ResultRecord
 from theory.statements.bounds import thm3_bound
@@ -26,18 +27,14 @@ __all__ = ["negative_control", "FULL", "QUICK", "Config", "check_instance", "run
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(CatalogueConfig):
     """Sizes of the Thm 3 check (defaults: the full check)."""
 
-    entries: tuple[str, ...] | None = None      # catalogue ids; None: every usable entry
-    x0_scales: tuple[float, ...] = (1.0, 3.0, 10.0)  # starts x0·s (poor initialisation)
     eps_grid: tuple[float, ...] = (1e-1, 1e-2, 1e-3)  # absolute targets on |f'|
-    max_iter_cap: int = 1_000_000  # most steps per run (~0.5 µs per step, 1-D counter)
 
 
 FULL = Config()
-QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_scales=(1.0, 3.0),
-               eps_grid=(1e-2,), max_iter_cap=2_000)
+QUICK = Config(**QUICK_SIZES)
 
 
 def _job(L0: float, L1: float, x0: float, eps: float, Delta: float, label: str) -> dict:

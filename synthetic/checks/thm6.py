@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-from synthetic.checks._shared import (RECONSTRUCTED_NOTE, catalogue_records, make_record,
-                                      run_batch, start_delta, usable_pairs)
+from synthetic.checks._shared import (QUICK_SIZES, RECONSTRUCTED_NOTE, CatalogueConfig,
+                                      catalogue_records, make_record, run_batch, start_delta,
+                                      usable_pairs)
 from synthetic.checks.thm3 import units  # one record per (pair, start, eps), as in Thm 3
 from theory.expressions.objective import Objective
 from theory.records import ResultRecord
@@ -32,19 +33,14 @@ __all__ = ["negative_control", "FULL", "QUICK", "Config", "check_instance", "run
 
 
 @dataclass(frozen=True)
-class Config:
-    """Sizes of the Thm 6 check (defaults: the full check)."""
+class Config(CatalogueConfig):
+    """Sizes of the Thm 6 check (defaults: the full check, under 90 s)."""
 
-    entries: tuple[str, ...] | None = None      # catalogue ids; None: every usable entry
-    x0_scales: tuple[float, ...] = (1.0, 3.0, 10.0)  # starts x0·s
-    eps_grid: tuple[float, ...] = (1e-1, 1e-2)   # absolute targets on |f'| (FULL < 90 s)
-    max_iter_cap: int = 1_000_000  # most steps per run (~0.5 µs per step, 1-D counter)
     sublevel_timeout: float = 1.0                # seconds per symbolic step of M (then numeric)
 
 
 FULL = Config()
-QUICK = Config(entries=("quadratic", "construction-A", "construction-B"), x0_scales=(1.0, 3.0),
-               eps_grid=(1e-2,), max_iter_cap=2_000)
+QUICK = Config(**QUICK_SIZES)
 
 
 @functools.lru_cache(maxsize=512)
