@@ -95,7 +95,7 @@ $(NN_DIR)/%/fit.json: | install data
 		$(if $(call data_dir_of,$*),--data-dir $(call data_dir_of,$*))
 	$(PY) -m nn_checks fit --allow-insufficient $(NN_DIR)/$*
 
-$(NN_DIR)/claims.json: $(NN_FITS) nn_checks/claims.py
+$(NN_DIR)/claims.json: $(NN_FITS) nn_checks/claims.py nn_checks/results.py
 	$(PY) -m nn_checks claims $(NN_DIR)
 
 nn: data $(NN_DIR)/claims.json

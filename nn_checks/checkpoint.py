@@ -13,6 +13,9 @@ checkpoint of another run is refused), ``device_type`` (``"cpu"`` or ``"cuda"``)
 (torch's CPU generator state, a CPU ByteTensor), ``rng_cuda`` (the CUDA generator state of the
 run's device or None) and ``hidden`` (the LM's carried hidden state: a list of [h, c] pairs, or
 None).
+
+:func:`rng_state` and :func:`set_rng_state` take and put back the live generator states within
+one process (the probe replays a step's dropout masks and leaves the training RNG untouched).
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ import torch
 from plumbing.files import atomic_write
 
 __all__ = ["FORMAT", "STATE_FIELDS", "save_checkpoint", "load_checkpoint", "check_rng",
-           "restore_rng"]
+           "restore_rng", "rng_state", "set_rng_state"]
 
 FORMAT = "nn_checks-checkpoint/2"
 _INT, _FLOAT, _STR = "int >= 0", "float", "str"
@@ -150,3 +153,16 @@ def restore_rng(path: Path, ck: dict, device: torch.device) -> None:
             torch.cuda.set_rng_state(ck["rng_cuda"], device)
     except (RuntimeError, TypeError, ValueError):
         raise _refuse(path, "its random generator state is not valid") from None
+
+
+def rng_state(device: torch.device):
+    """The live (CPU, CUDA-or-None) generator states, for :func:`set_rng_state`."""
+    cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+    return torch.get_rng_state(), cuda
+
+
+def set_rng_state(device: torch.device, state) -> None:
+    """Put back generator states taken by :func:`rng_state` on the same device."""
+    torch.set_rng_state(state[0])
+    if state[1] is not None:
+        torch.cuda.set_rng_state(state[1], device)

@@ -1,5 +1,5 @@
 """The paper's empirical claims (Zhang, He, Sra, Jadbabaie, ICLR 2020, arXiv:1905.11881, Figs
-2-4) judged on the six measured runs.
+2-4; docs/statements.md §6, "Claims to test") judged on the six measured runs.
 
 ``python -m nn_checks claims DIR`` reads ``DIR/<model>_<run>/{config.json, fit.json, epochs.csv,
 metrics.csv}`` for the six named runs and writes ``DIR/claims.json``: one row per run (status,
@@ -9,16 +9,13 @@ numbers a producer computed. Verdicts: ``supported``, ``not supported``, or ``in
 a run or its fit is missing. The criteria are ours (the paper states the claims qualitatively).
 
 Every file read is checked against its schema first, and one that does not fit is refused (a
-``ValueError`` naming the file and the field; the command writes nothing): ``config.json`` must
-name the folder's own model and run (``config.model``/``config.run`` = ``<model>_<run>``) and a
-known status; ``fit.json`` must be an ``l0l1-fit/1`` record with a non-empty ``envelope`` list,
-constants >= 0, correlations in [-1, 1] (``null`` or ``"nan"`` where undefined) and, for a
-settled run, ``correlation.n_used`` equal to the probed pairs in ``metrics.csv`` (else it is
-stale); ``epochs.csv`` and ``metrics.csv`` as :mod:`nn_checks.metrics` reads them, with the
-model's columns filled (``val_loss`` for the LSTM, ``test_acc`` for ResNet20) and, for a settled
-run, one ``metrics.csv`` row per step of ``config.json``'s ``steps`` (plus the diverged step's
-row). The envelope constants are those of the quantile-1.0 entry, picked by value. A missing
-file is not damage: its numbers are missing, and the claims they enter are ``inconclusive``.
+``ValueError`` naming the file and the field; the command writes nothing): ``config.json``,
+``fit.json`` and ``epochs.csv`` as :mod:`nn_checks.results` reads them (the envelope constants
+are those of the quantile-1.0 entry, picked by value), ``metrics.csv`` as :mod:`nn_checks.metrics`
+reads it; for a settled run, ``fit.json``'s ``correlation.n_used`` must equal the probed pairs in
+``metrics.csv`` (else it is stale) and ``metrics.csv`` must hold one row per step of
+``config.json``'s ``steps`` (plus the diverged step's row). A missing file is not damage: its
+numbers are missing, and the claims they enter are ``inconclusive``.
 
 * Consecutive training steps are not independent samples. Every test below uses the effective
   sample size of Bretherton et al. (1999) for the correlation of two AR(1)-like series,
@@ -34,17 +31,17 @@ file is not damage: its numbers are missing, and the claims they enter are ``inc
   is positive and significant in both tasks (lstm/lr30clip0.25 and resnet20/lr5clip0.25).
 * ``clip-fastest-train`` (Fig 4a, 4c): in each task the clipped large-lr run ends with the lowest
   training loss (mean over its last epoch) of the three; a diverged run counts as worst.
-
-A comparison whose candidate run (the clipped one) diverged is ``not supported``; a run that
-has not finished (or diverged) makes every claim it enters ``inconclusive``.
 * ``lm-best-val`` (Fig 4b): lstm/lr30clip0.25 ends with the lowest validation loss.
 * ``image-acc-match`` (Fig 4d): resnet20/lr5clip0.25's final test accuracy is within 2 points of
   (or above) sgdmom's. The paper's figure is 95.2% after 200 epochs on CIFAR-10; the ``cpu``
-  preset trains 3 epochs, so only the comparison, not the level, is tested.
+  preset trains 3 epochs, so only the comparison, not the level, is tested (docs/statements.md
+  §8 item 8).
+
+A comparison whose candidate run (the clipped one) diverged is ``not supported``; a run that
+has not finished (or diverged) makes every claim it enters ``inconclusive``.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -52,12 +49,10 @@ import numpy as np
 from scipy.stats import norm, t as student_t
 
 from nn_checks.config import RUNS
-from nn_checks.metrics import pairs_of, read_epochs, read_metrics
-from nn_checks.runfolder import STATUSES
-from plumbing.files import read_file
+from nn_checks.metrics import pairs_of, read_metrics
+from nn_checks.results import last_epoch, read_config, read_fit
 
-__all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "read_config",
-           "read_fit", "CLAIMS", "STATUSES"]
+__all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "CLAIMS"]
 
 ALPHA = 0.01
 ACC_MARGIN = 0.02
@@ -70,196 +65,6 @@ CLAIMS = {
     "lm-best-val": "clipped training gives the best LSTM validation loss (Fig 4b)",
     "image-acc-match": "clipped training matches SGD+momentum test accuracy on images (Fig 4d)",
 }
-
-
-FIT_SCHEMA = "l0l1-fit/1"
-MAX_JSON_BYTES = 64 * 2**20
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
-def _read_json(path: Path) -> dict | None:
-    """A JSON object from ``path`` (None when absent); damage is a ValueError naming the file."""
-    try:
-        raw = read_file(path, MAX_JSON_BYTES)  # a FIFO, a device, a huge file: refused
-    except FileNotFoundError:
-        return None
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}): damaged file") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                         f"{exc.msg}): damaged file") from None
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}: damaged file") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a JSON {type(data).__name__}, not an object")
-    return data
-
-
-class _Fields:
-    """Typed access to one JSON object's fields; every refusal names the file and the field."""
-
-    def __init__(self, path: Path, data: dict, prefix: str = ""):
-        self.path, self.data, self.prefix = path, data, prefix
-
-    def fail(self, key: str, problem: str):
-        value = self.data.get(key, "<missing>")
-        shown = value if isinstance(value, str) else json.dumps(value)[:60]
-        raise ValueError(f"{self.path}: field {self.prefix}{key} = {shown} {problem}")
-
-    def obj(self, key: str) -> "_Fields":
-        value = self.data.get(key)
-        if not isinstance(value, dict):
-            self.fail(key, "must be an object")
-        return _Fields(self.path, value, f"{self.prefix}{key}.")
-
-    def choice(self, key: str, options) -> str:
-        value = self.data.get(key)
-        if not isinstance(value, str) or value not in options:
-            self.fail(key, f"must be one of {', '.join(map(str, options))}")
-        return value
-
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = self.data.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str):
-            self.fail(key, "must be a string")
-        return value
-
-    def integer(self, key: str, low: int = 0, required: bool = True) -> int | None:
-        value = self.data.get(key)
-        if value is None and not required:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.fail(key, f"must be an integer >= {low}")
-        return value
-
-    def number(self, key: str, low: float = -math.inf, high: float = math.inf,
-               nan_ok: bool = False) -> float | None:
-        """A finite number in [low, high]; None for null (and for "nan" when ``nan_ok``)."""
-        value = self.data.get(key)
-        if value is None or (nan_ok and value == "nan"):
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not math.isfinite(value) or not low <= value <= high:
-            bounds = f"in [{low:g}, {high:g}]" if math.isfinite(low + high) else \
-                f">= {low:g}" if math.isfinite(low) else "finite"
-            self.fail(key, f"must be a number {bounds} or null")
-        return float(value)
-
-    def interval(self, key: str) -> list | None:
-        """null or [lo, hi] with lo <= hi (each a number >= 0 or null)."""
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, list) or len(value) != 2:
-            self.fail(key, "must be [lo, hi] or null")
-        ends = _Fields(self.path, {"lo": value[0], "hi": value[1]}, f"{self.prefix}{key}.")
-        lo, hi = ends.number("lo", 0.0), ends.number("hi", 0.0)
-        if lo is not None and hi is not None and lo > hi:
-            self.fail(key, "has lo > hi")
-        return [lo, hi]
-
-
-def read_config(folder: Path) -> dict | None:
-    """``config.json`` of a run folder, checked (None when absent).
-
-    Returns ``{"status", "steps", "dataset", "wall_seconds", "model", "run"}``. Refused: damaged
-    JSON, a status outside :data:`STATUSES`, a ``config.model``/``config.run`` that is not the
-    folder's ``<model>_<run>``, a negative or non-integer ``steps``, a bad ``wall_seconds``.
-    """
-    path = Path(folder) / "config.json"
-    data = _read_json(path)
-    if data is None:
-        return None
-    top = _Fields(path, data)
-    cfg = top.obj("config")
-    model = cfg.choice("model", tuple(RUNS))
-    run = cfg.choice("run", tuple(RUNS[model]))
-    if Path(folder).name != f"{model}_{run}":
-        cfg.fail("run", f"(model {model}): this config is of run {model}_{run}, but the folder is "
-                        f"{Path(folder).name}; results copied into the wrong folder?")
-    dataset = top.text("dataset")
-    if dataset is not None and (dataset == "ptb") != (model == "lstm"):
-        top.fail("dataset", f"is not data of a {model} run")
-    return {"status": top.choice("status", STATUSES),
-            "steps": top.integer("steps", 0, required=False), "dataset": dataset,
-            "wall_seconds": top.number("wall_seconds", 0.0), "model": model, "run": run}
-
-
-def read_fit(folder: Path) -> dict | None:
-    """``fit.json`` of a run folder, checked (None when absent).
-
-    Returns ``{"status", "envelope": {L0, L1, ci_L0, ci_L1} of quantile 1.0 (picked by value;
-    None when absent), "regression": {L0, L1}, "correlation": {pearson_r, spearman_rho,
-    n_used}}``; an ``insufficient`` fit has None numbers. Refused: damaged JSON, another schema,
-    an empty or malformed ``envelope`` list, constants < 0 or non-finite, correlations outside
-    [-1, 1], p-values outside [0, 1], a bad ``n_used``.
-    """
-    path = Path(folder) / "fit.json"
-    data = _read_json(path)
-    if data is None:
-        return None
-    top = _Fields(path, data)
-    if data.get("schema") != FIT_SCHEMA:
-        top.fail("schema", f"must be {FIT_SCHEMA!r}")
-    status = top.choice("status", ("fitted", "insufficient"))
-    none = {"L0": None, "L1": None, "ci_L0": None, "ci_L1": None}
-    if status == "insufficient":
-        top.integer("n", 0)
-        top.text("reason", required=True)
-        return {"status": status, "envelope": none, "regression": {"L0": None, "L1": None},
-                "correlation": {"pearson_r": None, "spearman_rho": None, "n_used": None}}
-    n = top.integer("n", 3)
-    entries = data.get("envelope")
-    if not isinstance(entries, list) or not entries:
-        top.fail("envelope", "must be a non-empty list of fits (one per quantile)")
-    envelope, seen = none, set()
-    for k, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            top.fail("envelope", f"entry {k} is not an object")
-        e = _Fields(path, entry, f"envelope[{k}].")
-        q = e.number("quantile", 0.0, 1.0)
-        if q is None or q == 0.0 or q in seen:
-            e.fail("quantile", "must be a number in (0, 1], once per quantile")
-        seen.add(q)
-        fitted = {"L0": e.number("L0", 0.0), "L1": e.number("L1", 0.0),
-                  "ci_L0": e.interval("ci_L0"), "ci_L1": e.interval("ci_L1")}
-        if q == 1.0:
-            envelope = fitted
-    reg = top.obj("regression")
-    corr = top.obj("correlation")
-    n_used = corr.integer("n_used", 3)
-    if n_used > n:
-        corr.fail("n_used", f"exceeds n = {n}")
-    for key in ("pearson_p", "spearman_p"):
-        corr.number(key, 0.0, 1.0, nan_ok=True)
-    return {"status": status, "envelope": envelope,
-            "regression": {"L0": reg.number("L0", 0.0), "L1": reg.number("L1", 0.0)},
-            "correlation": {"pearson_r": corr.number("pearson_r", -1.0, 1.0, nan_ok=True),
-                            "spearman_rho": corr.number("spearman_rho", -1.0, 1.0, nan_ok=True),
-                            "n_used": n_used}}
-
-
-def _last_epoch(folder: Path, model: str | None) -> dict | None:
-    """The last row of ``epochs.csv`` (None when absent or empty), after checking the file and
-    that every row has the model's evaluation (val_loss for the LSTM, test_acc for ResNet20)."""
-    path = Path(folder) / "epochs.csv"
-    if not path.exists():
-        return None
-    rows = read_epochs(path)
-    if model is not None:
-        need, other = ("val_loss", "test_acc") if model == "lstm" else ("test_acc", "val_loss")
-        for k, row in enumerate(rows):
-            if row[need] is None or row[other] is not None:
-                raise ValueError(f"{path}: line {k + 2}: a {model} run records {need}, not "
-                                 f"{other}: these are another model's epochs")
-    return rows[-1] if rows else None
 
 
 def _num(value) -> float | None:
@@ -300,7 +105,7 @@ def run_summary(folder: Path) -> dict:
     folder = Path(folder)
     config = read_config(folder)
     fit = read_fit(folder)
-    last = _last_epoch(folder, config["model"] if config else None)
+    last = last_epoch(folder, config["model"] if config else None)
     metrics = folder / "metrics.csv"
     header, rows = read_metrics(metrics) if metrics.exists() else ([], [])
     n, n_eff = _n_eff(*pairs_of(header, rows)[:2]) if rows else (0, None)

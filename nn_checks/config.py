@@ -5,7 +5,9 @@ One frozen dataclass, :class:`RunConfig`, with a comment on each default (nanoGP
 each override type-checked against the field's declared type, every number finite (nan and inf
 are refused). The resolved config is saved beside every result (``config.json``).
 
-Named runs (arXiv:1905.11881, Sec. 6 and Figs 2-4; legend names as in the paper):
+Named runs (docs/statements.md §6, Figs 2-4; legend names as in the paper). The ResNet settings
+are known only from the captions, and sgdmom's lr, momentum and weight decay are ours
+(docs/statements.md §7 and §8 item 9):
 
 ========  =============  ====================================================
 model     run            setting
@@ -25,7 +27,7 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["RunConfig", "PRESETS", "RUNS", "MODELS", "HVP_CHOICES", "PROBES", "resolve",
-           "hessian_steps", "describe_presets"]
+           "hessian_steps", "probe_kind", "describe_presets"]
 
 MODELS = ("lstm", "resnet20")
 
@@ -229,6 +231,16 @@ def hessian_steps(c: RunConfig) -> int | None:
     if c.probe not in ("hessian", "secant+hessian"):
         return None
     return c.hessian_every or c.probe_every
+
+
+def probe_kind(c: RunConfig, step: int) -> str | None:
+    """What the probe measures on ``step``: ``"secant"`` (step % probe_every == 0 with a secant
+    probe), ``"hessian"`` (step % :func:`hessian_steps` == 0), ``"both"``, or None."""
+    secant = c.probe in ("secant", "secant+hessian") and step % c.probe_every == 0
+    every = hessian_steps(c)
+    hessian = every is not None and step % every == 0
+    return {(True, True): "both", (True, False): "secant", (False, True): "hessian"}.get(
+        (secant, hessian))
 
 
 def describe_presets() -> str:

@@ -1,13 +1,14 @@
-"""The paper's two model families (arXiv:1905.11881, Sec. 6): an AWD-LSTM-style LM and ResNet20.
+"""The paper's two model families (docs/statements.md §6): an AWD-LSTM-style LM and ResNet20.
 
 * :class:`LSTMLanguageModel` — embedding → stacked LSTM → linear decoder, as in the authors'
-  AWD-LSTM fork: configurable layers, hidden and embedding sizes, dropouts on the embedding
-  matrix (``dropoute``, whole words), the input (``dropouti``), between layers (``dropouth``)
-  and the output (``dropout``), and weight tying (decoder weight = embedding weight, which needs
-  the last layer's size to equal the embedding size). The authors' released default is 2 × 512
-  hidden, 200 embedding, no dropout; the standard AWD-LSTM PTB model is 3 × 1150, 400
-  embedding, with dropouts (and weight-dropped recurrent matrices, not reproduced here: it would
-  change the parameters the smoothness probe differentiates).
+  AWD-LSTM fork (docs/statements.md §7): configurable layers, hidden and embedding sizes,
+  dropouts on the embedding matrix (``dropoute``, whole words), the input (``dropouti``), between
+  layers (``dropouth``) and the output (``dropout``), and weight tying (decoder weight =
+  embedding weight, which needs the last layer's size to equal the embedding size). The authors'
+  released default is 2 × 512 hidden, 200 embedding, no dropout; the standard AWD-LSTM PTB model
+  is 3 × 1150, 400 embedding, with dropouts (and weight-dropped recurrent matrices, not
+  reproduced here: it would change the parameters the smoothness probe differentiates;
+  docs/statements.md §8 items 2-3).
 * :func:`resnet20` — the CIFAR ResNet of He et al. (2016, §4.2): 3 stages of 3 basic blocks
   with 16/32/64 channels, identity shortcuts with zero padding ("option A"), global average
   pooling; 0.27 M parameters for 3×32×32 input. ``in_channels=1`` adapts it to 1×28×28 images

@@ -25,8 +25,12 @@ message for the tests of real data to skip with.
 Images come back as ``float32`` tensors ``N x C x H x W`` with values in ``[0, 1]``; no
 normalisation is applied here, models normalise themselves if they wish.
 
-Modules: :mod:`nn_checks.data.ptb`, :mod:`nn_checks.data.images`,
-:mod:`nn_checks.data.provision`, :mod:`nn_checks.data.errors`.
+Modules: :mod:`nn_checks.data.ptb` (Penn Treebank), :mod:`nn_checks.data.images` (finding and
+loading the image sets), :mod:`nn_checks.data.imagefiles` (IDX and CIFAR-10 batch files read and
+checked), :mod:`nn_checks.data.cifar_pickle` (the restricted unpickler),
+:mod:`nn_checks.data.provision` (both roles at once, ``make data``), :mod:`nn_checks.data.errors`.
+The data sets themselves: docs/statements.md §6, "Data"; Fashion-MNIST instead of CIFAR-10:
+§8 item 8.
 """
 from __future__ import annotations
 

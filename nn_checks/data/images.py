@@ -1,6 +1,6 @@
 """Image sets for the ResNet checks: Fashion-MNIST (IDX files, the Debian package path as the
 offline default) and CIFAR-10 (torchvision's python layout), as float32 ``N x C x H x W`` in
-``[0, 1]``.
+``[0, 1]`` (docs/statements.md §6, "Data"; Fashion-MNIST as the offline substitute: §8 item 8).
 
 Where the images come from (:func:`find_images`): a directory the user names (``--image-dir``)
 is the only place looked at, and it is used or refused -- an incomplete copy (3 of the 6 CIFAR-10
@@ -9,29 +9,23 @@ batch files, 2 of the 4 Fashion-MNIST files) or a folder holding neither set is 
 copy. Without a named directory the Debian package's folder is used
 (:data:`FASHION_MNIST_SYSTEM_DIRS`).
 
-Every file is checked while it is read, and a damaged one is a one-line ``DataError`` naming it:
-a truncated or corrupt gzip stream, a wrong IDX magic number or image size, a payload that does
-not match its header, labels outside 0..9, a CIFAR-10 batch that is not a dict of ``N x 3072``
-uint8 pixels and N labels (N = 10,000). CIFAR-10 batches are pickles; they are read by
-:class:`_BatchUnpickler`, which admits only the globals that format needs (numpy's array and
-dtype reconstruction, latin-1 byte strings) and refuses any other, so a crafted file cannot run
-code.
+Every file is checked while it is read (:mod:`nn_checks.data.imagefiles`), and a damaged one is
+a one-line ``DataError`` naming it: a truncated or corrupt gzip stream, a wrong IDX magic number
+or image size, a payload that does not match its header, labels outside 0..9, a CIFAR-10 batch
+that is not a dict of ``N x 3072`` uint8 pixels and N labels (N = 10,000). CIFAR-10 batches are
+pickles; they are read by the restricted unpickler of :mod:`nn_checks.data.cifar_pickle`, which
+admits only the globals that format needs (numpy's array and dtype reconstruction, latin-1 byte
+strings) and refuses any other, so a crafted file cannot run code.
 """
 from __future__ import annotations
 
-import gzip
-import importlib
-import io
-import math
-import pickle
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from nn_checks.data.errors import DataError, DataNotFoundError
+from nn_checks.data.imagefiles import read_cifar_batches, read_fashion_split
 
 __all__ = ["ImageData", "ImageSource", "find_images", "load_fashion_mnist", "load_cifar10",
            "load_images", "IMAGE_SETS", "FASHION_MNIST_FILES", "FASHION_MNIST_SYSTEM_DIRS",
@@ -50,14 +44,6 @@ CIFAR10_TRAIN = tuple(f"data_batch_{k}" for k in range(1, 6))
 CIFAR10_TEST = "test_batch"
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                    "truck")
-CIFAR10_PER_BATCH = 10_000  # images in every batch file of the real set
-CIFAR10_PIXELS = 3 * 32 * 32
-IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC = 2051, 2049  # 0x0803: ubyte, 3 dims; 0x0801: ubyte, 1 dim
-FASHION_MNIST_SIDE = 28
-MAX_IDX_ITEMS = 100_000  # the real files hold 60,000 and 10,000; bounds what a header can ask
-MAX_BATCH_BYTES = 64 * 2**20  # a real CIFAR-10 batch file is 31 MB
-N_CLASSES = 10
-
 _FASHION_NAMES = FASHION_MNIST_FILES["train"] + FASHION_MNIST_FILES["test"]
 _CIFAR_NAMES = CIFAR10_TRAIN + (CIFAR10_TEST,)
 HOW_CIFAR = (f"pass --image-dir DIR (make: IMAGE_DIR=DIR) holding CIFAR-10 in the python layout "
@@ -213,61 +199,7 @@ def find_images(name: str = "auto", image_dir: str | Path | None = None) -> Imag
     raise DataNotFoundError(what, tried, HOW_FASHION if name == "fashion-mnist" else HOW_IMAGES)
 
 
-# ------------------------------------------------------------------------------ Fashion-MNIST
-
-def _unit_float(pixels: np.ndarray) -> torch.Tensor:
-    """``uint8`` pixels as ``float32`` in ``[0, 1]`` (one float allocation; numpy's
-    ``astype(...) / 255`` makes two and is several times slower on 60k images)."""
-    return torch.from_numpy(pixels).to(torch.float32).div_(255.0)
-
-
-def _read_idx(path: Path, magic: int, limit: int | None) -> np.ndarray:
-    """An IDX file (gzip) as ``uint8``: header of big-endian int32 (magic, count[, rows, cols]),
-    then the bytes. The header must be Fashion-MNIST's (28 x 28 images, at most MAX_IDX_ITEMS
-    items) and the payload must match it; a damaged gzip stream is a :class:`DataError`."""
-    ndim = magic - 2048
-    try:
-        with gzip.open(path, "rb") as f:
-            header = np.frombuffer(f.read(4 * (1 + ndim)), dtype=">i4")
-            if len(header) != 1 + ndim or header[0] != magic:
-                raise DataError(f"{path}: not an IDX file with magic number {magic}")
-            dims = [int(d) for d in header[1:]]
-            if not 0 <= dims[0] <= MAX_IDX_ITEMS:
-                raise DataError(f"{path}: header claims {dims[0]} items (expected 0 to "
-                                f"{MAX_IDX_ITEMS})")
-            if dims[1:] not in ([], [FASHION_MNIST_SIDE, FASHION_MNIST_SIDE]):
-                raise DataError(f"{path}: images of {' x '.join(map(str, dims[1:]))} pixels; "
-                                f"Fashion-MNIST's are {FASHION_MNIST_SIDE} x {FASHION_MNIST_SIDE}")
-            n = dims[0] if limit is None else min(limit, dims[0])
-            size = n * int(np.prod(dims[1:], dtype=np.int64))
-            payload = bytearray(f.read(size))  # writable, so torch.from_numpy shares it
-            if len(payload) != size or (limit is None and f.read(1)):
-                raise DataError(f"{path}: payload does not match the header's {dims[0]} items")
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: damaged gzip file ({exc}); replace it with an intact "
-                        "copy") from None
-    return np.frombuffer(payload, dtype=np.uint8).reshape([n] + dims[1:])
-
-
-def _check_labels(path: Path, labels: np.ndarray) -> None:
-    bad = np.flatnonzero((labels < 0) | (labels >= N_CLASSES))
-    if bad.size:
-        raise DataError(f"{path}: label {int(labels[bad[0]])} at item {int(bad[0])} is outside "
-                        f"0..{N_CLASSES - 1} ({bad.size} such labels)")
-
-
-def _fashion_mnist_split(folder: Path, split: str, limit: int | None):
-    images_name, labels_name = FASHION_MNIST_FILES[split]
-    images = _read_idx(folder / images_name, IDX_IMAGES_MAGIC, limit)
-    labels = _read_idx(folder / labels_name, IDX_LABELS_MAGIC, limit)
-    if len(images) != len(labels):
-        raise DataError(f"{folder}: {len(images)} {split} images ({images_name}) but "
-                        f"{len(labels)} labels ({labels_name})")
-    if len(images) == 0:
-        raise DataError(f"{folder / images_name}: holds no images")
-    _check_labels(folder / labels_name, labels)
-    return _unit_float(images).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
-
+# ------------------------------------------------------------------------------ loading
 
 def _check_limit(limit: int | None) -> None:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -275,8 +207,9 @@ def _check_limit(limit: int | None) -> None:
 
 
 def _load_fashion(source: ImageSource, limit: int | None) -> ImageData:
-    train_x, train_y = _fashion_mnist_split(source.folder, "train", limit)
-    test_x, test_y = _fashion_mnist_split(source.folder, "test", limit)
+    train_x, train_y = read_fashion_split(source.folder, "train", *FASHION_MNIST_FILES["train"],
+                                          limit)
+    test_x, test_y = read_fashion_split(source.folder, "test", *FASHION_MNIST_FILES["test"], limit)
     return ImageData("fashion-mnist", train_x, train_y, test_x, test_y, FASHION_MNIST_CLASSES,
                      str(source.folder))
 
@@ -315,240 +248,10 @@ def load_fashion_mnist(data_dir: str | Path | None = None, limit: int | None = N
     return _load_fashion(find_images("fashion-mnist", data_dir), limit)
 
 
-# ------------------------------------------------------------------------------ CIFAR-10
-
-def _numpy_global(module: str, name: str):
-    """numpy's ``module.name`` (``numpy._core`` on numpy 2, ``numpy.core`` before)."""
-    for candidate in (module.replace("numpy.core", "numpy._core"), module):
-        try:
-            return getattr(importlib.import_module(candidate), name)
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError(f"numpy has no {module}.{name}")
-
-
-class _NdarrayType:
-    """Stands for ``numpy.ndarray`` inside a batch: only :func:`_reconstruct` accepts it (a
-    pickle calling the class itself could allocate any shape); no attributes can be set on it."""
-
-    __slots__ = ()
-
-
-_NDARRAY = _NdarrayType()
-# Plain numeric dtypes a batch may hold, by numpy's spec string (byte order as pickled).
-_DTYPE_SPECS = {f"{order}{kind}{size}" for order in ("", "<", ">", "|", "=")
-                for kind, sizes in (("u", "1248"), ("i", "1248"), ("f", "48"), ("b", "1"))
-                for size in sizes}
-MAX_ARRAY_ITEMS = 50_000 * 3072  # more than any CIFAR-10 batch holds
-
-
-class _DTypeSpec:
-    """Stands for ``numpy.dtype(spec, ...)`` inside a batch: only a plain numeric spec
-    (:data:`_DTYPE_SPECS`); the state a pickle then sets on it is ignored. numpy never sees a
-    dtype object the file built (a crafted dtype state can hide object fields: raw bytes would
-    become pointers)."""
-
-    __slots__ = ("dtype",)
-
-    def __init__(self, spec, align=False, copy=True):  # noqa: ARG002 - numpy's signature
-        if not isinstance(spec, str) or spec not in _DTYPE_SPECS:
-            raise pickle.UnpicklingError(f"dtype {spec!r} is not a plain numeric dtype")
-        self.dtype = np.dtype(spec)
-
-    def __setstate__(self, state) -> None:  # the byte order is in the spec; flags are ignored
-        pass
-
-
-def _dtype_of(value) -> np.dtype:
-    if not isinstance(value, _DTypeSpec):
-        raise pickle.UnpicklingError("array dtype other than a plain numeric dtype")
-    return value.dtype
-
-
-def _shape_of(shape) -> tuple[int, ...]:
-    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
-        raise pickle.UnpicklingError(f"array shape {shape!r} is not a tuple of sizes")
-    if math.prod(shape) > MAX_ARRAY_ITEMS:
-        raise pickle.UnpicklingError(f"array shape {shape} is too large for a CIFAR-10 batch")
-    return shape
-
-
-class _ArrayBuilder:
-    """What ``numpy.core.multiarray._reconstruct(ndarray, (0,), dtype)`` returns here: it waits
-    for the array state numpy's pickles set next, ``(version, shape, dtype, fortran, bytes)``,
-    checks it and builds the array with :func:`numpy.frombuffer` (a copy of the file's bytes,
-    with a canonical dtype). :func:`_arrays` replaces the builders by their arrays."""
-
-    __slots__ = ("array",)
-
-    def __init__(self):
-        self.array = None
-
-    def __setstate__(self, state) -> None:
-        if not (isinstance(state, tuple) and len(state) == 5 and isinstance(state[0], int)):
-            raise pickle.UnpicklingError("array state other than numpy's own")
-        _, shape, dtype, fortran, raw = state
-        shape, dtype = _shape_of(shape), _dtype_of(dtype)
-        if not isinstance(fortran, bool) or not isinstance(raw, (bytes, bytearray)) or \
-                len(raw) != math.prod(shape) * dtype.itemsize:
-            raise pickle.UnpicklingError("array data that does not match its shape and dtype")
-        self.array = np.frombuffer(bytes(raw), dtype=dtype).reshape(
-            shape, order="F" if fortran else "C").copy()
-
-
-def _reconstruct(subtype, shape, dtype):
-    """numpy's ``_reconstruct`` as its pickles call it: an empty array of ``shape == (0,)``,
-    whose state (the pixels, from bytes in the file) is set next -- here an
-    :class:`_ArrayBuilder`."""
-    if subtype is not _NDARRAY or tuple(shape) != (0,) or \
-            not isinstance(dtype, (bytes, str, _DTypeSpec)):  # numpy passes the typecode b'b'
-        raise pickle.UnpicklingError("array reconstruction other than numpy's own")
-    return _ArrayBuilder()
-
-
-def _frombuffer(buffer, dtype, shape, order):
-    """numpy's protocol-5 array reduction: an array over in-band bytes (a copy; plain numeric
-    dtype only)."""
-    dtype, shape = _dtype_of(dtype), _shape_of(shape)
-    if not isinstance(buffer, (bytes, bytearray)) or order not in ("C", "F") or \
-            len(buffer) != math.prod(shape) * dtype.itemsize:
-        raise pickle.UnpicklingError("array from buffer other than numpy's own")
-    return np.frombuffer(bytes(buffer), dtype=dtype).reshape(shape, order=order).copy()
-
-
-def _arrays(value, depth: int = 0):
-    """The loaded batch with every :class:`_ArrayBuilder` replaced by its array (a builder
-    whose state never came is refused); dicts and lists are walked (a batch is shallow)."""
-    if depth > 20:
-        raise pickle.UnpicklingError("nesting too deep for a CIFAR-10 batch")
-    if isinstance(value, _ArrayBuilder):
-        if value.array is None:
-            raise pickle.UnpicklingError("array without its data")
-        return value.array
-    if isinstance(value, _DTypeSpec):
-        raise pickle.UnpicklingError("a bare dtype in a batch")
-    if isinstance(value, dict):
-        return {k: _arrays(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_arrays(v, depth + 1) for v in value]
-    return value
-
-
-def _latin1(text, encoding):
-    """``_codecs.encode`` as protocol-2 pickles use it for bytes: latin-1 only."""
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError("codecs.encode other than latin-1 of a string")
-    return text.encode("latin-1")
-
-
-_ALLOWED = {
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
-    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-    ("numpy", "ndarray"): _NDARRAY,
-    ("numpy", "dtype"): _DTypeSpec,
-    ("_codecs", "encode"): _latin1,
-}
-
-
-class _BatchUnpickler(pickle.Unpickler):
-    """A restricted unpickler for CIFAR-10's python batches.
-
-    Dicts, lists, tuples, bytes, str, ints and floats are built by pickle opcodes and need no
-    global; the only globals admitted are numpy's array reconstruction
-    (``numpy[._]core.multiarray._reconstruct`` with ``numpy.ndarray`` and ``numpy.dtype``, or
-    protocol 5's ``numpy[._]core.numeric._frombuffer``) and ``_codecs.encode`` for latin-1 bytes
-    (protocol 2), each replaced by a stand-in that checks its arguments: only plain numeric
-    dtypes named by a spec string, array states whose bytes match their shape and dtype; numpy
-    builds the arrays from copies of the bytes and never sees an object the file constructed.
-    Any other global -- ``os.system``, ``builtins.eval``, a class -- is refused with a
-    :class:`DataError` naming the file and the global, before anything is called.
-    """
-
-    def __init__(self, handle, path: Path):
-        super().__init__(handle, encoding="bytes")
-        self.path = path
-
-    def find_class(self, module: str, name: str):
-        target = _ALLOWED.get((module, name))
-        if target is None:
-            raise DataError(f"{self.path}: refused pickle global {module}.{name} (a CIFAR-10 "
-                            "batch holds only numpy arrays, lists, bytes and ints); not loaded")
-        return target
-
-
-def _unpickle_batch(path: Path) -> dict:
-    size = path.stat().st_size
-    if size > MAX_BATCH_BYTES:
-        raise DataError(f"{path}: {size} bytes, too large for a CIFAR-10 batch file (31 MB)")
-    data = path.read_bytes()
-    try:
-        batch = _arrays(_BatchUnpickler(io.BytesIO(data), path).load())
-    except DataError:
-        raise
-    except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, IndexError,
-            KeyError, ImportError, OverflowError, MemoryError, RecursionError,
-            UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a CIFAR-10 python batch ({type(exc).__name__}: "
-                        f"{' '.join(str(exc).split())})") from None
-    if not isinstance(batch, dict):
-        raise DataError(f"{path}: not a CIFAR-10 python batch (a {type(batch).__name__}, "
-                        "not a dict)")
-    return batch
-
-
-def _field(batch: dict, path: Path, key: str):
-    for k in (key.encode(), key):  # bytes keys in the real files, str keys in re-pickled ones
-        if k in batch:
-            return batch[k]
-    raise DataError(f"{path}: no {key!r} entry (a CIFAR-10 batch has b'data' and b'labels')")
-
-
-def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels ``N x 3072`` uint8 and labels in 0..9 of one batch file, N = CIFAR10_PER_BATCH."""
-    batch = _unpickle_batch(path)
-    x, labels = _field(batch, path, "data"), _field(batch, path, "labels")
-    if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.ndim != 2 or \
-            x.shape[1] != CIFAR10_PIXELS:
-        described = (f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray)
-                     else type(x).__name__)
-        raise DataError(f"{path}: 'data' is a {described}; CIFAR-10 stores uint8 N x "
-                        f"{CIFAR10_PIXELS}")
-    if not (isinstance(labels, (list, np.ndarray)) and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in labels)):
-        raise DataError(f"{path}: 'labels' must be a list of integers")
-    try:
-        y = np.asarray(labels, dtype=np.int64).reshape(-1)
-    except (OverflowError, ValueError, TypeError):
-        raise DataError(f"{path}: 'labels' holds integers outside int64, not class indices "
-                        f"0..{N_CLASSES - 1}") from None
-    if len(x) != len(y):
-        raise DataError(f"{path}: {len(x)} images but {len(y)} labels")
-    if len(x) != CIFAR10_PER_BATCH:
-        raise DataError(f"{path}: {len(x)} images; every CIFAR-10 batch file holds "
-                        f"{CIFAR10_PER_BATCH}")
-    _check_labels(path, y)
-    return x, y
-
-
-def _cifar_batches(paths: list[Path], limit: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    xs, ys, n = [], [], 0
-    for path in paths:
-        if limit is not None and n >= limit:
-            break
-        x, y = _read_batch(path)
-        xs.append(x)
-        ys.append(y)
-        n += len(x)
-    x, y = np.concatenate(xs)[:limit], np.concatenate(ys)[:limit]
-    return _unit_float(x.reshape(-1, 3, 32, 32)), torch.from_numpy(y)
-
-
 def _load_cifar(source: ImageSource, limit: int | None) -> ImageData:
     folder = source.folder
-    train_x, train_y = _cifar_batches([folder / name for name in CIFAR10_TRAIN], limit)
-    test_x, test_y = _cifar_batches([folder / CIFAR10_TEST], limit)
+    train_x, train_y = read_cifar_batches([folder / name for name in CIFAR10_TRAIN], limit)
+    test_x, test_y = read_cifar_batches([folder / CIFAR10_TEST], limit)
     return ImageData("cifar10", train_x, train_y, test_x, test_y, CIFAR10_CLASSES, str(folder))
 
 
@@ -558,7 +261,7 @@ def load_cifar10(data_dir: str | Path, limit: int | None = None) -> ImageData:
     50,000 training and 10,000 test images, 32x32 RGB, returned as ``N x 3 x 32 x 32`` in
     ``[0, 1]``. Each batch file is a pickled dict with ``b'data'`` (``10000 x 3072`` uint8,
     channel planes R, G, B, row-major) and ``b'labels'`` (10,000 ints in 0..9); ``str`` keys are
-    accepted too. It is read by a restricted unpickler (see the module docstring).
+    accepted too. It is read by a restricted unpickler (:mod:`nn_checks.data.cifar_pickle`).
 
     Parameters
     ----------

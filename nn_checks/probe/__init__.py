@@ -1,5 +1,5 @@
 """Smoothness probes to drop into a training loop: the secant estimate along the update taken and
-the top Hessian eigenvalue (arXiv:1905.11881, §6 and Appendix H; the README's "nn_checks" section).
+the top Hessian eigenvalue (docs/statements.md §6 and §8 item 5; the README's "nn_checks" section).
 
 The paper's local smoothness at θ is ||∇²f(θ)|| (operator norm: the largest *absolute*
 eigenvalue). Two estimators:

@@ -1,4 +1,8 @@
-"""The paper's secant smoothness estimate along the update (Appendix H [reconstructed])."""
+"""The paper's secant smoothness estimate along the update (Appendix H [reconstructed]).
+
+The formula and its status are those of docs/statements.md §6, "Smoothness estimator"; the
+authors' released estimator and its defects are §7, where this one differs on purpose §8 item 1.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -59,7 +63,7 @@ def _secant(g: _Guard, fns, theta_from, d, gammas, grad_from=None) -> SecantResu
 
 def secant_smoothness(model: nn.Module, loss_fn: LossFn, theta_from: torch.Tensor,
                       theta_to: torch.Tensor, gammas: Sequence[float] = (0.5,)) -> SecantResult:
-    r"""Secant estimate of local smoothness along an update (paper §6, Appendix H [reconstructed]).
+    r"""Secant estimate of local smoothness along an update (docs/statements.md §6, Appendix H).
 
     .. math:: \hat L = \max_{\gamma} \frac{\|\nabla f(\theta_0 + \gamma d) - \nabla f(\theta_0)\|}
               {\|\gamma d\|}, \qquad d = \theta_1 - \theta_0 .
@@ -71,7 +75,8 @@ def secant_smoothness(model: nn.Module, loss_fn: LossFn, theta_from: torch.Tenso
     Parameters
     ----------
     theta_from, theta_to : flat tensors in ``parameters_to_vector`` order.
-    gammas : points of the grid, each in (0, 1] (the authors' default: one point, 1/2).
+    gammas : points of the grid, each in (0, 1] (the authors' code: one point, 1/2;
+        docs/statements.md §7).
 
     Raises
     ------

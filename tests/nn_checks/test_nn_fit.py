@@ -62,6 +62,25 @@ def test_good_metrics_fit_and_the_q1_envelope_is_reported(good, capsys):
     assert f"L1 = {data['envelope'][0]['L1']:.4g}" in out and "envelope (q = 1)" in out
 
 
+def test_the_reported_envelope_is_the_q1_entry_wherever_it_stands(tmp_path, capsys,
+                                                                  monkeypatch):
+    """Negative control of a positional pick (``fit["envelope"][0]``): with the quantiles fitted
+    in the order (0.9, 1.0), fit.json lists q = 0.9 first, and the line printed is still the
+    q = 1 entry's; the two entries' constants differ, so the wrong pick would show."""
+    from nn_checks import analyse
+
+    monkeypatch.setattr(analyse, "FIT_QUANTILES", (0.9, 1.0))
+    write_metrics(tmp_path)
+    assert fit(tmp_path) == 0
+    data = json.loads((tmp_path / "fit.json").read_text())
+    assert [e["quantile"] for e in data["envelope"]] == [0.9, 1.0]
+    q09, q1 = data["envelope"]
+    assert f"{q09['L1']:.4g}" != f"{q1['L1']:.4g}"
+    out = capsys.readouterr().out
+    assert f"envelope (q = 1): L0 = {q1['L0']:.4g}, L1 = {q1['L1']:.4g};" in out
+    assert f"L1 = {q09['L1']:.4g};" not in out
+
+
 def test_the_fit_records_the_runs_state_and_notes_an_unfinished_run(tmp_path, capsys):
     """fit.json's source says what the run was when fitted: a running run (config.json of a
     run in progress) gets a note on stderr and run_status "running"; a finished one none."""

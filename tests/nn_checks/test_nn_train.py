@@ -40,7 +40,8 @@ def test_lm_smoke_rows_and_fit(tmp_path, capsys):
     assert saved["dataset"] == "ptb" and saved["wall_seconds"] > 0
     assert main(["fit", str(tmp_path), "--n-boot", "49"]) == 0
     fit = json.loads((tmp_path / "fit.json").read_text())
-    assert fit["n"] == 12 and fit["envelope"][0]["L1"] is not None
+    envelope = next(e for e in fit["envelope"] if e["quantile"] == 1.0)  # by value
+    assert fit["n"] == 12 and envelope["L1"] is not None
 
 
 @needs_ptb
@@ -68,12 +69,12 @@ def test_large_batch_probe_row_recomputed_by_hand(tmp_path):
     mean loss, or another scale, would not match."""
     import torch
 
-    from nn_checks.train import _LM
+    from nn_checks.tasks import LMTask
     config = resolve("lstm", "smoke", steps=1, probe_batches=3)
     measure(config, tmp_path)
     row = rows(tmp_path / "metrics.csv")[0]
     torch.manual_seed(config.seed)
-    task = _LM(config, "cpu", None)
+    task = LMTask(config, "cpu", None)
     params = list(task.model.parameters())
     specs = task.batches(0)[:3]
 
@@ -109,8 +110,8 @@ def test_fixed_windows_keep_the_lr_also_on_a_short_last_window(tmp_path):
 @needs_ptb
 def test_variable_bptt_windows_cover_the_data_and_scale_the_lr(tmp_path):
     config = resolve("lstm", "smoke", steps=20, variable_bptt=True, clip=None, lr=2.0)
-    from nn_checks.train import _LM
-    task = _LM(config, "cpu", None)
+    from nn_checks.tasks import LMTask
+    task = LMTask(config, "cpu", None)
     specs = task.batches(0)
     assert specs == task.batches(0) and specs != task.batches(1)  # seeded by (seed, epoch)
     assert specs[0][0] == 0 and all(a[0] + a[1] == b[0] for a, b in zip(specs, specs[1:]))
@@ -224,6 +225,27 @@ def test_metrics_columns_keep_their_order_and_append():
                        "hessian_converged")
 
 
+@needs_ptb
+def test_hessian_every_max_hvps_and_converged_column_short(tmp_path):
+    """The default run's version of the test below: 2 steps, the eigenvalue on step 0 only
+    (hessian_every 2) with exact products on the CPU (auto), at most 3 products, converged 1 or
+    0; the secant on both steps, empty eigenvalue cells on step 1."""
+    assert main(["measure", "--model", "lstm", "--preset", "smoke", "--steps", "2", "--probe",
+                 "secant+hessian", "--hessian-every", "2", "--max-hvps", "3", "--device", "cpu",
+                 "--out", str(tmp_path)]) == 0
+    metrics = rows(tmp_path / "metrics.csv")
+    assert [r["step"] for r in metrics] == ["0", "1"]
+    assert all(float(r["smoothness"]) > 0 for r in metrics)
+    first, second = metrics
+    assert float(first["hessian_top_eig"]) > 0 and 0 < int(first["n_hvps"]) <= 3
+    assert first["hessian_converged"] in ("0", "1")
+    assert second["hessian_top_eig"] == second["n_hvps"] == second["hessian_converged"] == ""
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["hvp"] == "exact" and saved["config"]["max_hvps"] == 3
+    assert saved["config"]["hessian_every"] == 2
+
+
+@pytest.mark.slow
 @needs_ptb
 def test_hessian_every_max_hvps_and_converged_column(tmp_path):
     """Secant on every step, the eigenvalue on steps 0 and 2 (hessian_every 2) with exact products

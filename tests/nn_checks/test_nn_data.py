@@ -23,6 +23,8 @@ from nn_checks.data import (
     load_ptb,
     missing_reason,
 )
+from nn_checks.data import cifar_pickle as PICKLE
+from nn_checks.data import imagefiles as FILES
 from nn_checks.data import images as IMG
 from nn_checks.data import ptb as PTB
 
@@ -324,7 +326,7 @@ def test_partial_fashion_folder_is_refused_not_replaced(tmp_path, monkeypatch):
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    monkeypatch.setattr(IMG, "CIFAR10_PER_BATCH", 2)  # generated batches hold 2, real ones 10,000
+    monkeypatch.setattr(FILES, "CIFAR10_PER_BATCH", 2)  # generated batches hold 2, real ones 10,000
 
 
 def cifar_batch(rng, per_batch=2, str_keys=False):
@@ -505,7 +507,7 @@ def test_cifar_truncated_garbage_and_oversized_files(tmp_path, small_batches):
             load_cifar10(tmp_path)
         one_line(err)
     with open(path, "wb") as f:
-        f.truncate(IMG.MAX_BATCH_BYTES + 1)  # sparse: nothing is written, nothing read
+        f.truncate(PICKLE.MAX_BATCH_BYTES + 1)  # sparse: nothing is written, nothing read
     with pytest.raises(DataError, match="too large"):
         load_cifar10(tmp_path)
 
