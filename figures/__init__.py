@@ -2,15 +2,19 @@
 
 Every module ``figN_<name>`` has ``draw(results, out, preset="cpu", check=None) -> list[Path]``
 writing ``out/figN_<name>.png`` and ``.pdf`` (``check``: the synthetic check folder, default
-``results/synthetic/check``) and ``inputs(layout) -> list[Path]``, every file it reads;
-:mod:`figures.style` holds the shared look, layout and readers. The scripts never train or
-refit and import nothing of ours but the style helper. ``python -m figures`` draws them all;
-:data:`figures.__main__.FIGURES` maps the keys below to the modules (kept there so that
-``import figures`` stays light). ``python -m figures.report`` writes the report.
+``results/synthetic/check``) and ``inputs(layout) -> list[Path]``, every file it reads; the
+scripts never train or refit and import nothing of ours but :mod:`figures.style`.
+``python -m figures`` draws them all; :data:`figures.__main__.FIGURES` maps the keys below to
+the modules (kept there so that ``import figures`` stays light). ``python -m figures.report``
+writes the report.
 
-Support modules: :mod:`figures.layout` (one layout of the result tree for the figures, the
-report and the Makefile), :mod:`figures.readers` and :mod:`figures.schemas` (every result file
-checked against what its producer writes), :mod:`figures.markup` (file text escaped for the report), :mod:`figures.report_env` (the
+Support modules: :mod:`figures.style` (the one name the scripts import, gathering
+:mod:`figures.look` -- rcParams, notes, saving --, :mod:`figures.values` -- numbers and axes --,
+:mod:`figures.inputs` -- checked readers, record selection, input paths -- and
+:mod:`figures.panels` -- panels shared by figures), :mod:`figures.layout` (one layout of the
+result tree for the figures, the report and the Makefile), :mod:`figures.readers` and
+:mod:`figures.schemas` (every result file checked against what its producer writes),
+:mod:`figures.markup` (file text escaped for the report), :mod:`figures.report_env` (the
 report's hardware table). Exit codes, one-line errors, atomic fsync-ed writes and the folder
 lock come from :mod:`plumbing`, shared by every package.
 
@@ -26,5 +30,8 @@ fig6   fig6_lower_bound                 ours: Theorem 4's lower bound vs fixed-s
 fig7   fig7_separation                  ours: Remark 5's separation vs M
 fig8   fig8_frontiers                   ours: catalogue frontiers and fitted NN constants
 =====  ===============================  ====================================================
+
+The paper's figures are described in docs/statements.md §6; the theorems and constructions
+behind Figs 6 and 7 in §4 and §5.
 """
 from __future__ import annotations

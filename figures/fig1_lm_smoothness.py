@@ -6,6 +6,7 @@ earlier), for
 the run ``lstm_lr30clip0.25`` (lr 30, clipping at 0.25), with the fitted envelope
 L0 + L1 ‖∇f‖ (quantile 1) and the regression line of ``fit.json``. Reads
 ``results/nn_checks/<preset>/lstm_lr30clip0.25/{metrics.csv,fit.json}``.
+The paper's caption: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ Three log-log panels like Fig 1 for ``lstm_lr30clip0.25`` (lr 30 with clipping),
 ``lstm_lr2noclip`` (lr 2 without clipping) and ``lstm_lr2clip0.25`` (lr 2 with clipping);
 darker = earlier iterations; axis spans are not shared. Reads each run's ``metrics.csv`` and
 ``fit.json`` under ``results/nn_checks/<preset>/``.
+The paper's caption: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
 

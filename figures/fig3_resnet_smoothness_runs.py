@@ -5,6 +5,7 @@ data set the runs read, Fashion-MNIST offline): ``resnet20_sgdmom`` (SGD with
 momentum), ``resnet20_lr1noclip`` (lr 1 without clipping) and ``resnet20_lr5clip0.25`` (lr 5 with
 clipping); darker = earlier iterations; axis spans are not shared. Reads each run's
 ``metrics.csv`` and ``fit.json`` under ``results/nn_checks/<preset>/``.
+The paper's caption: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
 

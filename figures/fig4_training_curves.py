@@ -4,13 +4,14 @@
 accuracy; one line per run (legend = run name). x counts the updates made before a value was
 measured, in epochs: step i = 0, 1, ... of epoch e is at x = e + i / len_e, the ``epochs.csv`` row
 of epoch e at x = e + n_e / len_e (e + 1 for a complete epoch), with n_e the steps recorded in
-epoch e and len_e its number of batches (:func:`figures.style.epoch_lengths`). A run diverging
+epoch e and len_e its number of batches (:func:`figures.values.epoch_lengths`). A run diverging
 at its 4th of 50 steps thus ends at x = 3/50 (the diverging update is never made); a run stopped
 after 4 steps is evaluated at 4/50. Training loss: per-step cross-entropy of ``metrics.csv``
 (without the weight-decay term), raw (faint) and as a running mean over :data:`WINDOW` steps
 (fewer at the start). A run whose ``config.json`` says ``diverged`` ends in an "×" and is
 labelled "(diverged)" (still going: "(running)"); a missing run is named in its panel. Loss
-panels switch to a log y-axis when the values span more than a factor :data:`LOG_SPAN`.
+panels switch to a log y-axis when the values span more than a factor :data:`LOG_SPAN`. The
+paper's panels: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
 
@@ -31,23 +32,6 @@ YLABEL = {"loss": "training loss\n(cross-entropy, no weight-decay term)",
           "val_loss": "validation loss", "test_acc": "test accuracy"}
 
 
-def curve(run: Path, column: str, config: dict) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Finite (x, y) of one run, per step from metrics.csv or per epoch from epochs.csv, and
-    whether an epoch length was guessed (:func:`figures.style.epoch_lengths`)."""
-    m = style.read_metrics(run / "metrics.csv") if (run / "metrics.csv").exists() else \
-        style.Table()
-    lengths, guessed = style.epoch_lengths(m["epoch"], config)
-    if column == "loss":
-        x, y = style.epoch_fraction(m["epoch"], lengths), m["loss"]
-    else:  # x = e + n_e / len_e; e + 1 when the steps of epoch e are unknown
-        e = style.read_epochs(run / "epochs.csv")
-        x, y = np.array([k + (np.sum(m["epoch"] == k) / lengths[k] if k in lengths else 1.0)
-                         for k in e["epoch"]]), e[column]
-    x, y = style.tame(x), style.tame(y)
-    keep, _ = style.positive(x, y, log=False)
-    return x[keep], y[keep], guessed
-
-
 def panel(ax, where: style.Layout, model: str, runs, column: str) -> None:
     """All runs of one model in one panel; missing runs are named in the panel."""
     lost, values, guessed = [], [], False
@@ -59,7 +43,7 @@ def panel(ax, where: style.Layout, model: str, runs, column: str) -> None:
             continue
         config = style.read_run_config(run / "config.json") if (run / "config.json").exists() \
             else {}
-        x, y, guess = curve(run, column, config)
+        x, y, guess = style.training_curve(run, column, config)
         guessed, status = guessed or guess, config.get("status")
         label = name + (f" ({status})" if status in ("diverged", "running") else "")
         if column == "loss":

@@ -4,6 +4,7 @@ Two panels, ``lstm_lr30clip0.25`` and ``resnet20_sgdmom``: gradient norm vs the 
 estimate on linear scales (so points at or near zero stay visible), coloured by iteration
 (darker = earlier), with the fitted envelope L0 + L1 ‖∇f‖ and the regression line of
 ``fit.json``. Reads ``results/nn_checks/<preset>/<run>/{metrics.csv,fit.json}``.
+The paper's caption: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
 

@@ -4,8 +4,10 @@ Log-log plot of the measured separation T_GD*/T_clip (best fixed step over a gri
 the constructions, against clipped GD with Theorem 3's parameters) for each M, beside Remark 5's
 order ratio ((L1 M/log M + L0)/ε²)/(L0/ε² + L1²/L0) rescaled to pass through the first measured
 point (an order, so only its shape counts). The legend gives both log-log slopes and the verdict
-of ``rem5/separation-growth``. Reads the check's ``records.jsonl`` (``results/synthetic/check/`` by
-default, ``check-quick`` or any check folder on request; the title names the folder read).
+of the growth record. Reads the check's ``records.jsonl`` (``results/synthetic/check/`` by
+default, ``check-quick`` or any check folder on request; the title names the folder read), the
+records with ``check`` "rem5" (``quantity`` "ratio": one per M; "growth": the slopes), never
+parsing their check ids. Remark 5 and the check's criterion: docs/statements.md §4.
 """
 from __future__ import annotations
 
@@ -20,13 +22,15 @@ NAME = "fig7_separation"
 
 
 def series(records: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(M, measured separation, order ratio) sorted by M, and the growth record ({} if none)."""
-    per_m = [r for r in records if str(r.get("check_id", "")).startswith("rem5/M=")]
-    growth = next((r for r in records if r.get("check_id") == "rem5/separation-growth"), {})
+    """(M, measured separation, order ratio) sorted by M, and the growth record ({} if none):
+    the records with ``check`` "rem5" and ``quantity`` "ratio" (one per M, ``params["M"]``)
+    and "growth"; without per-M records, the growth record's lists."""
+    per_m = style.select(records, "rem5", "ratio")
+    growth = next(iter(style.select(records, "rem5", "growth")), {})
     if per_m:
-        per_m.sort(key=lambda r: style.num(r["params"].get("M")))
-        M = [r["params"].get("M") for r in per_m]
-        sep, pred = [r.get("measured") for r in per_m], [r.get("bound") for r in per_m]
+        per_m.sort(key=lambda r: style.num(r["params"]["M"]))
+        M = [r["params"]["M"] for r in per_m]
+        sep, pred = [r["measured"] for r in per_m], [r["bound"] for r in per_m]
     else:
         extra = growth.get("extra") or {}
         M, sep, pred = extra.get("Ms", []), extra.get("separations", []), extra.get("predicted", [])

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.lines import Line2D
 
 from figures import style
 
@@ -42,8 +41,7 @@ def nn_constants(where: style.Layout) -> list[tuple[str, str, np.ndarray]]:
     """(label, marker, [L1, L0, L1_lo, L1_hi, L0_lo, L0_hi]) of each run with an envelope fit."""
     found = []
     for (model, run), path, marker in zip(RUNS, fit_paths(where), MARKERS):
-        env = next((e for e in (style.read_fit(path).get("envelope") or [])
-                    if style.num(e.get("quantile")) == 1.0), None) if path.exists() else None
+        env = style.envelope(style.read_fit(path)) if path.exists() else None
         if env is not None:
             ci1, ci0 = env.get("ci_L1") or [None] * 2, env.get("ci_L0") or [None] * 2
             vals = style.tame([style.num(v) for v in (env.get("L1"), env.get("L0"), *ci1, *ci0)])
@@ -52,17 +50,13 @@ def nn_constants(where: style.Layout) -> list[tuple[str, str, np.ndarray]]:
     return found
 
 
-def legend_label(name: str) -> str:
-    """A function's name as a legend label (shown literally; a leading "_" would hide it)."""
-    text = style.plain(name, 40)
-    return "\u2009" + text if text.startswith("_") else text
-
-
-def floor(values: list[np.ndarray]) -> tuple[float, int]:
-    """Log-axis floor (a third of the smallest value > ZERO) and the count of values ≤ ZERO."""
-    v = np.concatenate([*values, np.ones(0)])
-    pos = v[np.isfinite(v) & (v > ZERO)]
-    return (pos.min() / 3 if len(pos) else 1e-3), int(np.sum(np.isfinite(v) & (v <= ZERO)))
+def curves(funcs: list[dict]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(legend label, [[L1, L0], ...], certified mask) of each function of frontiers.json."""
+    return [(style.legend_label(f["name"]),
+             style.tame([[style.num(p.get(k)) for k in ("L1", "L0")]
+                         for p in f["points"]]).reshape(-1, 2),
+             np.array([bool(p.get("certified")) for p in f["points"]], dtype=bool))
+            for f in funcs]
 
 
 def draw(results: Path, out: Path, preset: str = "cpu",
@@ -74,54 +68,37 @@ def draw(results: Path, out: Path, preset: str = "cpu",
     style.require(inputs(where), f"{style.MAKE_FRONTIERS}` and `{where.make_nn}")
     nn = nn_constants(where)
     funcs = style.read_frontiers(path)["functions"] if path.exists() else []
-    skipped = max(0, len(funcs) - MAX_FUNCTIONS)
-    funcs = funcs[:MAX_FUNCTIONS]
-    curves = [(legend_label(f["name"]), style.tame([[style.num(p.get(k)) for k in ("L1", "L0")]
-                                                   for p in f["points"]]).reshape(-1, 2),
-               np.array([bool(p.get("certified")) for p in f.get("points", [])], dtype=bool))
-              for f in funcs]
-    flat = [name for name, c, _ in curves if not np.isfinite(c[:, 1]).any()]
-    curves = [cv for cv in curves if cv[0] not in flat]
-    fx, nx = floor([c[:, 0] for _, c, _ in curves] + [v[[0, 2, 3]] for *_, v in nn])
-    fy, ny = floor([c[:, 1] for _, c, _ in curves] + [v[[1, 4, 5]] for *_, v in nn])
-    unknown = sum(int(np.sum(~np.isfinite(c[:, 1]))) for _, c, _ in curves)
+    drawn = curves(funcs[:MAX_FUNCTIONS])
+    flat = [name for name, c, _ in drawn if not np.isfinite(c[:, 1]).any()]
+    drawn = [cv for cv in drawn if cv[0] not in flat]
+    fx, nx = style.log_floor([c[:, 0] for _, c, _ in drawn] + [v[[0, 2, 3]] for *_, v in nn],
+                             ZERO)
+    fy, ny = style.log_floor([c[:, 1] for _, c, _ in drawn] + [v[[1, 4, 5]] for *_, v in nn],
+                             ZERO)
+    unknown = sum(int(np.sum(~np.isfinite(c[:, 1]))) for _, c, _ in drawn)
     fig, ax = plt.subplots(figsize=(9.5, 5.8))
-    for i, (name, c, cert) in enumerate(curves):
-        L1 = np.where(c[:, 0] > ZERO, c[:, 0], fx)
-        L0 = np.where(c[:, 1] > ZERO, c[:, 1], fy)
+    for i, (name, c, cert) in enumerate(drawn):
+        L1, L0 = np.where(c[:, 0] > ZERO, c[:, 0], fx), np.where(c[:, 1] > ZERO, c[:, 1], fy)
         ok = np.isfinite(L1) & np.isfinite(c[:, 1])
         color = f"C{i % 10}"  # ten colours, then dashed
         ax.plot(L1[ok], L0[ok], "-" if i < 10 else "--", color=color, lw=1.3, label=name)
         ax.plot(L1[ok & cert], L0[ok & cert], "o", color=color, ms=4)
-    outside = 0  # a percentile interval may exclude its estimate: drawn as a segment lo..hi
-    for label, marker, v in nn:
-        (x, y, x0, x1, y0, y1) = np.where(v > ZERO, v, [fx, fy, fx, fx, fy, fy])
-        (x0, x1, y0, y1) = np.where(np.isfinite(v[2:]), (x0, x1, y0, y1), np.nan)
-        for xs, ys, cap, (lo, est, hi) in (([x0, x1], [y, y], "|", (x0, x, x1)),
-                                           ([x, x], [y0, y1], "_", (y0, y, y1))):
-            if np.isfinite([lo, hi]).all():
-                ax.plot(xs, ys, "-", marker=cap, color="k", lw=1, ms=7)
-                outside += not lo <= est <= hi
-        ax.plot(x, y, marker, color="k", mfc="w", ms=8, label=label)
+    outside = style.estimates_with_intervals(ax, nn, (fx, fy), ZERO)
     for n, f, line in ((nx, fx, ax.axvline), (ny, fy, ax.axhline)):
         if n:
             line(f, color="0.5", ls=":", lw=1)
-    notes = [f"missing: {path}"] if not path.exists() else []
-    notes += [f"{nx + ny} value(s) ≤ {ZERO:g} drawn at the floor (dotted line)"] \
-        if nx + ny else []
-    notes += [f"no finite L0 (not (L0, L1)-smooth): {', '.join(flat)}"] if flat else []
-    notes += [f"{unknown} frontier point(s) with no finite L0 not shown"] if unknown else []
-    notes += [f"{skipped} more function(s) not drawn"] if skipped else []
-    notes += [f"{outside} interval(s) excluding their estimate"] if outside else []
-    notes += [f"{len(RUNS) - len(nn)} network run(s) without an envelope fit"] \
-        if len(nn) < len(RUNS) else []
-    blank = Line2D([], [], ls="none")  # the notes go under the legend, off the data
-    notes = [(blank, style.wrap(n, 34)) for n in notes]
+    notes = [(not path.exists(), f"missing: {path}"),
+             (nx + ny, f"{nx + ny} value(s) ≤ {ZERO:g} drawn at the floor (dotted line)"),
+             (flat, f"no finite L0 (not (L0, L1)-smooth): {', '.join(flat)}"),
+             (unknown, f"{unknown} frontier point(s) with no finite L0 not shown"),
+             (len(funcs) > MAX_FUNCTIONS,
+              f"{len(funcs) - MAX_FUNCTIONS} more function(s) not drawn"),
+             (outside, f"{outside} interval(s) excluding their estimate"),
+             (len(nn) < len(RUNS), f"{len(RUNS) - len(nn)} network run(s) without an envelope "
+                                   "fit")]
     ax.set(xscale="log", yscale="log", xlabel="L1", ylabel="L0 (frontier L0*(L1))",
            title="(L0, L1) frontiers of the catalogue and envelope fits on networks")
-    handles, labels = ax.get_legend_handles_labels()
-    handles, labels = handles + [h for h, _ in notes], labels + [t for _, t in notes]
-    fig.legend(handles, labels, loc="outside right upper", title_fontsize=8,
-               title="lines: L0*(L1), ● certified\nmarkers: networks, in units\n"
-                     "of their loss (95% bootstrap CI)")
+    style.legend_with_notes(fig, ax, [text for shown, text in notes if shown],
+                            title="lines: L0*(L1), ● certified\nmarkers: networks, in units\n"
+                                  "of their loss (95% bootstrap CI)")
     return style.save(fig, out, NAME)

@@ -2,8 +2,9 @@
 
 :func:`layout` decides where a preset's figures, report, network runs and synthetic check live
 and which ``make`` target writes each; :func:`plain` makes text from a result file safe to show.
-Imports only the standard library (the report uses it without loading matplotlib);
-:mod:`figures.style` re-exports both.
+The paths are :mod:`plumbing.layout`'s (the one results layout, which the Makefile mirrors);
+this module adds the ``make`` target that writes each. Imports only the standard library and
+plumbing (the report uses it without loading matplotlib); :mod:`figures.style` re-exports both.
 """
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from figures.schemas import PRESETS, RUN_NAMES
+from plumbing.layout import CHECK_FOLDERS as CHECKS
+from plumbing.layout import PRESETS, RUN_NAMES, results_tree
 
 __all__ = ["CHECKS", "Layout", "layout", "plain", "add_source_arguments"]
 
-CHECKS = ("check", "check-quick")  # results/synthetic/<name>: make synthetic-check / -quick
 MAKE_CHECKS = {"check": "make synthetic-check", "check-quick": "make synthetic-quick"}
 MAKE_FRONTIERS = "make frontiers"
 
@@ -65,28 +66,22 @@ def layout(results="results", preset: str = "cpu", check: str = "check",
     ============  ================================================  =========================
 
     The figure folder and the report stem are the Makefile's ``FIG_DIR`` and ``REPORT``.
-    ``ValueError`` for a preset not in :data:`PRESETS` (so a preset never names a path such
-    as ``../x``), a check not in :data:`CHECKS`, or an empty ``check_dir``.
+    ``ValueError`` for a preset not in :data:`plumbing.layout.PRESETS` (so a preset never
+    names a path such as ``../x``), a check not in :data:`CHECKS`, or an empty ``check_dir``.
     """
-    results = Path(results)
-    if preset not in PRESETS:
-        raise ValueError(f"--preset {preset!r}: unknown preset; choose from {', '.join(PRESETS)}")
-    if check not in CHECKS:
-        raise ValueError(f"--check {check!r}: unknown check; choose from {', '.join(CHECKS)} "
-                         "(or give --check-dir DIR)")
-    folder = results / "synthetic" / check
+    tree = results_tree(results, preset)  # ValueError for an unknown preset
+    results = tree.results
+    folder = tree.check(check)  # ValueError for an unknown check
     if check_dir is not None:
         if not str(check_dir).strip():
             raise ValueError("--check-dir: empty folder name (give a check folder, e.g. "
                              "results/synthetic/check-quick)")
         folder = Path(check_dir)
-    named = next((MAKE_CHECKS[c] for c in CHECKS if folder == results / "synthetic" / c),
+    named = next((MAKE_CHECKS[c] for c in CHECKS if folder == tree.check(c)),
                  f"python -m synthetic check --out {folder}")
-    suffix = "" if preset == "cpu" else f"-{preset}"
     option = "" if preset == "cpu" else f" PRESET={preset}"
-    return Layout(results=results, preset=preset, check=folder,
-                  figures=results / f"figures{suffix}", report=results / f"report{suffix}",
-                  nn=results / "nn_checks" / preset, make_nn=f"make nn{option}",
+    return Layout(results=results, preset=preset, check=folder, figures=tree.figures,
+                  report=tree.report, nn=tree.nn, make_nn=f"make nn{option}",
                   make_check=named, make_figures=f"make figures{option}",
                   make_report=f"make report{option}")
 

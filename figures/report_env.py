@@ -2,7 +2,7 @@
 
 Every producer writes ``env.json`` beside its results (plumbing.provenance.environment_info:
 platform, machine, CPU count, Python and package versions, device, git revision, time; the
-network runs add their GPU, CUDA, cuDNN, TF32 settings and thread count). One row per producer
+network runs add their processor, GPU, CUDA, cuDNN, TF32 settings and thread count). One row per producer
 whose folder exists -- the synthetic check read, the catalogue, the frontiers, each network run
 -- with "not recorded" for every field its env.json lacks (or for all, without an env.json),
 never a guess. A run's thread count and device may also come from its ``config.json``.
@@ -72,9 +72,9 @@ def _row(name: str, env: dict | None, config: dict | None = None) -> list[str]:
     shown = (text(device) if device else NOT_RECORDED) + (f" ({'; '.join(details)})"
                                                           if details else "")
     revision = env.get("git_revision")
-    return [name, field("platform"), field("machine"), field("cpu_count"), field("python"),
-            _packages(env), shown, code(revision) if revision else NOT_RECORDED,
-            field("created_utc")]
+    return [name, field("platform"), field("machine"), field("processor"), field("cpu_count"),
+            field("python"), _packages(env), shown,
+            code(revision) if revision else NOT_RECORDED, field("created_utc")]
 
 
 def hardware(where: Layout) -> list[str]:
@@ -95,7 +95,7 @@ def hardware(where: Layout) -> list[str]:
     if not rows:
         return [f"Hardware: {NOT_RECORDED} (no producer's folder under "
                 f"{text(where.results)} yet; each writes an env.json beside its results)."]
-    head = ["producer", "platform", "machine", "CPU cores", "Python", "packages",
+    head = ["producer", "platform", "machine", "processor", "CPU cores", "Python", "packages",
             "device", "git revision", "recorded (UTC)"]
     return ["Hardware and software, as each producer recorded it in its env.json:", "",
             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + [

@@ -32,18 +32,14 @@ from pathlib import Path
 
 from figures.readers import Fields, InputError, Table, read_csv_table, read_json_doc, \
     read_jsonl_docs
+from plumbing.contract import BOUND_KINDS, MARKS, VERDICTS
+from plumbing.contract import RUN_STATUSES as RECORD_STATUSES  # how a run behind a record ended
+from plumbing.layout import LM_RUNS, PRESETS, RESNET_RUNS, RUN_NAMES
 
-__all__ = ["LM_RUNS", "RESNET_RUNS", "RUN_NAMES", "PRESETS", "VERDICTS", "metrics", "epochs",
-           "run_config", "run_rows", "env", "fit", "claims", "records", "summary", "check_config",
-           "frontiers", "frontiers_config", "InputError"]
+__all__ = ["LM_RUNS", "RESNET_RUNS", "RUN_NAMES", "PRESETS", "VERDICTS", "INSTANCE", "metrics",
+           "epochs", "run_config", "run_rows", "env", "fit", "claims", "records", "summary",
+           "check_config", "frontiers", "frontiers_config", "InputError"]
 
-PRESETS = ("smoke", "cpu", "paper")  # nn_checks.config.PRESETS (a test keeps them equal)
-LM_RUNS = ("lr30clip0.25", "lr2noclip", "lr2clip0.25")  # paper Fig 2 (a-c)
-RESNET_RUNS = ("sgdmom", "lr1noclip", "lr5clip0.25")  # paper Fig 3 (a-c)
-RUN_NAMES = tuple(f"lstm_{r}" for r in LM_RUNS) + tuple(f"resnet20_{r}" for r in RESNET_RUNS)
-MARKS = ("paper", "reconstructed", "follow-up")  # theory.records
-BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
-VERDICTS = ("pass", "fail", "inconclusive", "shape-only")
 RUN_STATUSES = ("running", "finished", "diverged")  # nn_checks.train
 FIT_STATUSES = ("fitted", "insufficient")  # nn_checks fit
 CLAIM_VERDICTS = ("supported", "not supported", "inconclusive")  # nn_checks.claims
@@ -108,7 +104,8 @@ def run_rows(folder: Path, config: dict, rows: int) -> None:
                          "run's")
 
 
-_ENV_TEXT = ("python", "platform", "machine", "device", "git_revision", "created_utc")
+_ENV_TEXT = ("python", "platform", "machine", "processor", "device", "git_revision",
+             "created_utc")
 
 
 def env(path: Path) -> dict:
@@ -202,9 +199,30 @@ def claims(path: Path) -> dict:
     return doc
 
 
-def _record(f: Fields, r: dict) -> None:
-    """One theory.records.ResultRecord, with the fields figures 6 and 7 read."""
-    cid = f.text(r.get("check_id"), "check_id", nonempty=True)
+RECORD_FIELDS = ("check", "quantity", "status", "censored")  # theory.records, l0l1-record/2
+INSTANCE = ("L0", "L1", "M", "eps", "Delta")  # a Thm 4 instance (docs/statements.md §4)
+
+
+def remake(path: Path) -> str:
+    """The ``make`` target that rewrites the records.jsonl at ``path``."""
+    folder = Path(path).parent.name
+    return {"catalogue": "make catalogue", "check-quick": "make synthetic-quick"}.get(
+        folder, "make synthetic-check")
+
+
+def _record(f: Fields, r: dict, path: Path) -> None:
+    """One theory.records.ResultRecord, with the fields figures 6 and 7 read: a record is
+    selected by its ``check`` and ``quantity`` and grouped by its ``params``, never by parsing
+    its ``check_id``."""
+    lost = next((key for key in RECORD_FIELDS if key not in r), None)
+    if lost is not None:
+        f.fail(lost, f"is missing: the file was written by an older version of its producer; "
+                     f"rerun `{remake(path)}`")
+    f.text(r.get("check_id"), "check_id", nonempty=True)
+    check = f.text(r.get("check"), "check", nonempty=True)
+    quantity = f.text(r.get("quantity"), "quantity", nonempty=True)
+    f.choice(r.get("status"), "status", RECORD_STATUSES, optional=True)
+    f.boolean(r.get("censored"), "censored")
     f.text(r.get("theorem"), "theorem")
     f.choice(r.get("mark"), "mark", MARKS)
     params = f.obj(r.get("params"), "params")
@@ -215,14 +233,15 @@ def _record(f: Fields, r: dict) -> None:
     f.choice(r.get("verdict"), "verdict", VERDICTS)
     f.text(r.get("notes"), "notes")
     extra = f.obj(r.get("extra"), "extra")
-    if cid.startswith("thm4/") and "/h=" in cid and "/member/" not in cid:
-        f.number(params.get("h"), "params.h", non_finite=True)
+    if (check, quantity) == ("thm4", "iterations"):  # Fig 6: one point per step h
+        for key in INSTANCE + ("h",):
+            f.number(params.get(key), f"params.{key}", non_finite=True)
         f.number(params.get("h_thr"), "params.h_thr", optional=True, non_finite=True)
         f.number(extra.get("bound_alt_log"), "extra.bound_alt_log", optional=True,
                  non_finite=True)
-    if cid.startswith("rem5/M="):
+    if (check, quantity) == ("rem5", "ratio"):  # Fig 7: one point per M
         f.number(params.get("M"), "params.M", non_finite=True)
-    if cid == "rem5/separation-growth":
+    if (check, quantity) == ("rem5", "growth"):
         lists = [f.lst(extra.get(k, []), f"extra.{k}") for k in ("Ms", "separations",
                                                                "predicted")]
         if len({len(v) for v in lists}) > 1:
@@ -235,11 +254,13 @@ def _record(f: Fields, r: dict) -> None:
 
 
 def records(path: Path) -> list[dict]:
-    """``records.jsonl``: one result record a line (check id, theorem, mark, parameters,
-    measured, bound, bound kind, tolerance, verdict, notes, extra)."""
+    """``records.jsonl``: one result record a line (check id, check family, quantity, theorem,
+    mark, parameters, measured, bound, bound kind, tolerance, verdict, run status, censoring,
+    notes, extra). A record without ``check``, ``quantity``, ``status`` or ``censored`` is from
+    an older producer: refused, naming the make target that rewrites the file."""
     out = []
     for number, doc in read_jsonl_docs(path):
-        _record(Fields(path, f"line {number}: "), doc)
+        _record(Fields(path, f"line {number}: "), doc, path)
         out.append(doc)
     return out
 

@@ -14,10 +14,11 @@ measures byte-identity on a GPU). These are process-wide settings of torch.
 from __future__ import annotations
 
 import os
-import platform
 import re
 
 import torch
+
+from plumbing.provenance import processor
 
 __all__ = ["resolve_device", "prepare_device", "device_info"]
 
@@ -61,17 +62,6 @@ def prepare_device(device: torch.device) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def _processor() -> str | None:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip() or None
-    except OSError:
-        pass
-    return platform.processor() or None
-
-
 def device_info(device: torch.device) -> dict:
     """What ``env.json`` records about the hardware and torch's numerical settings.
 
@@ -88,7 +78,7 @@ def device_info(device: torch.device) -> dict:
                "capability": f"{props.major}.{props.minor}",
                "memory_gib": round(props.total_memory / 2**30, 1)}
     cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
-    return {"device_type": device.type, "processor": _processor(), "cpu_count": os.cpu_count(),
+    return {"device_type": device.type, "processor": processor(), "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "tf32": {"matmul": bool(torch.backends.cuda.matmul.allow_tf32),
                      "cudnn": bool(torch.backends.cudnn.allow_tf32),

@@ -12,7 +12,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["environment_info", "git_revision"]
+__all__ = ["environment_info", "git_revision", "processor"]
 
 
 def git_revision() -> str | None:
@@ -31,9 +31,23 @@ def git_revision() -> str | None:
         return None
 
 
+def processor() -> str | None:
+    """The CPU model name (Linux ``/proc/cpuinfo``'s "model name", else
+    :func:`platform.processor`), None when neither says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip() or None
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def environment_info(seed: int | None = None, device: str = "cpu",
                      packages: tuple[str, ...] = ("numpy", "scipy", "sympy", "mpmath")) -> dict:
-    """Provenance for env.json: versions, platform, device, seed, git revision, time (UTC)."""
+    """Provenance for env.json: versions, platform, processor, device, seed, git revision,
+    time (UTC)."""
     versions = {}
     for name in packages:
         try:
@@ -41,6 +55,7 @@ def environment_info(seed: int | None = None, device: str = "cpu",
         except metadata.PackageNotFoundError:
             versions[name] = None
     return {"python": sys.version.split()[0], "platform": platform.platform(),
-            "machine": platform.machine(), "cpu_count": os.cpu_count(), "packages": versions,
+            "machine": platform.machine(), "processor": processor(),
+            "cpu_count": os.cpu_count(), "packages": versions,
             "device": device, "seed": seed, "git_revision": git_revision(),
             "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

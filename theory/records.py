@@ -13,16 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import KW_ONLY, asdict, dataclass, field
 
+from plumbing.contract import BOUND_KINDS, MARKS, RECORD_FORMAT, RUN_STATUSES, VERDICTS
 from plumbing.jsonio import to_jsonable
 
 __all__ = ["MARKS", "BOUND_KINDS", "VERDICTS", "RUN_STATUSES", "RECORD_FORMAT", "ResultRecord",
            "verdict_for"]
 
-MARKS = ("paper", "reconstructed", "follow-up")
-BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
-VERDICTS = ("pass", "fail", "inconclusive", "shape-only")
-RUN_STATUSES = ("converged", "diverged", "max_iter")  # how a run behind a record ended
-RECORD_FORMAT = "l0l1-record/2"  # /2: check, quantity, status, censored as fields; frozen
 
 
 @dataclass(frozen=True)

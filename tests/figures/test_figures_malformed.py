@@ -3,7 +3,13 @@ damaged result file (or one bad argument) in an otherwise complete result tree, 
 the producers write. Every case must end with exit status 2, exactly one line on stderr naming
 the file (and the field) or the option, no traceback, and the whole tree -- the results, the
 figures and the report already there -- byte-identical afterwards (nothing written, nothing
-created, nothing removed). main() runs in-process: the corpus takes a few seconds."""
+created, nothing removed). main() runs in-process: the corpus takes a few seconds.
+
+The tree is hand-written on purpose (test_figures.write_results and write_report_inputs below):
+each case damages a known line or value of it and names the message that must follow ("40
+rows", "line 18", "add up to 3"), which must not move when a producer's output changes. That
+the same files as the producers really write them are accepted is tests/figures/test_contract.py's
+part."""
 from __future__ import annotations
 
 import errno
@@ -20,7 +26,7 @@ from figures.__main__ import main as figures_main
 from figures.report import build
 from figures.report import main as report_main
 from hostile import assert_refused, call, snapshot
-from test_figures import write_results
+from test_figures import record, write_results
 from test_report import SIX, claim_run, env, write
 
 LSTM, RESNET = "nn_checks/cpu/lstm_lr30clip0.25", "nn_checks/cpu/resnet20_sgdmom"
@@ -38,10 +44,9 @@ def write_report_inputs(root):
     write(check / "config.json", {"command": "check", "quick": False, "checks": ["thm4"],
                                   "configs": {}, "seconds": {"thm4": 7.25}})
     write(check / "env.json", env())
-    write(root / "theory" / "catalogue" / "records.jsonl", json.dumps(
-        {"check_id": "catalogue/x4/frontier", "theorem": "Definition 1", "mark": "paper",
-         "params": {}, "measured": 1.0, "bound": 1.0, "bound_kind": "tight", "tolerance": 0.0,
-         "verdict": "pass", "notes": "", "extra": {}}) + "\n")
+    write(root / "theory" / "catalogue" / "records.jsonl", json.dumps(record(
+        "catalogue/x4/L0@L1=1", "Definition 1", {"L1": 1.0}, 1.0, 1.0, "pass", "tight",
+        mark="paper", quantity="frontier")) + "\n")
     write(root / "theory" / "frontiers" / "config.json", {"command": "frontiers",
                                                           "wall_seconds": 12.0})
     runs = [claim_run(name, present=True, status="finished", steps=40, pearson_r=0.5,
@@ -215,6 +220,21 @@ FILES = [
      edit_line(3, setter("measured", False)), "line 4: measured is not a number"),
     ("records-no-check-id", F, f"{CHECK}/records.jsonl",
      edit_line(0, setter("check_id", DELETE)), "line 1: check_id is not a string"),
+    ("records-status", F, f"{CHECK}/records.jsonl", edit_line(0, setter("status", "done")),
+     "line 1: status is 'done', not one of converged, diverged, max_iter"),
+    ("records-censored-text", F, f"{CHECK}/records.jsonl",
+     edit_line(1, setter("censored", "no")), "line 2: censored is not true/false"),
+    ("records-quantity-empty", F, f"{CHECK}/records.jsonl",
+     edit_line(0, setter("quantity", " ")), "line 1: quantity is an empty string"),
+    ("records-older-producer", F, f"{CHECK}/records.jsonl",
+     edit_line(4, setter("censored", DELETE)),
+     "line 5: censored is missing: the file was written by an older version of its producer; "
+     "rerun `make synthetic-check`"),
+    ("records-instance-word", F, f"{CHECK}/records.jsonl",
+     edit_line(0, setter("params.Delta", "ten")), "line 1: params.Delta is not a number"),
+    ("catalogue-older-producer", R, "theory/catalogue/records.jsonl",
+     edit_line(0, setter("check", DELETE)), "line 1: check is missing: the file was written by "
+     "an older version of its producer; rerun `make catalogue`"),
     ("records-growth-Ms", F, f"{CHECK}/records.jsonl", growth(setter("extra.Ms", 3)),
      "extra.Ms is not a list"),
     ("records-growth-lengths", F, f"{CHECK}/records.jsonl",

@@ -1,6 +1,8 @@
 """One layout for ``python -m figures``, ``python -m figures.report`` and the Makefile; the quick
 check on request, said where it is read; missing runs and the recorded hardware named in the
-report; ``--version`` and ``--help`` on both commands."""
+report; ``--version`` and ``--help`` on both commands. The result trees are the real producers'
+(tests/producers.py), changed where a test needs it (an env.json with GPU fields, a run still
+running, a check folder renamed)."""
 from __future__ import annotations
 
 import json
@@ -14,10 +16,12 @@ from figures import style
 from figures.__main__ import FIGURES
 from figures.__main__ import main as figures_main
 from figures.report import main as report_main
-from test_figures import spy_save, texts, write_results
-from test_report import env, fixture, write
+from test_figures import all_runs, spy_save, texts
+from test_report import env, write
 
-ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["producers"]  # the producers' tree: fixtures produced, produced_copy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_variables(*names, **assign):
@@ -47,35 +51,33 @@ def test_the_presets_are_those_of_nn_checks():
     assert tuple(style.PRESETS) == tuple(PRESETS["lstm"]) == tuple(PRESETS["resnet20"])
 
 
-def test_a_preset_draws_into_and_is_reported_from_the_same_folder(tmp_path, capsys):
+def test_a_preset_draws_into_and_is_reported_from_the_same_folder(produced_copy, capsys):
     """Negative control of the old mismatch: figures wrote figures/, the report read
     figures-paper/."""
-    root = write_results(tmp_path / "results")
+    root = produced_copy.root
     assert figures_main(["--results", str(root), "--preset", "paper", "--only", "fig7"]) == 0
     printed = capsys.readouterr().out.split()
     assert printed == [str(root / "figures-paper" / f"fig7_separation.{e}")
                        for e in ("png", "pdf")]
     assert not (root / "figures").exists()
     assert report_main(["--results", str(root), "--preset", "paper"]) == 0
-    md = (root / "report-paper.md").read_text()
+    md = style.layout(root, "paper").report.with_suffix(".md").read_text()  # report-paper
     assert "![fig7_separation](figures-paper/fig7_separation.png)" in md
     assert "*missing: `" + str(root / "figures-paper" / "fig1_lm_smoothness.png") in md
     assert "run `make figures PRESET=paper`" in md and not (root / "report.md").exists()
 
 
-def quick_tree(tmp_path):
-    """A results tree whose only check is the quick one."""
-    root = write_results(tmp_path / "results")
+def quick_tree(produced_copy):
+    """A results tree whose only check is the quick one (the producers' check is quick)."""
+    root = produced_copy.root
     (root / "synthetic" / "check").rename(root / "synthetic" / "check-quick")
-    write(root / "synthetic" / "check-quick" / "config.json", {"command": "check",
-                                                               "quick": True, "checks": []})
     return root
 
 
 @pytest.mark.parametrize("option", [["--check", "check-quick"], ["--check-dir", "{q}"]])
-def test_figures_6_and_7_read_the_quick_check_and_say_so(tmp_path, monkeypatch, capsys,
-                                                        option):
-    root = quick_tree(tmp_path)
+def test_figures_6_and_7_read_the_quick_check_and_say_so(produced_copy, tmp_path, monkeypatch,
+                                                        capsys, option):
+    root = quick_tree(produced_copy)
     argv = ["--results", str(root), "--only", "fig6,fig7", "--out", str(tmp_path / "o")]
     assert figures_main(argv) == 2  # the default check is missing: one line per figure
     err = capsys.readouterr().err.splitlines()
@@ -87,52 +89,61 @@ def test_figures_6_and_7_read_the_quick_check_and_say_so(tmp_path, monkeypatch, 
     assert sum("(records of synthetic/check-quick)" in t for t in shown) == 2, shown
 
 
-def test_the_report_names_the_check_it_read(tmp_path):
-    fixture(tmp_path)
-    (tmp_path / "synthetic" / "check").rename(tmp_path / "synthetic" / "check-quick")
-    assert report_main(["--results", str(tmp_path)]) == 0
-    md = (tmp_path / "report.md").read_text()
-    assert "*missing: `" + str(tmp_path / "synthetic" / "check" / "summary.json") + \
+def test_the_report_names_the_check_it_read(produced_copy):
+    root = quick_tree(produced_copy)
+    assert report_main(["--results", str(root)]) == 0
+    md = (root / "report.md").read_text()
+    assert "*missing: `" + str(root / "synthetic" / "check" / "summary.json") + \
         "` (run `make synthetic-check`)*" in md
-    assert report_main(["--results", str(tmp_path), "--check", "check-quick"]) == 0
-    md = (tmp_path / "report.md").read_text()
+    assert report_main(["--results", str(root), "--check", "check-quick"]) == 0
+    md = (root / "report.md").read_text()
+    assert "Read from `synthetic/check-quick` (quick sizes: a smoke test of every check, not " \
+           "the full check; written by `make synthetic-quick`)" in md
+    summary = json.loads((root / "synthetic" / "check-quick" / "summary.json").read_text())
+    total = sum(row["records"] for row in summary["rows"])
+    assert f"- Theorem checks (`synthetic/check-quick`): {total} records" in md
+    config = root / "synthetic" / "check-quick" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "quick": False}))
+    assert report_main(["--results", str(root), "--check", "check-quick"]) == 0
     assert "Read from `synthetic/check-quick` (full sizes; written by `make synthetic-quick`)" \
+        in (root / "report.md").read_text()
+
+
+def test_the_report_names_missing_and_unfinished_runs(produced_copy):
+    root, preset = all_runs(produced_copy).root, produced_copy.preset
+    nn = root / "nn_checks" / preset
+    for name in ("lstm_lr2noclip", "lstm_lr2clip0.25", "resnet20_lr1noclip",
+                 "resnet20_lr5clip0.25"):
+        (nn / name / "config.json").unlink()
+    config = nn / "resnet20_sgdmom" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "status": "running"}))
+    assert report_main(["--results", str(root), "--preset", preset]) == 0
+    md = (root / f"report-{preset}.md").read_text()
+    assert (f"Missing runs (4 of 6, no config.json under `nn_checks/{preset}`): "
+            "`lstm_lr2noclip`, `lstm_lr2clip0.25`, `resnet20_lr1noclip`, "
+            f"`resnet20_lr5clip0.25`; run `make nn PRESET={preset}` to train them.") in md
+    assert f"Unfinished runs (status running): `resnet20_sgdmom`; rerun `make nn PRESET={preset}`" \
         in md
-    assert "- Theorem checks (`synthetic/check-quick`): 3 records" in md
-    config = tmp_path / "synthetic" / "check-quick" / "config.json"
-    config.write_text(json.dumps({**json.loads(config.read_text()), "quick": True}))
-    assert report_main(["--results", str(tmp_path), "--check", "check-quick"]) == 0
-    assert "(quick sizes: a smoke test of every check, not the full check;" in \
-        (tmp_path / "report.md").read_text()
 
 
-def test_the_report_names_missing_and_unfinished_runs(tmp_path):
-    fixture(tmp_path)
-    nn = tmp_path / "nn_checks" / "cpu"
-    write(nn / "resnet20_sgdmom" / "config.json", {"status": "running"})
-    assert report_main(["--results", str(tmp_path)]) == 0
-    md = (tmp_path / "report.md").read_text()
-    assert ("Missing runs (4 of 6, no config.json under `nn_checks/cpu`): `lstm_lr2noclip`, "
-            "`lstm_lr2clip0.25`, `resnet20_lr1noclip`, `resnet20_lr5clip0.25`; run `make nn` "
-            "to train them.") in md
-    assert "Unfinished runs (status running): `resnet20_sgdmom`; rerun `make nn`" in md
-
-
-def test_the_report_shows_the_recorded_hardware_and_never_a_question_mark(tmp_path):
-    fixture(tmp_path)
-    (tmp_path / "synthetic" / "check" / "env.json").write_text(json.dumps(
-        {"python": "3.11.2"}))  # an env.json that lacks most fields
-    run = tmp_path / "nn_checks" / "cpu" / "lstm_lr30clip0.25"
+def test_the_report_shows_the_recorded_hardware_and_never_a_question_mark(produced_copy):
+    """Hand-written env.json files (content no CPU producer writes): one lacking most fields,
+    one with every GPU field."""
+    root, preset = produced_copy.root, produced_copy.preset
+    (root / "synthetic" / "check" / "env.json").write_text(json.dumps({"python": "3.11.2"}))
+    run = root / "nn_checks" / preset / "resnet20_sgdmom"
     write(run / "env.json", env(device="cuda:0", gpu_name="NVIDIA H200", cuda="12.4",
+                                processor="Intel(R) Xeon(R) Platinum 8480C",
                                 cudnn=90100, tf32={"matmul": False, "cudnn": False},
                                 threads=16, packages={"torch": "2.5.0"}))
-    assert report_main(["--results", str(tmp_path)]) == 0
-    md = (tmp_path / "report.md").read_text()
+    assert report_main(["--results", str(root), "--preset", preset]) == 0
+    md = (root / f"report-{preset}.md").read_text()
     hardware = md.split("Hardware and software")[1]
     assert "| synthetic check (synthetic/check) | not recorded | not recorded | not recorded " \
-           "| 3.11.2 | not recorded | not recorded | not recorded | not recorded |" in hardware
-    assert ("cuda:0 (GPU NVIDIA H200; CUDA 12.4; cuDNN 90100; TF32 matmul off, cudnn off; "
-            "threads 16)") in hardware
+           "| not recorded | 3.11.2 | not recorded | not recorded | not recorded | not recorded " \
+           "|" in hardware
+    assert ("| Intel(R) Xeon(R) Platinum 8480C | 2 | 3.11.2 | torch 2.5.0 | cuda:0 (GPU NVIDIA "
+            "H200; CUDA 12.4; cuDNN 90100; TF32 matmul off, cudnn off; threads 16) |") in hardware
     assert "?" not in hardware
 
 
@@ -157,13 +168,13 @@ def test_version_and_help(main, prog, capsys):
         assert word in shown, word
 
 
-def test_figure_text_from_files_is_drawn_literally(tmp_path, capsys):
+def test_figure_text_from_files_is_drawn_literally(produced_copy, capsys):
     """A data set name with TeX and markup is drawn as written (no mathtext error)."""
-    root = write_results(tmp_path / "results")
-    config = style.run_dir(root, "cpu", "lstm", "lr30clip0.25") / "config.json"
+    root, preset = produced_copy.root, produced_copy.preset
+    config = style.run_dir(root, preset, "resnet20", "sgdmom") / "config.json"
     name = r"$\frac{1}{$ <b>x</b>" + "\nline"
     config.write_text(json.dumps({**json.loads(config.read_text()), "dataset": name}))
-    assert figures_main(["--results", str(root), "--only", "fig1"]) == 0
+    assert figures_main(["--results", str(root), "--preset", preset, "--only", "fig3"]) == 0
     assert len(capsys.readouterr().out.split()) == 2
     assert style.dataset_of([config.parent]) == style.plain(name)
     import io

@@ -1,6 +1,13 @@
-"""Figures from small but realistic result files: every figure writes a non-blank png and a pdf,
-the command line writes all 16 files, a missing run shows up in its panel, missing inputs and
-bad arguments are one line on stderr with exit status 2."""
+"""Figures from result files: every figure writes a non-blank png and a pdf, the command line
+writes all 16 files, a missing run shows up in its panel, missing inputs and bad arguments are
+one line on stderr with exit status 2.
+
+Normal content is the real producers' output (tests/producers.py: ``produced``, read-only, and
+``produced_copy``, a private copy). The hand-written tree of :func:`write_results` is kept for
+the tests that need specific extreme content the small producer runs do not give: a diverging
+run, a zero smoothness, a skipped probe, a bootstrap interval excluding its estimate, a failed
+regression, a run without ``batches_per_epoch``, a run without fit.json, Thm 4 counts that fail,
+are censored or never converge at chosen steps, a frontier with zeros and infinite L0."""
 from __future__ import annotations
 
 import contextlib
@@ -16,9 +23,10 @@ import pytest
 from matplotlib import image
 from matplotlib.text import Text
 
-from figures import style
+from figures import look, style
 from figures.__main__ import FIGURES, main
 from figures.fig6_lower_bound import instances
+pytest_plugins = ["producers"]  # the producers' tree: fixtures produced, produced_copy
 
 METRICS = ["step", "epoch", "lr", "loss", "grad_norm", "clipped", "update_norm", "smoothness",
            "hessian_top_eig", "n_hvps", "probe_grad_norm"]
@@ -94,41 +102,51 @@ def write_nn(root, rng):
 
 
 def record(check_id, theorem, params, measured, bound, verdict, bound_kind="upper", extra=None,
-           mark="reconstructed"):
+           mark="reconstructed", check=None, quantity="iterations", status=None,
+           censored=False):
     """One result record with every field theory.records.ResultRecord.to_dict writes."""
-    return {"check_id": check_id, "theorem": theorem, "mark": mark, "params": params,
+    return {"check_id": check_id, "check": check or check_id.split("/")[0],
+            "quantity": quantity, "theorem": theorem, "mark": mark, "params": params,
             "measured": measured, "bound": bound, "bound_kind": bound_kind, "tolerance": 0.0,
-            "verdict": verdict, "notes": "", "extra": extra or {}}
+            "verdict": verdict, "status": status, "censored": censored, "notes": "",
+            "extra": extra or {}}
 
 
-def thm4(L0, L1, M, eps, Delta, bound, alt, hs, counts, verdicts):
-    inst = f"thm4/L0={L0:g},L1={L1:g},M={M:g},eps={eps:g},Delta={Delta:g}"
+def thm4(L0, L1, M, eps, Delta, bound, alt, hs, counts, verdicts, cap=5000.0):
+    """The step records of one Thm 4 instance; a count of ``cap`` is censored (max_iter), a
+    count "inf" or null never converged (diverged)."""
+    inst = {"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta}
     thr = hs[len(hs) // 2]
-    return [{"check_id": f"{inst}/h={h:.6g}", "theorem": "Thm 4", "mark": "reconstructed",
-             "params": {"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta, "h": h,
-                        "h_thr": thr, "construction": "B"},
-             "measured": c, "bound": bound, "bound_kind": "lower", "tolerance": 0.0, "verdict": v,
-             "notes": "", "extra": {"bound_alt_log": alt, "iterations": None if c in (None, "inf")
-                                    else int(c), "status": "converged"}}
+    status = lambda c: "diverged" if c in (None, "inf") else "max_iter" if c == cap \
+        else "converged"
+    return [record(f"thm4/L0={L0:g},L1={L1:g},M={M:g},eps={eps:g},Delta={Delta:g}/h={h:.6g}",
+                   "Thm 4", {**inst, "h": h, "h_thr": thr, "construction": "B"}, c, bound, v,
+                   "lower", {"bound_alt_log": alt}, status=status(c), censored=c == cap)
             for h, c, v in zip(hs, counts, verdicts)]
 
 
 def write_synthetic(root):
-    """Two Thm 4 instances (never-converging steps, a fail, a censored count), Remark 5."""
+    """Two Thm 4 instances (never-converging steps, a fail, a censored count), Remark 5; a
+    membership record whose check id reads like a step's (it must not be drawn: records are
+    selected by their fields)."""
     hs = [0.066, 0.21, 0.66, 1.2, 2.1]
     records = thm4(1, 1, 10, 0.1, 10, 376.1, 376.1, hs, [3790.0, 1190.0, 379.0, "inf", 5000.0],
                    ["pass", "pass", "pass", "pass", "inconclusive"])  # 5000: censored at the cap
     records += thm4(1, 2, 100, 0.1, 100, 900.0, 1300.0, hs, [9.0e4, 2.9e4, 800.0, "inf", None],
                     ["pass", "pass", "fail", "pass", "pass"])
-    records.append({**records[0], "check_id": "thm4/L0=1,L1=1,M=10,eps=0.1,Delta=10/member/B"})
-    records.append(record("thm3/quartic", "Thm 3", {}, 1.0, 2.0, "pass", mark="paper"))
+    records.append({**records[0], "quantity": "membership", "status": None, "check_id":
+                    "thm4/L0=1,L1=1,M=10,eps=0.1,Delta=10/h=0.066/member/B"})
+    records.append(record("thm3/quartic", "Thm 3", {}, 1.0, 2.0, "pass", mark="paper",
+                          status="converged"))
     Ms, seps = [10.0, 30.0, 100.0, 300.0], [3.0, 6.5, 15.0, 31.0]
     predicted = [(M / math.log(M) + 1) / 0.01 / (1 / 0.01 + 1) for M in Ms]
     for M, s, p in zip(Ms, seps, predicted):
         records.append(record(f"rem5/M={M:g}", "Rem 5", {"M": M}, s, p, "shape-only", "order",
-                              {"T_clip": 100.0, "T_gd_best": 100 * s, "separation": s}))
+                              {"T_clip": 100.0, "T_gd_best": 100 * s, "separation": s},
+                              quantity="ratio"))
     records.append(record("rem5/separation-growth", "Rem 5", {}, 0.65, 0.4, "pass", "lower", {
-        "Ms": Ms, "separations": seps, "predicted": predicted, "predicted_slope": 0.8}))
+        "Ms": Ms, "separations": seps, "predicted": predicted, "predicted_slope": 0.8},
+        quantity="growth"))
     path = root / "synthetic" / "check" / "records.jsonl"
     path.parent.mkdir(parents=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -151,7 +169,8 @@ def write_frontiers(root):
 
 
 def write_results(root):
-    """Every input of every figure, small (seeded: the figures do not depend on the values)."""
+    """Every input of every figure, hand-written with the extreme content listed in the module
+    docstring (seeded: the figures do not depend on the values); preset cpu."""
     rng = np.random.default_rng(20200214)
     write_nn(root, rng)
     write_synthetic(root)
@@ -160,19 +179,27 @@ def write_results(root):
 
 
 @pytest.fixture
-def results(tmp_path):
+def extreme(tmp_path):
+    """The hand-written tree (specific extreme content, see the module docstring)."""
     return write_results(tmp_path / "results")
 
 
+def all_runs(produced):
+    """Skip a test that needs all six network runs when the producers could not write them."""
+    if produced.skipped:
+        pytest.skip("; ".join(produced.skipped))
+    return produced
+
+
 @pytest.fixture(scope="module")
-def drawn(tmp_path_factory):
-    """One command-line run over the fixture (rendering is the slow part: done once)."""
-    root = tmp_path_factory.mktemp("figures")
+def drawn(produced, tmp_path_factory):
+    """One command-line run over the producers' tree (rendering is the slow part: done once)."""
+    out = tmp_path_factory.mktemp("figures") / "figs"
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        code = main(["--results", str(write_results(root / "results")), "--out",
-                     str(root / "figs")])
-    return code, stdout.getvalue().split(), root / "figs"
+        code = main(["--results", str(produced.root), "--preset", produced.preset, "--out",
+                     str(out)])
+    return code, stdout.getvalue().split(), out
 
 
 def current_umask() -> int:
@@ -206,8 +233,8 @@ def test_every_figure_is_a_non_blank_png_and_a_pdf(drawn, key):
         assert_image(drawn[2] / f"{FIGURES[key].NAME}.{ext}")
 
 
-def test_draw_returns_the_files_it_wrote(results, tmp_path):
-    written = FIGURES["fig7"].draw(results, tmp_path / "new" / "dir")
+def test_draw_returns_the_files_it_wrote(produced, tmp_path):
+    written = FIGURES["fig7"].draw(produced.root, tmp_path / "new" / "dir", produced.preset)
     assert written == [tmp_path / "new" / "dir" / f"fig7_separation.{e}" for e in ("png", "pdf")]
     assert all(p.exists() for p in written)
 
@@ -223,6 +250,7 @@ def spy_save(monkeypatch):
         return [out / f"{name}.png", out / f"{name}.pdf"]
 
     monkeypatch.setattr(style, "save", spy)
+    monkeypatch.setattr(look, "save", spy)  # the shared panels save through figures.look
     return figs
 
 
@@ -232,39 +260,41 @@ def texts(figs):
 
 
 @pytest.mark.parametrize("key", ["fig2", "fig4", "fig8"])
-def test_a_missing_run_is_named_in_its_panel(results, tmp_path, monkeypatch, key):
-    gone = style.run_dir(results, "cpu", "lstm", "lr2noclip")
+def test_a_missing_run_is_named_in_its_panel(produced_copy, tmp_path, monkeypatch, key):
+    results, preset = all_runs(produced_copy).root, produced_copy.preset
+    gone = style.run_dir(results, preset, "lstm", "lr2noclip")
     for f in gone.iterdir():
         f.unlink()
     figs = spy_save(monkeypatch)
-    assert len(FIGURES[key].draw(results, tmp_path / "out")) == 2  # the figure is still saved
+    assert len(FIGURES[key].draw(results, tmp_path / "out", preset)) == 2  # still saved
     if key == "fig8":  # the fits are counted, not named
-        assert any("2 network run(s) without" in t for t in texts(figs)), texts(figs)
+        assert any("1 network run(s) without" in t for t in texts(figs)), texts(figs)
     else:
         assert any("missing:" in t and "lstm_lr2noclip" in t for t in texts(figs)), texts(figs)
 
 
-def test_a_run_that_just_started_is_drawn_without_data(results, tmp_path, monkeypatch):
+def test_a_run_that_just_started_is_drawn_without_data(produced_copy, tmp_path, monkeypatch):
     """Header-only csv files (a run's first minutes) and a config still ``running``."""
+    results, preset = all_runs(produced_copy).root, produced_copy.preset
     for model in ("lstm", "resnet20"):
         for run in (style.LM_RUNS if model == "lstm" else style.RESNET_RUNS):
-            folder = style.run_dir(results, "cpu", model, run)
+            folder = style.run_dir(results, preset, model, run)
             _csv(folder / "epochs.csv", ["epoch", "lr", "train_loss"], [])
             (folder / "fit.json").unlink(missing_ok=True)
             config = json.loads((folder / "config.json").read_text())
             (folder / "config.json").write_text(json.dumps({**config, "status": "running"}))
     figs = spy_save(monkeypatch)
     for key in ("fig1", "fig4", "fig8"):
-        assert len(FIGURES[key].draw(results, tmp_path)) == 2
+        assert len(FIGURES[key].draw(results, tmp_path, preset)) == 2
     shown = texts(figs)
     assert "no fit.json" in shown and shown.count("no finite values yet") == 2
     assert "lr30clip0.25 (running)" in shown
 
 
-def test_dropped_points_are_counted_not_silent(results, tmp_path, monkeypatch):
+def test_dropped_points_are_counted_not_silent(extreme, tmp_path, monkeypatch):
     figs = spy_save(monkeypatch)
     for key in ("fig1", "fig8"):
-        FIGURES[key].draw(results, tmp_path)
+        FIGURES[key].draw(extreme, tmp_path)
     shown = texts(figs)
     assert "1 point ≤ 0 not shown" in shown  # the zero smoothness of step 3
     assert any("value(s) ≤ 1e-12 drawn at the" in t for t in shown)  # L1 = 0, L0 = 0, CI at 0
@@ -272,10 +302,10 @@ def test_dropped_points_are_counted_not_silent(results, tmp_path, monkeypatch):
     assert any("2 frontier point(s) with no" in t for t in shown)
 
 
-def test_lower_bound_panels_mark_failures_censoring_and_divergence(results, tmp_path,
+def test_lower_bound_panels_mark_failures_censoring_and_divergence(extreme, tmp_path,
                                                                   monkeypatch):
     figs = spy_save(monkeypatch)
-    FIGURES["fig6"].draw(results, tmp_path)
+    FIGURES["fig6"].draw(extreme, tmp_path)
     panels = [ax for ax in figs[0].axes if ax.axison]
     assert len(panels) == 2  # the member record and the thm3 record are not instances
     lines = [line for ax in panels for line in ax.get_lines()]
@@ -287,6 +317,7 @@ def test_lower_bound_panels_mark_failures_censoring_and_divergence(results, tmp_
     assert count(marker="^") == 3  # "inf" twice and null once: never converges
     assert count(marker="o", color="red") == 1  # the fail
     assert count(marker="o", markerfacecolor="none") == 1  # the censored count
+    assert count(marker="o") == 7  # not the membership record whose id reads like a step's
     assert sum(line.get_linestyle() == "--" for line in lines) == 1  # one alternative bound
     assert "(L0, L1, M, ε, Δ) = (1, 2, 100, 0.1, 100)" in texts(figs)
 
@@ -300,10 +331,12 @@ def test_all_inputs_missing_is_one_line_per_figure_and_exit_2(tmp_path, capsys):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
-def test_one_missing_figure_does_not_stop_the_others(results, tmp_path, capsys, monkeypatch):
+def test_one_missing_figure_does_not_stop_the_others(produced_copy, tmp_path, capsys,
+                                                     monkeypatch):
     spy_save(monkeypatch)
+    results = produced_copy.root
     (results / "synthetic" / "check" / "records.jsonl").unlink()
-    argv = ["--results", str(results), "--out", str(tmp_path)]
+    argv = ["--results", str(results), "--preset", produced_copy.preset, "--out", str(tmp_path)]
     assert main(argv + ["--only", "fig6,fig1,fig7_separation"]) == 2
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 2 and "fig7_separation" in captured.err
@@ -332,11 +365,16 @@ def test_running_mean_and_paths():
 
 def test_readers_and_helpers():
     assert math.isinf(style.num("inf")) and math.isnan(style.num(None))
-    groups = instances([{"check_id": "thm4/a/h=1", "params": {"h": 1}},
-                        {"check_id": "thm4/a/h=0.5", "params": {"h": 0.5}},
-                        {"check_id": "thm4/a/member/B", "params": {}},
-                        {"check_id": "thm3/a/h=1", "params": {"h": 1}}])
-    assert list(groups) == ["thm4/a"] and [r["params"]["h"] for r in groups["thm4/a"]] == [0.5, 1]
+    inst = {"L0": 1, "L1": 2, "M": 10, "eps": 0.1, "Delta": 5}
+    groups = instances([  # check ids that lie: only the fields count
+        record("thm4/a/h=1", "Thm 4", {**inst, "h": 1}, 3.0, 1.0, "pass"),
+        record("x/anything", "Thm 4", {**inst, "h": 0.5}, 3.0, 1.0, "pass", check="thm4"),
+        record("thm4/a/h=0.1", "Thm 4", {**inst, "h": 0.1}, None, None, "pass",
+               quantity="membership"),
+        record("thm4/b/h=1", "Thm 4", {**inst, "M": 20, "h": 1}, 3.0, 1.0, "pass"),
+        record("thm3/a/h=1", "Thm 3", {**inst, "h": 1}, 3.0, 1.0, "pass")])
+    assert list(groups) == [(1, 2, 10, 0.1, 5), (1, 2, 20, 0.1, 5)]
+    assert [r["params"]["h"] for r in groups[(1, 2, 10, 0.1, 5)]] == [0.5, 1]
     mask, dropped = style.positive([1.0, 0.0, np.nan, -1.0], [1.0, 1.0, 1.0, 1.0])
     assert mask.tolist() == [True, False, False, False] and dropped == 2
 
@@ -365,13 +403,13 @@ def test_epoch_axis_counts_updates_in_epochs_of_recorded_length():
     assert style.epoch_lengths(np.zeros(0), {}) == ({}, False)
 
 
-def test_partial_epochs_end_where_their_steps_end(results, tmp_path, monkeypatch):
+def test_partial_epochs_end_where_their_steps_end(extreme, tmp_path, monkeypatch):
     """Of 50 batches: lr2noclip diverges at its 4th step (last loss at x = 3/50 = 0.06),
     lr2clip0.25 is stopped after 4 steps (its partial-epoch evaluation at x = 4/50 = 0.08);
     lr30clip0.25, with no batches_per_epoch and one unfinished epoch, is flagged."""
     for run, status in (("lr2noclip", "diverged"), ("lr2clip0.25", "finished"),
                         ("lr30clip0.25", "running")):
-        folder = style.run_dir(results, "cpu", "lstm", run)
+        folder = style.run_dir(extreme, "cpu", "lstm", run)
         _csv(folder / "metrics.csv", ["step", "epoch", "loss"], [[t, 0, 6.0] for t in range(4)])
         _csv(folder / "epochs.csv", EPOCHS_CSV, [] if status == "diverged" else
              [[0, 2.0, 6.0, 5.5, 245.0, None]])
@@ -379,7 +417,7 @@ def test_partial_epochs_end_where_their_steps_end(results, tmp_path, monkeypatch
         (folder / "config.json").write_text(json.dumps(
             {k: v for k, v in config.items() if status != "running" or k == "status"}))
     figs = spy_save(monkeypatch)
-    FIGURES["fig4"].draw(results, tmp_path)
+    FIGURES["fig4"].draw(extreme, tmp_path)
     train, val = ({line.get_label(): line.get_xdata()[-1] for line in ax.get_lines()
                    if len(line.get_xdata()) and not line.get_label().startswith("_")}
                   for ax in figs[0].axes[:2])  # label -> last x of the run
@@ -391,41 +429,45 @@ def test_partial_epochs_end_where_their_steps_end(results, tmp_path, monkeypatch
     assert "epoch length not recorded: partial epochs drawn as full" in texts(figs)
 
 
-def test_an_insufficient_fit_is_named_not_a_nan_correlation(results, tmp_path, monkeypatch):
-    folder = style.run_dir(results, "cpu", "lstm", "lr30clip0.25")
+def test_an_insufficient_fit_is_named_not_a_nan_correlation(produced_copy, tmp_path,
+                                                           monkeypatch):
+    results, preset = all_runs(produced_copy).root, produced_copy.preset
+    folder = style.run_dir(results, preset, "lstm", "lr30clip0.25")
     reason = (f"{folder}/metrics.csv has 0 probed steps with a finite smoothness; need >= 3 "
               "(run measure with --probe secant)")
     (folder / "fit.json").write_text(json.dumps({"schema": "l0l1-fit/1", "status":
                                                  "insufficient", "reason": reason, "n": 0}))
     figs = spy_save(monkeypatch)
     for key in ("fig1", "fig8"):
-        FIGURES[key].draw(results, tmp_path)
+        FIGURES[key].draw(results, tmp_path, preset)
     shown = texts(figs)
     assert any(t.startswith("no fit: metrics.csv has 0 probed") for t in shown), shown
     assert not any("= nan" in t for t in shown)
-    assert any("2 network run(s) without" in t for t in shown)
+    assert any("1 network run(s) without" in t for t in shown)
 
 
 @pytest.mark.parametrize("below", ["", "sub"])
-def test_an_unwritable_out_is_one_line_exit_2(results, tmp_path, capsys, below):
+def test_an_unwritable_out_is_one_line_exit_2(produced, tmp_path, capsys, below):
     (tmp_path / "file").write_text("not a folder")
     out = tmp_path / "file" / below
-    assert main(["--results", str(results), "--out", str(out), "--only", "fig7,fig6"]) == 2
+    assert main(["--results", str(produced.root), "--out", str(out), "--only", "fig7,fig6"]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith(f"figures: error: --out {out}")  # plumbing.files's message
     assert "is a file, not a folder" in captured.err or "is not a folder" in captured.err
     assert captured.err.count("\n") == 1 and not captured.out
 
 
-def test_unreadable_inputs_and_code_errors_are_told_apart(results, tmp_path, capsys,
+def test_unreadable_inputs_and_code_errors_are_told_apart(produced_copy, tmp_path, capsys,
                                                          monkeypatch):
     """A malformed input is refused before anything is drawn (one line naming the file, exit 2,
     even when two figures read it); a bug in a script is an internal error (exit 3)."""
+    results, preset = all_runs(produced_copy).root, produced_copy.preset
     figs = spy_save(monkeypatch)
-    fit = style.run_dir(results, "cpu", "lstm", "lr30clip0.25") / "fit.json"
+    fit = style.run_dir(results, preset, "lstm", "lr30clip0.25") / "fit.json"
     good = fit.read_text()
     fit.write_text("[1, 2]")  # valid JSON, not an object
-    argv = ["--results", str(results), "--out", str(tmp_path), "--only", "fig1,fig8,fig7"]
+    argv = ["--results", str(results), "--preset", preset, "--out", str(tmp_path), "--only",
+            "fig1,fig8,fig7"]
     assert main(argv) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [f"figures: error: {fit}: expected a JSON object, found a list"]
