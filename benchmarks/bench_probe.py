@@ -1,6 +1,7 @@
 """Benchmark: cost of the smoothness probes.
 
-1. Whole training runs (median of 3, after a warm-up) with and without the 1-point secant probe at every step (target: within
+1. Whole training runs (median of 3, after a warm-up) with and without the 1-point secant probe at
+  every step (target: within
    2.5x), for the LSTM and ResNet20 at the ``smoke`` or ``cpu`` preset (real data, CPU).
 2. The top Hessian eigenvalue to tol 1e-3, exact vs finite-difference, on the smoke LSTM and
    ResNet20: products, residuals, relative error, seconds (benchmarks/bench_hvp.py, which also

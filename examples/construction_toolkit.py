@@ -1,7 +1,8 @@
 """Worked example of the construction toolkit (README "Construction toolkit").
 
-A user wants a variant of construction B (docs/statements.md §5) with a wider bowl, w = 1, to see whether
-it stays in Thm 4's class with a smaller L0 and how many GD steps it forces. First attempt: a
+A user wants a variant of construction B (docs/statements.md §5) with a wider bowl, w = 1, to see
+whether it stays in Thm 4's class with a smaller L0 and how many GD steps it forces. First attempt:
+a
 quadratic bowl, which is only C¹ (f'' jumps at the joins): the toolkit says so. Second attempt:
 the quartic bowl of B, rescaled to w = 1: certified, then swept over fixed steps against the
 candidate bound T_ε >= (Δ - f(w))/(4hε²).

@@ -83,10 +83,8 @@ def draw(results: Path, out: Path, preset: str = "cpu",
          check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    where = style.layout(results, preset, check_dir=check)
-    path = where.check / "records.jsonl"
-    style.require([path], where.make_check)
-    groups = instances(style.read_records(path))
+    where, path, records = style.check_records(results, preset, check)
+    groups = instances(records)
     total = len(groups)
     groups = dict(list(groups.items())[:MAX_PANELS])
     fig, axes, cols = style.panel_grid(len(groups))

@@ -47,10 +47,8 @@ def draw(results: Path, out: Path, preset: str = "cpu",
          check: Path | None = None) -> list[Path]:
     """Draw the figure from ``results`` into ``out``; return the files written."""
     style.apply()
-    where = style.layout(results, preset, check_dir=check)
-    path = where.check / "records.jsonl"
-    style.require([path], where.make_check)
-    M, sep, pred, growth = series(style.read_records(path))
+    where, path, records = style.check_records(results, preset, check)
+    M, sep, pred, growth = series(records)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     ax.set_title("Remark 5: separation of fixed-step GD from clipped GD\n"
                  f"(records of {style.plain(where.shown(where.check))})")

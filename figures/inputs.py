@@ -16,12 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from figures import schemas
-from figures.layout import plain
+from figures.layout import Layout, layout, plain
 from figures.readers import Table
 
 __all__ = ["read_metrics", "read_epochs", "read_run_config", "read_fit", "read_records",
            "read_frontiers", "READERS", "validate", "select", "run_dir", "run_inputs", "compact",
-           "require", "DATASETS", "dataset_of"]
+           "require", "check_records", "DATASETS", "dataset_of"]
 
 _CACHE: dict[tuple, object] = {}
 
@@ -133,6 +133,16 @@ def require(paths, target: str) -> None:
     paths = [Path(p) for p in paths]
     if not any(p.exists() for p in paths):
         raise FileNotFoundError(f"no input found ({compact(paths)}); run `{target}` to produce it")
+
+
+def check_records(results: Path, preset: str, check: Path | None
+                  ) -> tuple[Layout, Path, list[dict]]:
+    """(layout, records path, records) of the synthetic check a figure reads (Figs 6, 7); a
+    missing records file is one line naming the ``make`` target that writes it."""
+    where = layout(results, preset, check_dir=check)
+    path = where.check / "records.jsonl"
+    require([path], where.make_check)
+    return where, path, read_records(path)
 
 
 DATASETS = {"ptb": "Penn Treebank", "cifar10": "CIFAR-10", "fashion-mnist": "Fashion-MNIST"}

@@ -1,9 +1,10 @@
 """The report's hardware table: what each producer's ``env.json`` says about where it ran.
 
 Every producer writes ``env.json`` beside its results (plumbing.provenance.environment_info:
-platform, machine, CPU count, Python and package versions, device, git revision, time; the
-network runs add their processor, GPU, CUDA, cuDNN, TF32 settings and thread count). One row per producer
-whose folder exists -- the synthetic check read, the catalogue, the frontiers, each network run
+platform, machine, processor, CPU count, Python and package versions, device, git revision,
+time; the network runs add their GPU, CUDA, cuDNN, TF32 settings and thread count). One row
+per producer whose folder exists -- the synthetic check read, the catalogue, the frontiers, each
+network run
 -- with "not recorded" for every field its env.json lacks (or for all, without an env.json),
 never a guess. A run's thread count and device may also come from its ``config.json``.
 """

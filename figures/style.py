@@ -28,7 +28,7 @@ from                     names
 """
 from __future__ import annotations
 
-from figures.inputs import (DATASETS, READERS, compact, dataset_of, read_epochs,
+from figures.inputs import (DATASETS, READERS, check_records, compact, dataset_of, read_epochs,
                             read_fit, read_frontiers, read_metrics, read_records,
                             read_run_config, require, run_dir, run_inputs, select, validate)
 from figures.layout import CHECKS, MAKE_FRONTIERS, Layout, layout, plain
@@ -42,8 +42,8 @@ from figures.schemas import LM_RUNS, PRESETS, RESNET_RUNS, RUN_NAMES
 from figures.values import (LARGE, epoch_fraction, epoch_lengths, log_floor, num,
                             positive, running_mean, shorten, tame)
 
-__all__ = ["DATASETS", "READERS", "compact", "dataset_of", "read_epochs", "read_fit",
-           "read_frontiers", "read_metrics", "read_records", "read_run_config",
+__all__ = ["DATASETS", "READERS", "check_records", "compact", "dataset_of", "read_epochs",
+           "read_fit", "read_frontiers", "read_metrics", "read_records", "read_run_config",
            "require", "run_dir", "run_inputs", "select", "validate", "CHECKS",
            "MAKE_FRONTIERS", "Layout", "layout", "plain", "DPI", "OutputError", "apply",
            "dropped_note", "key", "legend_label", "legend_with_notes", "literal_texts",

@@ -68,8 +68,9 @@ def device_info(device: torch.device) -> dict:
     Keys: ``device_type``, ``processor`` (CPU model name, from /proc/cpuinfo or platform),
     ``cpu_count``, ``torch_threads``, ``tf32`` (torch's ``matmul`` and ``cudnn`` flags as set,
     and ``applies``: whether the run's device uses them, i.e. CUDA),
-    ``deterministic`` (torch's flag and whether it only warns, cuDNN's flag), ``gpu`` (None on CPU; else name, index, compute
-    capability, memory in GiB), ``cuda_version`` and ``cudnn_version`` (None without them).
+    ``deterministic`` (torch's flag and whether it only warns, cuDNN's flag), ``gpu`` (None on CPU;
+    else name, index, compute capability, memory in GiB), ``cuda_version`` and ``cudnn_version``
+    (None without them).
     """
     gpu = None
     if device.type == "cuda":

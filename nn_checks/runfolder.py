@@ -22,8 +22,8 @@ from pathlib import Path
 from plumbing import files as storage
 from plumbing.files import WriteError, atomic_write_text
 
-__all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "recorded_data", "inspect_folder", "same_config", "CsvLog",
-           "remove_stale_temporaries"]
+__all__ = ["OWNED", "STATUSES", "METRICS", "EPOCHS", "recorded_data", "inspect_folder",
+           "same_config", "CsvLog", "remove_stale_temporaries"]
 
 OWNED = ("metrics.csv", "epochs.csv", "checkpoint.pt")
 STATUSES = ("running", "finished", "diverged")  # config.json's "status"

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from plumbing.jsonio import (MAX_JSONL_BYTES, json_text, jsonl_text, read_jsonl, to_jsonable, write_jsonl)
+from plumbing.jsonio import (MAX_JSONL_BYTES, json_text, jsonl_text, read_jsonl, to_jsonable,
+                             write_jsonl)
 from synthetic.checks import CHECKS, module
 from theory.records import RECORD_FORMAT, ResultRecord
 from plumbing.provenance import environment_info

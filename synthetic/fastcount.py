@@ -41,7 +41,8 @@ __all__ = ["Count", "gd_count"]
 
 @dataclass(frozen=True)
 class Count:
-    """One run: ``iterations`` is T_ε (None unless converged); ``jumped`` steps done in closed form."""
+    """One run: ``iterations`` is T_ε (None unless converged); ``jumped`` steps done in closed
+    form."""
 
     iterations: int | None
     status: str

@@ -5,8 +5,8 @@ One call runs B independent runs (different steps, starting points or both) in l
     x_{t+1} = x_t - h_t ∇f(x_t),   h_t = rule(||∇f(x_t)||)    (docs/statements.md §3)
 
 with ``rule`` fixed (h), clipped (h_c = min{η, γη/||g||}) or normalized (h_n = η/(||g|| + β)),
-from :mod:`theory.statements.steps`. T_ε is the first t with ||∇f(x_t)|| <= ε, an exact integer count of
-gradient steps (x_0 counts as t = 0). Each run ends with a status:
+from :mod:`theory.statements.steps`. T_ε is the first t with ||∇f(x_t)|| <= ε, an exact integer
+count of gradient steps (x_0 counts as t = 0). Each run ends with a status:
 
 * ``converged`` — ||∇f(x_t)|| <= ε at t = T_ε;
 * ``diverged`` — a non-finite iterate or gradient, or max|x_t| beyond ``blowup``; the run stops

@@ -1,19 +1,21 @@
 """Stochastic runners (SGD, clipped SGD) and bounded-noise oracles (Assumption 5).
 
-Assumption 5 (docs/statements.md §2): the oracle returns g = ∇f(x) + ξ with E ξ = 0 and ||ξ|| <= τ almost
-surely. Two oracles, each unbiased and bounded, drawing only from the generator passed in:
+Assumption 5 (docs/statements.md §2): the oracle returns g = ∇f(x) + ξ with E ξ = 0 and ||ξ|| <= τ
+almost surely. Two oracles, each unbiased and bounded, drawing only from the generator passed in:
 
 * ``uniform_ball``: ξ uniform in the d-ball of radius τ (radius τ U^{1/d}, uniform direction);
 * ``two_point``: ξ = ±τ e with e a uniform unit direction (||ξ|| = τ exactly; ±τ in 1-D).
 
 The step rule sees g, not ∇f (docs/statements.md §3: "including inside the step-size rule"):
 
-* ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see :func:`theory.statements.steps.thm8_step`);
+* ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see
+  :func:`theory.statements.steps.thm8_step`);
 * ``clipped-sgd``: h = min{η, γη/(||g|| + offset)}; with γη = 1/(16 L1) and offset = τ this is
   Thm 7's step min{η, 1/(16 L1(||g_k|| + τ))} (see :func:`theory.statements.steps.thm7_step`).
 
 Hitting time: the first t with ||∇f(x_t)|| <= ε (the true gradient), per run; the paper's
-stochastic T_ε is the median over runs (docs/statements.md §4, reconstructed), :func:`median_hitting_time`.
+stochastic T_ε is the median over runs (docs/statements.md §4, reconstructed),
+:func:`median_hitting_time`.
 """
 from __future__ import annotations
 

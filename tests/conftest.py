@@ -32,7 +32,8 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip tests marked ``gpu`` when CUDA is unavailable (torch may be absent in theory-only envs)."""
+    """Skip tests marked ``gpu`` when CUDA is unavailable (torch may be absent in theory-only
+    envs)."""
     try:
         import torch  # noqa: F401  (only to query CUDA)
 

@@ -80,8 +80,8 @@ POSITIONALS = ("--expr", "expression", "folder")
 
 def names_the_input(err: str, argv: list[str]) -> bool:
     """Does the message name what it refuses: an option (``--lr``; one of ``argv``'s also as
-    ``lr``), one of ``argv``'s values (or the file name at the end of a path), a positional argument by its name (the
-    expression, the folder), or is it argparse's own usage error?
+    ``lr``), one of ``argv``'s values (or the file name at the end of a path), a positional
+    argument by its name (the expression, the folder), or is it argparse's own usage error?
     (A ``ValueError`` escaping from deep inside numpy names none of them.)"""
     text = err.lower()
     if any(phrase in text for phrase in ARGPARSE + POSITIONALS):

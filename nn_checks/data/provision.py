@@ -94,7 +94,8 @@ class DataReport:
     installed: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """Plain JSON types: ``{role: {dataset, path, named}, "apt": [...], "installed": [...]}``."""
+        """Plain JSON types: ``{role: {dataset, path, named}, "apt": [...], "installed":
+        [...]}``."""
         out: dict = {role: {"dataset": f.dataset, "path": f.path, "named": f.named}
                      for role, f in self.found.items()}
         return {**out, "apt": list(self.apt), "installed": list(self.installed)}

@@ -1,8 +1,8 @@
 """Theorem checks: one module per statement, each returning :class:`theory.records.ResultRecord` s.
 
 Registry: :data:`CHECKS` lists every check in the order ``synthetic check`` runs and writes
-them; :func:`module` imports one. ``tests/synthetic/test_checks_registry.py`` holds every listed module
-to the interface below and runs each negative control.
+them; :func:`module` imports one. ``tests/synthetic/test_checks_registry.py`` holds every listed
+module to the interface below and runs each negative control.
 
 Interface of every module ``synthetic.checks.<name>`` (a template for a new check):
 

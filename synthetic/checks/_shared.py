@@ -32,9 +32,10 @@ from theory.records import ResultRecord
 from theory.statements.bounds import Bound
 from theory.statements.steps import step_rule
 
-__all__ = ["CatalogueConfig", "QUICK_SIZES", "RECONSTRUCTED_NOTE", "Outcome", "usable_pairs", "usable_entries", "starts", "plan",
-           "entry_objective", "expression_objective", "run_batch", "make_record",
-           "catalogue_records", "instance_records", "start_delta", "MedianTime", "median_summary", "delta_at"]
+__all__ = ["CatalogueConfig", "QUICK_SIZES", "RECONSTRUCTED_NOTE", "Outcome", "usable_pairs",
+           "usable_entries", "starts", "plan", "entry_objective", "expression_objective",
+           "run_batch", "make_record", "catalogue_records", "instance_records", "start_delta",
+           "MedianTime", "median_summary", "delta_at"]
 
 RECONSTRUCTED_NOTE = ("the bound is RECONSTRUCTED (docs/statements.md §4): a fail is a finding "
                       "about the reconstruction or the declared constants, not to be tuned away")

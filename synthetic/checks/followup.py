@@ -1,19 +1,22 @@
 """The follow-up bound set beside the paper's: Vankov et al. 2024 and Li et al. 2023.
 
-docs/statements.md §4, "Follow-up bound" sections, [follow-up] marks. With Δ = f(x0) − f* and T_ε the first t with
-|f'(x_t)| <= ε:
+docs/statements.md §4, "Follow-up bound" sections, [follow-up] marks. With Δ = f(x0) − f* and T_ε
+the first t with |f'(x_t)| <= ε:
 
 * **vankov** — GD with h = 1/(L0 + 1.5 L1|f'|) (:func:`theory.statements.steps.vankov_step`):
   min_{k<=K} |f'(x_k)| <= ε once K + 1 >= V, V = 2 L0 Δ/ε² + 3 L1 Δ/ε
-  (:func:`theory.statements.bounds.vankov_bound`). The smallest such integer K is ceil(V) − 1, so the
+  (:func:`theory.statements.bounds.vankov_bound`). The smallest such integer K is ceil(V) − 1, so
+  the
   statement is exactly T_ε <= ceil(V) − 1: that is the recorded bound.
   Run as normalized GD, η/(|g| + β) with η = 1/(1.5 L1), β = L0/(1.5 L1), which is the same
   step exactly (L1 = 0: plain GD with h = 1/L0).
-* **vankov_clipped** — h = min{1/(2 L0), 1/(3 L1|f'|)} (:func:`theory.statements.steps.vankov_clipped_step`),
-  the same statement with a = 1/2 (:func:`theory.statements.bounds.vankov_clipped_bound`). Run as clipped
-  GD min{η, γη/|g|} with η = 1/(2 L0), γ = 2 L0/(3 L1) (L1 = 0: GD with h = 1/(2 L0)).
+* **vankov_clipped** — h = min{1/(2 L0), 1/(3 L1|f'|)}
+  (:func:`theory.statements.steps.vankov_clipped_step`),
+  the same statement with a = 1/2 (:func:`theory.statements.bounds.vankov_clipped_bound`). Run as
+  clipped GD min{η, γη/|g|} with η = 1/(2 L0), γ = 2 L0/(3 L1) (L1 = 0: GD with h = 1/(2 L0)).
 * **li** — constant-step GD with h = 1/(L0 + 2 L1 G), G = 2 L1 Δ + sqrt(4 L1² Δ² + 2 L0 Δ)
-  (:func:`theory.statements.steps.li_constant_step`). The rate is not encoded: the record reports T_ε with
+  (:func:`theory.statements.steps.li_constant_step`). The rate is not encoded: the record reports
+  T_ε with
   bound kind ``none`` (``shape-only``), except that divergence refutes the convergence claim
   (``fail``) and a censored run is ``inconclusive``.
 """
@@ -31,8 +34,8 @@ from theory.records import ResultRecord
 from theory.statements.bounds import li_step_bound, vankov_bound, vankov_clipped_bound
 from theory.statements.steps import rule_parameters
 
-__all__ = ["negative_control", "FULL", "QUICK", "RULES", "Config", "check_instance", "run", "runner_parameters",
-           "units"]
+__all__ = ["negative_control", "FULL", "QUICK", "RULES", "Config", "check_instance", "run",
+           "runner_parameters", "units"]
 
 RULES = ("vankov", "vankov_clipped", "li")
 

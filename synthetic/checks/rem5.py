@@ -1,7 +1,8 @@
 """Remark 5 check: the separation T(best fixed step) / T(clipped GD) as M grows.
 
-Remark 5 [paper] (docs/statements.md §4, Remark 5): fixed-step GD needs Ω((L1 M/log M + L0)Δ/ε²) iterations on the class, clipped
-GD O(L0Δ/ε² + L1²Δ/L0), so clipped GD is arbitrarily faster when L1·M is large.
+Remark 5 [paper] (docs/statements.md §4, Remark 5): fixed-step GD needs Ω((L1 M/log M + L0)Δ/ε²)
+iterations on the class, clipped GD O(L0Δ/ε² + L1²Δ/L0), so clipped GD is arbitrarily faster when
+L1·M is large.
 
 On the class instances (L0, L1, M, ε, Δ) of the Thm 4 check, for each M of a grid (Δ fixed,
 large enough for construction A at the largest M):
@@ -33,7 +34,8 @@ from theory.functions.constructions import h_threshold
 from theory.records import ResultRecord
 from theory.statements.steps import step_rule, thm3_parameters
 
-__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "separation", "summary_record"]
+__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "separation",
+           "summary_record"]
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ from theory.records import ResultRecord, verdict_for
 from theory.statements.bounds import STATEMENTS, thm4_bound
 from theory.statements.steps import step_rule
 
-__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "membership_record", "h_grid",
-           "certified_member", "lower_bound_record", "lower_bound_records"]
+__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "membership_record",
+           "h_grid", "certified_member", "lower_bound_record", "lower_bound_records"]
 
 
 def h_grid(L0: float, L1: float, M: float, points: int, decades: tuple[float, float] = (-3, 3)

@@ -1,13 +1,15 @@
 """Thm 6: fixed-step GD with h = 1/(2(M L1 + L0)) against its (reconstructed) upper bound.
 
 Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 6 (docs/statements.md §4, Theorem 6): under
-Assumptions 1-4 on S, GD x+ = x − h f'(x) with h = 1/(2(M L1 + L0)) [paper] reaches |f'(x_t)| <= ε within
+Assumptions 1-4 on S, GD x+ = x − h f'(x) with h = 1/(2(M L1 + L0)) [paper] reaches |f'(x_t)| <= ε
+within
 
     T_ε <= 4 (M L1 + L0) Δ/ε²,   Δ = f(x0) − f*      [reconstructed]
 
 where M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4) comes from
-:func:`theory.smoothness.sublevel.sublevel_gradient_sup` (exact and rounded up where sympy can; a guarded
-numeric value otherwise, recorded as ``M_certified = False``). Instances, counting, censoring
+:func:`theory.smoothness.sublevel.sublevel_gradient_sup` (exact and rounded up where sympy can; a
+guarded numeric value otherwise, recorded as ``M_certified = False``). Instances, counting,
+censoring
 and verdicts as in :mod:`synthetic.checks._shared`. With a poor start M is large, the step tiny
 and the count grows like M: that is Remark 5's point, and such runs are often censored at the
 cap (``inconclusive``: the bound, larger still, is out of reach).
@@ -29,7 +31,8 @@ from theory.smoothness.sublevel import SublevelSup, sublevel_gradient_sup
 from theory.statements.bounds import thm6_bound
 from theory.statements.steps import rule_parameters
 
-__all__ = ["negative_control", "FULL", "QUICK", "Config", "check_instance", "run", "sublevel_M", "units"]
+__all__ = ["negative_control", "FULL", "QUICK", "Config", "check_instance", "run", "sublevel_M",
+           "units"]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 r"""Thm 7 check: stochastic clipped GD against the reconstructed complexity bound.
 
-Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 7 (docs/statements.md §4, Theorem 7). Under Assumptions 1-3 and
-5 globally (f* > -oo, f (L0,L1)-smooth with L1 > 0, oracle g = ∇f + ξ with E ξ = 0 and
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 7 (docs/statements.md §4, Theorem 7). Under Assumptions
+1-3 and 5 globally (f* > -oo, f (L0,L1)-smooth with L1 > 0, oracle g = ∇f + ξ with E ξ = 0 and
 ||ξ|| <= τ), clipped SGD
 
 .. math:: x_{k+1} = x_k - h_k g_k,\quad h_k = \min\{\eta, 1/(16L_1(\|g_k\| + \tau))\},\quad
@@ -16,7 +16,8 @@ reaches ||∇f(x)|| <= ε within (reconstructed bound, :func:`theory.statements.
 Marks: step sizes [paper] (h is the natural reading of the paper's typeset
 1/(16ηL1(||g||+τ)), see :func:`theory.statements.steps.thm7_step`); the bound [reconstructed]. The
 statement is for a run of length T, so the horizon in η's 1/√T is T = ceil(bound) and the runs
-are capped at T iterations. The stochastic T_ε is the median hitting time over seeds (docs/statements.md §4,
+are capped at T iterations. The stochastic T_ε is the median hitting time over seeds
+(docs/statements.md §4,
 [reconstructed]). A run that does not reach ε within the cap counts as T_ε >= cap + 1, so the
 median is known from below; when more than half the runs are censored the verdict is ``fail``
 if even that lower value exceeds the bound (a certain failure of an upper bound) and
@@ -38,8 +39,8 @@ from theory.records import ResultRecord, verdict_for
 from theory.statements.bounds import thm7_bound
 from theory.statements.steps import thm7_eta
 
-__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "check_instance", "declared_L0",
-           "clipped_parameters"]
+__all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "check_instance",
+           "declared_L0", "clipped_parameters"]
 
 
 @dataclass(frozen=True)

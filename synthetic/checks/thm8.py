@@ -1,12 +1,13 @@
 r"""Thm 8 check: SGD with the paper's step, measured complexity and its scaling in M and τ.
 
-Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 8 (docs/statements.md §4, Theorem 8): under Assumptions 1-5
-(f (L0,L1)-smooth, M = sup{|f'(x)| : f(x) <= f(x0)} < oo, oracle g = ∇f + ξ, E ξ = 0,
+Zhang, He, Sra, Jadbabaie, ICLR 2020, Thm 8 (docs/statements.md §4, Theorem 8): under Assumptions
+1-5 (f (L0,L1)-smooth, M = sup{|f'(x)| : f(x) <= f(x0)} < oo, oracle g = ∇f + ξ, E ξ = 0,
 ||ξ|| <= τ), SGD x_{k+1} = x_k - h g_k with
 
 .. math:: h = \min\{1/\sqrt T, 1/(L_1(M + \tau))\}
 
-(:func:`theory.statements.steps.thm8_step`, step [paper]) has an upper bound on T_ε whose formula was
+(:func:`theory.statements.steps.thm8_step`, step [paper]) has an upper bound on T_ε whose formula
+was
 **not recovered** (:func:`theory.statements.bounds.thm8_bound` returns None). So every record is
 ``shape-only``: the median hitting time over seeds on a grid of M and τ, plus one summary record
 per least-squares fit of log T_ε against log M (τ fixed) and against log τ (M fixed).
@@ -16,7 +17,8 @@ Instances: univariate even functions with a tunable start where M is known in cl
 Both are strictly increasing in |x| with |f'| increasing in |x|, so the sublevel set
 {f <= f(x0)} is [-x0, x0] and M = |f'(x0)| exactly:
 
-* ``construction-A`` (docs/statements.md §5, L0 = L1 = 1): f' = (L0/L1)e^{L1|x| - 1} on the tails, so
+* ``construction-A`` (docs/statements.md §5, L0 = L1 = 1): f' = (L0/L1)e^{L1|x| - 1} on the tails,
+  so
   x0 = (1 + log(M L1/L0))/L1 (needs M L1 > L0);
 * ``extremal`` (docs/statements.md §1): f' = (L0/L1)(e^{L1|x|} - 1), so x0 = log(1 + M L1/L0)/L1.
 """
@@ -36,8 +38,8 @@ from theory.records import ResultRecord
 from theory.statements.bounds import thm8_bound
 from theory.statements.steps import thm8_step
 
-__all__ = ["negative_control", "NO_CONTROL", "Config", "FULL", "QUICK", "run", "units", "check_instance", "start_for_M",
-           "scaling_fits"]
+__all__ = ["negative_control", "NO_CONTROL", "Config", "FULL", "QUICK", "run", "units",
+           "check_instance", "start_for_M", "scaling_fits"]
 
 _STARTS = {"construction-A": lambda M, L0, L1: (1 + math.log(M * L1 / L0)) / L1,
            "extremal": lambda M, L0, L1: math.log(1 + M * L1 / L0) / L1}

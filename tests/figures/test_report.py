@@ -4,7 +4,8 @@ named (never invented), and bad input is one line with exit 2.
 The report is built from the real producers' output (tests/producers.py). The helpers below
 (:func:`env`, :func:`claim_run`) write files in the producers' shapes for the tests that need
 specific content: hostile text (tests/figures/test_report_escaping.py), damaged files
-(tests/figures/test_figures_malformed.py), GPU fields no CPU run records (tests/figures/test_figures_layout.py).
+(tests/figures/test_figures_malformed.py), GPU fields no CPU run records
+(tests/figures/test_figures_layout.py).
 """
 from __future__ import annotations
 

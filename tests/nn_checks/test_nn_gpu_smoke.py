@@ -36,8 +36,8 @@ def test_small_mode_checks_pass_in_process(tmp_path):
     """The default run's version of the test above: the small mode's checks run in this process
     on the CPU -- the smoke LSTM for 3 steps instead of 8 (rows, first loss ln V, clipped
     update), TF32, the ResNet8 eigenvalue and the symmetric exact product -- without the
-    subprocess kill and resume (tests/nn_checks/test_nn_resume.py kills and resumes measure) and the ResNet
-    timing."""
+    subprocess kill and resume (tests/nn_checks/test_nn_resume_kills.py kills and resumes
+    measure) and the ResNet timing."""
     from nn_checks.config import resolve
 
     cpu = torch.device("cpu")

@@ -13,12 +13,12 @@ import stat
 
 import pytest
 
+from data_helpers import write_fashion, write_ptb
 from nn_checks import analyse
 from nn_checks.data import DataError, ensure_data
 from nn_checks.data import images as IMG
 from nn_checks.data import provision as PROV
 from nn_checks.data import ptb as PTB
-from test_nn_data import write_fashion, write_ptb
 from plumbing.cli import OneLineParser, guarded
 
 INSTALL = "install -y dataset-fashion-mnist"

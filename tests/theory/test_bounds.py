@@ -73,7 +73,8 @@ def test_thm4_vacuous_below_5eps_over_8_and_zero_delta():
 
 
 def test_thm4_outside_construction_range_is_refused_unless_asked():
-    """Construction B needs eps <= L0/6 and 2 eps <= M (docs/statements.md §5): a false finding otherwise."""
+    """Construction B needs eps <= L0/6 and 2 eps <= M (docs/statements.md §5): a false finding
+    otherwise."""
     with pytest.raises(ValueError, match="construction B"):
         B.thm4_bound(1, 1, 2, 1.0, 10)
     bound = B.thm4_bound(1, 1, 2, 1.0, 10, require_construction_range=False)

@@ -29,7 +29,8 @@ def g_values(expr: sp.Expr, L1: float, xs: np.ndarray) -> np.ndarray:
     return np.abs(np.broadcast_to(f2(xs), xs.shape)) - L1 * np.abs(np.broadcast_to(f1(xs), xs.shape))
 
 
-# --- the paper's examples (docs/statements.md §1) -------------------------------------------------------
+# --- the paper's examples (docs/statements.md §1)
+# -------------------------------------------------------
 
 def test_quartic_frontier_is_16_over_L1_squared():
     cert = certify("x**4", "x", [0, 0.25, 1, 3, 7.5])
@@ -134,7 +135,8 @@ def test_numeric_class_estimate_catches_growth():
     assert cert.cls == "not-L0L1-smooth" and not cert.class_certified
 
 
-# --- metamorphic identities (docs/architecture.md) --------------------------------------------------------
+# --- metamorphic identities (docs/architecture.md)
+# --------------------------------------------------------
 
 FUNCTIONS = ["x**4 - 3*x**2 + x", "cosh(2*x)/4", "exp(Abs(x)) - Abs(x) - 1", "log(1 + exp(x))"]
 

@@ -1,4 +1,5 @@
-"""Tests for theory.smoothness.multivariate: numeric (L0,L1)-smoothness search against exact references.
+"""Tests for theory.smoothness.multivariate: numeric (L0,L1)-smoothness search against exact
+references.
 
 References (derived by hand, each re-checked by an exact identity below):
 

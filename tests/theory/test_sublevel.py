@@ -87,7 +87,8 @@ def test_scaling_identities():
 @pytest.mark.parametrize("entry_id", ["quadratic", "quartic", "double-well", "construction-B",
                                       "scaled-cosh", "pseudo-huber"])
 def test_below_li_gradient_bound(entry_id):
-    """Li et al. 2023 (docs/statements.md §1): M <= 2 L1 Δ + sqrt(4 L1² Δ² + 2 L0 Δ), every valid pair."""
+    """Li et al. 2023 (docs/statements.md §1): M <= 2 L1 Δ + sqrt(4 L1² Δ² + 2 L0 Δ), every valid
+    pair."""
     entry, level = _level_at_x0(entry_id)
     M = sublevel_gradient_sup(entry.expression, level=level, timeout=2.0).M
     Delta = level - entry.f_star

@@ -1,5 +1,5 @@
-"""Wall-clock limits that hold in any thread: theory.expressions.timelimit.time_limit / time_budget and
-certify's --timeout.
+"""Wall-clock limits that hold in any thread: theory.expressions.timelimit.time_limit / time_budget
+and certify's --timeout.
 
 No timing assertion beyond "it returned before N x the limit" (N generous, for a loaded
 machine); the negative controls show that the work would have run far longer unlimited.

@@ -97,7 +97,8 @@ def run_frontiers(args, bar_over: Callable[..., Any]) -> int:
     _write_outputs(out, "frontiers", {
         "frontiers.json": json_text(
             {"schema": "l0l1-frontiers/1", "L1_grid": grid, "functions": functions,
-             "definition": "L0*(L1) = max(0, sup_x |f''(x)| - L1 |f'(x)|) (theory.smoothness.certify)"}),
+             "definition": "L0*(L1) = max(0, sup_x |f''(x)| - L1 |f'(x)|) "
+                           "(theory.smoothness.certify)"}),
         "config.json": json_text({"command": "frontiers", "only": args.only, "L1": grid,
                                    "wall_seconds": round(time.perf_counter() - start, 3)}),
         "env.json": json_text(environment_info())})

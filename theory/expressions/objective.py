@@ -4,8 +4,8 @@ Lives in theory (the only package that may import sympy) so that synthetic's run
 callables without touching sympy themselves.
 
 A batch of points is an array of shape (B, d); ``gradient(X)`` returns (B, d) and ``value(X)``
-returns (B,). Expressions come from :func:`theory.expressions.parsing.parse_expression` (strings) or the
-catalogue, so the same safe parser and real symbols are used everywhere.
+returns (B,). Expressions come from :func:`theory.expressions.parsing.parse_expression` (strings)
+or the catalogue, so the same safe parser and real symbols are used everywhere.
 """
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ __all__ = ["SymbolicTimeout", "TimeLimitExceeded", "BudgetSpent", "time_limit", 
            "ALL", "ApproxRoots", "real_roots", "real_roots_checked", "safe_limit", "is_finite_real",
            "to_rational", "float_safe", "GlobalState"]
 
-from theory.expressions.timelimit import (BudgetSpent, SymbolicTimeout, TimeLimitExceeded,  # noqa: F401
-                              time_budget, time_limit)
+from theory.expressions.timelimit import (BudgetSpent, SymbolicTimeout, TimeLimitExceeded,
+                                          time_budget, time_limit)
 
 DPS = 40
 ALL = "all"  # sentinel: the expression vanishes identically on the interval

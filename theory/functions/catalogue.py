@@ -2,7 +2,8 @@
 
 Each entry declares its class and constants *derived by hand* (the derivation is in ``notes``),
 never copied from the certifier; ``tests/theory/test_catalogue.py`` verifies every declared constant
-with :func:`theory.smoothness.certify.certify` (univariate) or :func:`theory.smoothness.multivariate.check_l0l1`
+with :func:`theory.smoothness.certify.certify` (univariate) or
+:func:`theory.smoothness.multivariate.check_l0l1`
 (several variables, on the declared box). A declared constant is either
 
 * ``frontier``: the exact value L0*(L1) (checked tight), or
@@ -106,7 +107,8 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    params={"L0": 1.0, "L1": 2.0}),
     CatalogueEntry("log-cosh", "log(exp(x) + exp(-x))", ("x",), "L-smooth",
                    (Declared(0, 1.0), Declared(1, 1.0), Declared(10, 1.0)), math.log(2), (3.0,),
-                   "docs/statements.md §1: refutes the public claim that it is (0, L1)-smooth", "reconstructed",
+                   "docs/statements.md §1: refutes the public claim that it is (0, L1)-smooth",
+                   "reconstructed",
                    "f' = tanh x, f'' = sech² x = 1 - t², t = |tanh x|: g = 1 - t² - L1 t peaks at "
                    "x = 0 with value 1 for every L1, so L0 >= 1 always."),
     CatalogueEntry("softplus", "log(1 + exp(x))", ("x",), "L-smooth",
@@ -124,7 +126,8 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("construction-A", "Piecewise((exp(Abs(x) - 1), Abs(x) >= 1), "
                    "(x**2/2 + 1/2, True))", ("x",), "L0L1-smooth",
                    (Declared(0.5, None), Declared(1, 1.0), Declared(2, 1.0)), 0.5,
-                   (1 + math.log(10.0),), "docs/statements.md §5 construction A, L0 = L1 = 1, M = 10",
+                   (1 + math.log(10.0),),
+                   "docs/statements.md §5 construction A, L0 = L1 = 1, M = 10",
                    "reconstructed",
                    "tails f'' = L1|f'|, middle f'' = L0: L0*(L1') = L0 for L1' >= L1; x0 = "
                    "(1 + log(M L1/L0))/L1 where |f'| = M.",
@@ -136,7 +139,8 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    params={"eps": 0.1, "Delta": 1.0}),
     CatalogueEntry("exp-square", "exp(x**2)", ("x",), "not-L0L1-smooth",
                    (Declared(1, None), Declared(100, None)), 1.0, (1.0,),
-                   "docs/statements.md §1 negative example", "reconstructed", "|f''|/|f'| = (1 + 2x²)/|x| -> oo."),
+                   "docs/statements.md §1 negative example", "reconstructed",
+                   "|f''|/|f'| = (1 + 2x²)/|x| -> oo."),
     CatalogueEntry("sin-square", "sin(x**2)", ("x",), "not-L0L1-smooth",
                    (Declared(1, None), Declared(100, None)), -1.0, (1.0,),
                    "docs/statements.md §1 negative example", "reconstructed",

@@ -1,4 +1,5 @@
-"""The lower-bound constructions of docs/statements.md §5 (all [reconstructed]), built with the toolkit.
+"""The lower-bound constructions of docs/statements.md §5 (all [reconstructed]), built with the
+toolkit.
 
 Thm 4's class: Assumptions 1-4 with L0 >= 1, L1 >= 1, M > 1. For a fixed step h two 1-D
 members cover every h, split at h_thr = 2 x0_A / M:
@@ -66,7 +67,8 @@ def construction_a(L0: float, L1: float, M: float) -> Construction:
 
 
 def construction_b(eps: float, Delta: float) -> Construction:
-    """Construction B of docs/statements.md §5 for (ε, Δ); needs Δ > 5ε/8 (see the module docstring)."""
+    """Construction B of docs/statements.md §5 for (ε, Δ); needs Δ > 5ε/8 (see the module
+    docstring)."""
     _positive(eps=eps, Delta=Delta)
     e, d = _q(eps), _q(Delta)
     if not d > 5 * e / 8:

@@ -121,7 +121,8 @@ def from_expression(expr: sp.Expr | str, var: str = "x", x0=0, name: str = "f") 
 
 
 def expression(c: Construction) -> sp.Expr:
-    """f as one sympy ``Piecewise`` (for :func:`theory.smoothness.certify.certify` and the sublevel set)."""
+    """f as one sympy ``Piecewise`` (for :func:`theory.smoothness.certify.certify` and the sublevel
+    set)."""
     args = [(p.expr, c.var <= p.hi) for p in c.pieces[:-1]] + [(c.pieces[-1].expr, True)]
     return sp.Piecewise(*args)
 

@@ -1,7 +1,7 @@
 """Verify a catalogue entry's declared class, constants and f* (one result record each).
 
-Univariate entries go through :func:`theory.smoothness.certify.certify` (exact where it can); entries in
-several variables through :func:`theory.smoothness.multivariate.estimate_frontier` and
+Univariate entries go through :func:`theory.smoothness.certify.certify` (exact where it can);
+entries in several variables through :func:`theory.smoothness.multivariate.estimate_frontier` and
 :func:`theory.smoothness.multivariate.check_l0l1` on the declared box (estimated). Verdicts:
 
 * class: declared class == certified class;
@@ -78,7 +78,8 @@ def _f_star_record(entry: CatalogueEntry, expr: sp.Expr) -> ResultRecord:
     ok = lowest >= entry.f_star - 1e-12 * scale and reached <= entry.f_star + 1e-6 * scale \
         and reached >= entry.f_star - 1e-12 * scale
     return ResultRecord(
-        quantity="f_star", check_id=f"catalogue/{entry.id}/f_star", theorem="Assumption 1", mark="paper",
+        quantity="f_star", check_id=f"catalogue/{entry.id}/f_star", theorem="Assumption 1",
+        mark="paper",
         params={"grid_lo": lo.tolist(), "grid_hi": hi.tolist()}, measured=reached,
         bound=entry.f_star, bound_kind="tight", tolerance=1e-6, verdict="pass" if ok else "fail",
         notes="min over a grid then Nelder-Mead; must not go below f* and must reach it")
@@ -129,7 +130,8 @@ def verify_entry(entry: CatalogueEntry, seed: int = 0, timeout: float | None = 1
         else:  # global class not decided numerically: constants are checked on the box only
             measured_class, class_certified = None, False
     records.insert(0, ResultRecord(
-        quantity="class", check_id=f"catalogue/{entry.id}/class", theorem="Definition 1", mark=entry.mark,
+        quantity="class", check_id=f"catalogue/{entry.id}/class", theorem="Definition 1",
+        mark=entry.mark,
         params={"expression": entry.expression, "variables": list(entry.variables)},
         measured=None, bound=None, bound_kind="none", tolerance=0.0,
         verdict="inconclusive" if measured_class is None else

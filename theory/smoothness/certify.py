@@ -42,7 +42,8 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-from theory.expressions.parsing import ExpressionError, check_complexity, parse_expression, real_symbol
+from theory.expressions.parsing import (ExpressionError, check_complexity, parse_expression,
+                                        real_symbol)
 from theory.smoothness.pieces import check_c2_joins, check_piece_domain, split_pieces
 from theory.smoothness.supremum import PieceSupremum, piece_supremum
 from theory.expressions.symbolic import GlobalState, TimeLimitExceeded, time_budget, to_rational
@@ -161,8 +162,8 @@ def certify(expr: sp.Expr | str, var: str | sp.Symbol = "x",
     Parameters
     ----------
     expr : sympy.Expr or str
-        f(x); strings go through :func:`theory.expressions.parsing.parse_expression`. Floats are read as
-        the decimals they denote (0.1 = 1/10). Expressions above the size limits of
+        f(x); strings go through :func:`theory.expressions.parsing.parse_expression`. Floats are
+        read as the decimals they denote (0.1 = 1/10). Expressions above the size limits of
         :func:`theory.expressions.parsing.check_complexity` (degree 1000) are refused.
     var : str or sympy.Symbol
         The variable (real).

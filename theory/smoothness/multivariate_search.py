@@ -122,7 +122,8 @@ class _Evaluator:
         return hn, gn
 
     def _classify(self, X: np.ndarray) -> None:
-        """Re-evaluate non-finite points in 30 digits: raise if not real/finite, else it is overflow.
+        """Re-evaluate non-finite points in 30 digits: raise if not real/finite, else it is
+        overflow.
 
         Only the first 30 non-finite points met are classified; later ones count as overflow.
         """
@@ -158,7 +159,8 @@ def _where(x: np.ndarray, e: sp.Expr, val: sp.Expr) -> str:
 
 
 def _structured_points(b: np.ndarray) -> np.ndarray:
-    """Box centre, points on the axes through it (at the faces and halfway), and corners (n <= 10)."""
+    """Box centre, points on the axes through it (at the faces and halfway), and corners (n <=
+    10)."""
     c = b.mean(axis=1)
     pts = [c]
     for i in range(len(c)):
@@ -236,7 +238,8 @@ def _prepare(expr: sp.Expr, variables: Sequence[sp.Symbol], box: Box, n_samples:
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator (reproducibility), got {rng!r}")
     if isinstance(expr, str):
-        raise ValueError("expr must be a sympy expression (use theory.expressions.parsing.parse_expression)")
+        raise ValueError("expr must be a sympy expression (use "
+                         "theory.expressions.parsing.parse_expression)")
     ev = _Evaluator(expr, variables)
     b = _parse_box(box, ev.n)
     return ev, b, _sample(b, int(n_samples), rng)

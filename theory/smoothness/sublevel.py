@@ -4,15 +4,16 @@ Assumption 4 of the paper (fixed-step GD, Thms 4 and 6): M = sup{|f'(x)| : f(x) 
 :func:`sublevel_gradient_sup` returns M and the sublevel set as a list of closed intervals.
 
 **Exact route.** On each smooth piece (:func:`theory.smoothness.pieces.split_pieces`), the roots of
-f − level (:func:`theory.expressions.symbolic.real_roots`) cut the piece into segments on which f − level
-has one sign; a segment belongs to the set iff f <= level at one interior point (40 digits).
+f − level (:func:`theory.expressions.symbolic.real_roots`) cut the piece into segments on which f −
+level has one sign; a segment belongs to the set iff f <= level at one interior point (40 digits).
 On a segment, |f'| is monotone between consecutive roots of f'' (where |f'| is smooth, i.e.
 away from roots of f', |f'|' = ±f''; at roots of f' it is at a minimum), so
 
     sup |f'| = max( |f'| at the segment's finite ends and at the roots of f'' inside,
                     lim |f'| at an infinite end ),
 
-limits from :func:`theory.expressions.symbolic.safe_limit`; 40-digit values, M rounded *up* to a double.
+limits from :func:`theory.expressions.symbolic.safe_limit`; 40-digit values, M rounded *up* to a
+double.
 
 **Guarded numeric route** (``certified=False``) for a piece where a root set or a limit is not
 exact: a dense grid (geometric out to 1e6 on an infinite side), scipy ``brentq`` for the level
@@ -20,7 +21,8 @@ crossings and bounded maximisation of |f'| on each segment, padded up by 1e-12 r
 
 An unbounded sublevel set is allowed when lim |f'| is finite at its infinite end (e^x at
 level 1: the set is (-oo, 0], M = 1); otherwise ValueError names the problem. f is assumed C¹
-(Assumption 2 gives C²): joins of pieces are not re-checked here (see :mod:`theory.smoothness.certify`).
+(Assumption 2 gives C²): joins of pieces are not re-checked here (see
+:mod:`theory.smoothness.certify`).
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ import sympy as sp
 from theory.expressions.parsing import parse_expression, real_symbol
 from theory.smoothness.pieces import Piece, split_pieces
 from theory.smoothness.supremum import search_grid
-from theory.expressions.symbolic import ALL, DPS, ApproxRoots, float_safe, real_roots, safe_limit, to_rational
+from theory.expressions.symbolic import (ALL, DPS, ApproxRoots, float_safe, real_roots, safe_limit,
+                                         to_rational)
 
 __all__ = ["SublevelSup", "sublevel_gradient_sup"]
 
@@ -188,7 +191,8 @@ def sublevel_gradient_sup(expr: sp.Expr | str, var: str = "x", level: float | No
     ----------
     expr : sympy.Expr or str
         Univariate f on R (``Abs`` and ``Piecewise`` allowed); a string goes through
-        :func:`theory.expressions.parsing.parse_expression`. Floats are read as the decimals they show.
+        :func:`theory.expressions.parsing.parse_expression`. Floats are read as the decimals they
+        show.
     var : str
         The variable's name.
     level : float or sympy number

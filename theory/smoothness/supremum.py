@@ -1,7 +1,7 @@
 """sup over one smooth piece of g(x; L1) = |f''(x)| - L1|f'(x)|, exactly or by a guarded search.
 
-See :mod:`theory.smoothness.certify` for the argument that the supremum is attained on the finite set
-roots(f') ∪ roots(f'') ∪ roots(f''' - L1 f'') ∪ roots(f''' + L1 f''), the finite ends of the
+See :mod:`theory.smoothness.certify` for the argument that the supremum is attained on the finite
+set roots(f') ∪ roots(f'') ∪ roots(f''' - L1 f'') ∪ roots(f''' + L1 f''), the finite ends of the
 piece, or approached at an infinite end (whose limit :mod:`theory.smoothness.tails` supplies).
 """
 from __future__ import annotations

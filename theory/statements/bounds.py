@@ -2,7 +2,8 @@
 
 Zhang, He, Sra, Jadbabaie, "Why gradient clipping accelerates training", ICLR 2020: Thm 3,
 Thm 4, Remark 5, Thm 6, Thm 7, Thm 8 and the remark that no lower bound is known for SGD; plus
-the follow-up bounds of Koloskova et al. 2023 / Vankov et al. 2024 and Li et al. 2023 (docs/statements.md §4). Every function returns a :class:`Bound` whose ``mark`` says whether the
+the follow-up bounds of Koloskova et al. 2023 / Vankov et al. 2024 and Li et al. 2023
+(docs/statements.md §4). Every function returns a :class:`Bound` whose ``mark`` says whether the
 *bound* was read in the paper, reconstructed (the display was not available; the form follows
 from the stated parameters), or comes from a follow-up. Here Δ = f(x0) − f* and T_ε is the
 first t with ||∇f(x_t)|| <= ε. :data:`STATEMENTS` lists every statement, including those with
@@ -170,8 +171,8 @@ def thm4_bound(L0: float, L1: float, M: float, eps: float, Delta: float, *,
     f → c f). Neither form is invariant under x → a x: the 5ε/8 carries the construction's
     fixed bowl width. The value is clamped at 0 (vacuous when Δ <= 5ε/8).
 
-    The reconstruction rests on construction B (docs/statements.md §5), a member of the class only when
-    ε <= L0/6 and 2ε <= M: outside that range the formula is not supported and, by default,
+    The reconstruction rests on construction B (docs/statements.md §5), a member of the class only
+    when ε <= L0/6 and 2ε <= M: outside that range the formula is not supported and, by default,
     ValueError is raised (``require_construction_range=False`` returns it with a note).
     """
     _need(L0 >= 1, "L0 >= 1", L0=L0)
