@@ -1,5 +1,5 @@
 """Benchmark: a 10⁷-iteration exact GD count on construction B, whole process, against a plain
-Python loop (issue: at least 20× faster).
+Python loop (target: at least 20× faster).
 
 Both run as fresh processes (interpreter start and imports included) on the same instance:
 ε = 0.01, Δ = 1, h chosen so that T_ε ≈ 1.0·10⁷. The fast path is

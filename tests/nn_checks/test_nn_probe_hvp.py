@@ -4,7 +4,7 @@ double-backward products on an LSTM language model on real Penn Treebank (float3
 old rule r = ε^{1/3}(1 + ||θ||) as the negative control; a ReLU network, where a gradient
 difference is not a Hessian product.
 
-Tolerance: the issue's target, 1e-3 relative on the top eigenvalue (FD_RTOL).
+Tolerance: the target, 1e-3 relative on the top eigenvalue (FD_RTOL).
 """
 from __future__ import annotations
 
