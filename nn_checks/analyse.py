@@ -1,16 +1,9 @@
 """``python -m nn_checks data``, ``fit`` and ``claims``: the data sets, (L0, L1) from a run's
-metrics, the paper's claims.
+metrics, the paper's claims (their synopsis is :mod:`nn_checks.cli`'s docstring).
 
-data [--ptb-dir D] [--image-dir D] [--provision] [--verify] [--json]
-    finds every data set the pipeline needs (Penn Treebank for the LSTM runs, CIFAR-10 or
-    Fashion-MNIST for the ResNet20 runs) and prints where; with --provision, installs the
-    Debian package dataset-fashion-mnist when the images are missing (as root, with apt-get).
-fit DIR [--seed S] [--n-boot N] [--allow-insufficient]
-    writes DIR/fit.json: (L0, L1) by envelope and regression with bootstrap intervals and the
-    correlation of log gradient norm with log smoothness (theory.fitting.fit_all).
-claims DIR
-    writes DIR/claims.json: the paper's empirical claims judged on the six runs under DIR
-    (DIR/<model>_<run>/), with the criterion of each verdict (nn_checks.claims).
+``data --provision`` installs the Debian package dataset-fashion-mnist when the images are
+missing (as root, with apt-get); ``fit`` fits through :func:`theory.fitting.fit_all`; ``claims``
+judges with the criteria of :mod:`nn_checks.claims`.
 
 Every input file is checked against its schema before anything is written; a refusal writes
 nothing and leaves existing results as they were.
