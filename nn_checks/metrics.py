@@ -124,7 +124,8 @@ def _read_table(path: Path, expected: tuple[str, ...], types: dict, min_columns:
     try:
         header = next(reader)
         if header != list(expected) and not (
-                min_columns <= len(header) < len(expected) and header == list(expected[:len(header)])):
+                min_columns <= len(header) < len(expected)
+                and header == list(expected[:len(header)])):
             raise ValueError(f"{path}: line 1: header {','.join(header)!r} is not "
                              f"{','.join(expected)!r} (the columns nn_checks measure writes)")
         rows = []

@@ -69,7 +69,8 @@ def _check_tokens(text: str) -> None:
     for tok in tokens:
         if tok.type == tokenize.NAME and tok.string.startswith("_"):
             raise ExpressionError(f"name {tok.string!r} is not allowed")
-        if tok.type == tokenize.OP and tok.string in {".", "[", "]", "{", "}", ":", ";", "@", "lambda"}:
+        if tok.type == tokenize.OP and tok.string in {".", "[", "]", "{", "}", ":", ";", "@",
+                                                      "lambda"}:
             raise ExpressionError(f"operator {tok.string!r} is not allowed")
 
 

@@ -87,7 +87,8 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("double-well", "x**4/4 - x**2/2", ("x",), "L0L1-smooth",
                    (Declared(1, 47.0, "valid"), Declared(3, 11.0, "valid")), -0.25, (2.0,),
                    "Lemma 2", "paper",
-                   "f' = x³ - x, f'' = 3x² - 1. L1 = 3: for |x| >= 2, 3|x|(x²-1) >= 6x²-6 >= 3x²-1; "
+                   "f' = x³ - x, f'' = 3x² - 1. L1 = 3: for |x| >= 2, 3|x|(x²-1) >= 6x²-6 "
+                   ">= 3x²-1; "
                    "for |x| <= 2, |f''| <= 11. L1 = 1: for |x| >= 4, |x|(x²-1) >= 4x²-4 >= 3x²-1; "
                    "for |x| <= 4, |f''| <= 47. Crude valid pairs; minima at x = ±1, f* = -1/4."),
     CatalogueEntry("extremal", "exp(Abs(x)) - Abs(x) - 1", ("x",), "L0L1-smooth",
@@ -154,7 +155,8 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
                    (Declared(0, 26.0),), 0.0, (0.1, 0.2),
                    "docs/statements.md §1, deep linear networks, scalar case", "paper",
                    "∇²f = 2[[a, b],[b, c]], a = w2², c = w1², b = 2w1w2-1, with norm "
-                   "2((a+c)/2 + sqrt(((a-c)/2)² + b²)) <= 2(max(a, c) + |b|) <= 2(4 + 9) = 26 on the "
+                   "2((a+c)/2 + sqrt(((a-c)/2)² + b²)) <= 2(max(a, c) + |b|) <= 2(4 + 9) = 26 "
+                   "on the "
                    "box [-2,2]², equality at (2,-2). Not (L0,L1)-smooth on R²: "
                    "on w1 w2 = 1 the gradient vanishes while the Hessian grows (witness (t, 1/t)).",
                    region=((-2.0, 2.0), (-2.0, 2.0)), witness=("t", "1/t")),

@@ -86,7 +86,8 @@ def split_pieces(expr: sp.Expr, x: sp.Symbol, timeout: float | None = 10.0
         try:
             region = (sp.S.Reals if cond is sp.true else cond.as_set()) - covered
         except (NotImplementedError, TypeError) as exc:
-            raise ExpressionError(f"cannot turn the condition {cond} into intervals ({exc})") from None
+            raise ExpressionError(f"cannot turn the condition {cond} into intervals "
+                                  f"({exc})") from None
         covered = covered | region
         intervals, isolated = _intervals_of(region)
         pieces += [Piece(branch, iv.start, iv.end) for iv in intervals]
