@@ -1,7 +1,8 @@
 """Pieces shared by every command line of the workbench (``python -m theory``, ``-m synthetic``,
 ``-m nn_checks``, ``-m figures``, ``-m figures.report``). Standard library only.
 
-Exit codes (one policy for every command; README "Exit codes"):
+Exit codes (one policy for every command; README, "Command lines: conventions and exit
+codes"):
 
 =====  ====================================================================================
 0      ran; no verdict failed (or the command has no verdicts)

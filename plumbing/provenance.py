@@ -1,4 +1,4 @@
-"""Provenance written beside every result: ``env.json`` (docs/architecture.md, "Results").
+"""Provenance written beside every result: ``env.json`` (docs/architecture.md, "Plumbing").
 
 Standard library only; package versions come from the installed distributions' metadata.
 """

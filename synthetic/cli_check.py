@@ -14,8 +14,9 @@ __all__ = ["CHECK_EPILOG", "LazyBar", "cmd_check"]
 
 CHECK_EPILOG = f"""\
 checks: thm3 (Thm 3, clipped GD upper bound), thm4 (Thm 4, fixed-step GD lower bound), rem5
-  (Remark 5, separation clipped vs fixed-step GD), thm6 (Thm 6, normalized GD), thm7 (Thm 7,
-  clipped SGD), thm8 (Thm 8, SGD lower bound), followup (follow-up papers' bounds).
+  (Remark 5, separation clipped vs fixed-step GD), thm6 (Thm 6, fixed-step GD upper bound),
+  thm7 (Thm 7, clipped SGD upper bound), thm8 (Thm 8, SGD: measured complexity, shape only),
+  followup (follow-up papers' bounds).
   Symbols as in the paper: L0, L1 ((L0,L1)-smoothness), M (gradient bound on the sublevel
   set), Δ = f(x_0) - f*, ε (target gradient norm), τ (noise bound of the stochastic oracle).
 

@@ -60,7 +60,7 @@ def test_negative_control_detects_a_forbidden_import(tmp_path):
     assert imported_roots(bad) == {"torch", "synthetic"}
 
 
-# ---- the rooms of theory/ (docs/architecture.md): each imports only the rooms before it ----
+# ---- the rooms of theory/ (docs/architecture.md): each imports only the rooms it may ----
 ROOMS = {  # room: rooms of theory it may import
     "expressions": set(),
     "smoothness": {"expressions"},

@@ -2,7 +2,7 @@
 
 (L0,L1)-smoothness (docs/statements.md §1, Definition 1): ||∇²f(x)|| <= L0 + L1||∇f(x)||.
 
-Rooms (docs/architecture.md), each importing only the rooms above it:
+Rooms (docs/architecture.md), each importing only the rooms its row there names:
 
 expressions  parsing of user expressions, symbolic helpers with time limits, compiled objectives
 smoothness   certification of a univariate expression (class, L, L1_min, the frontier

@@ -84,7 +84,7 @@ def test_quartic_frontier(expr: sp.Expr) -> None:
 
 
 def test_quartic_scaling_metamorphic() -> None:
-    # f -> c·f maps L0*(L1) -> c·L0*(L1) (style.md: (L0,L1) -> (c·L0, L1)).
+    # f -> c·f maps L0*(L1) -> c·L0*(L1), i.e. (L0,L1) -> (c·L0, L1).
     c, L1 = 3.0, 1.5
     est = estimate_frontier(c * QUARTIC, [x, y], [L1], 3.0, rng=rng(), n_samples=N)
     assert_rel(est.L0_lower[0], c * 16 / L1**2, NUMERIC_RTOL, "L0* of 3·quartic")
