@@ -35,7 +35,7 @@ import sys
 
 from plumbing.cli import (EXIT_CODES_HELP, EXIT_OK, EXIT_VERDICT_FAILED,
                           OneLineParser as _Parser, UsageError, add_version, emit,
-                          guarded, int_in_range, number_list)
+                          guarded, int_in_range)
 from synthetic.cli_check import CHECK_EPILOG, LazyBar, cmd_check
 from theory.expressions.timelimit import LIMIT_EXCEPTIONS
 
@@ -99,8 +99,15 @@ def _number(text: str, name: str) -> float:
 
 
 def _numbers(text: str, name: str) -> list[float]:
-    """Comma-separated finite numbers (plumbing.cli.number_list: one line naming ``name``)."""
-    return number_list(text, name)
+    """Comma-separated finite numbers; one line naming ``name`` and the text otherwise (the
+    messages of this command since before plumbing.cli.number_list, kept)."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"{name}: {text!r} is not a number (or comma-separated numbers)") from None
+    if not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{name} must be finite, got {text!r}")
+    return values
 
 
 def _time_limit(value: float, name: str = "--time-limit") -> float:
