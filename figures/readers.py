@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from plumbing.jsonio import NON_FINITE  # the result files' strings for inf, -inf, nan
+
 __all__ = ["InputError", "MAX_BYTES", "Fields", "read_text", "read_json_doc", "read_jsonl_docs",
-           "read_csv_table", "Table", "to_float"]
+           "read_csv_table", "Table"]
 
 MAX_BYTES = 1 << 30  # 1 GiB: far above any result file (a paper-scale metrics.csv is ~20 MB)
-NON_FINITE = ("inf", "-inf", "nan")
 
 
 class InputError(ValueError):
@@ -39,11 +40,6 @@ def _show(value) -> str:
 def _kind(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
             type(None): "null"}.get(type(value), "a number")
-
-
-def to_float(value) -> float:
-    """A checked number as float: None -> nan, ``"inf"`` -> inf, ``"nan"`` -> nan."""
-    return math.nan if value is None else float(value)
 
 
 class Fields:

@@ -24,21 +24,19 @@ import json
 import math
 import os
 import sys
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable
 
 from plumbing.files import WriteError
 
 __all__ = ["EXIT_OK", "EXIT_VERDICT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "UsageError",
            "OneLineParser", "emit", "guarded", "version_string", "add_version", "int_in_range",
-           "one_line", "number_list", "choose", "EXIT_CODES_HELP", "EXIT_CODES_HELP_NO_VERDICTS"]
+           "one_line", "number_list", "EXIT_CODES_HELP"]
 
 EXIT_OK, EXIT_VERDICT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_CODES_HELP = ("exit codes: 0 ran, no verdict failed; 1 ran and wrote its results, some "
                    "verdict failed; 2 bad input or refused (nothing written); 3 internal error; "
                    "130 interrupted")
-EXIT_CODES_HELP_NO_VERDICTS = ("exit codes: 0 ran, everything written; 2 bad input or refused "
-                               "(one line on stderr, nothing written); 3 internal error; "
-                               "130 interrupted")  # figures and the report have no verdicts
+
 
 
 class UsageError(Exception):
@@ -122,20 +120,6 @@ def number_list(text: str, option: str, *, minimum: float | None = None,
             raise UsageError(f"{option}: values must be {need}, got {item}")
         values.append(value)
     return values
-
-
-def choose(text: str, option: str, choices: Sequence[str], what: str = "name") -> list[str]:
-    """The comma-separated names of ``text`` (``--only a,b``), each one of ``choices``, in the
-    order given, repeats dropped. An empty selection or an unknown name is a
-    :class:`UsageError` naming ``option``, the bad names and the choices."""
-    names = list(dict.fromkeys(n.strip() for n in str(text).split(",")))
-    if "" in names:
-        raise UsageError(f"{option}: empty {what} in {text!r} (omit {option} for all)")
-    unknown = [n for n in names if n not in set(choices)]
-    if unknown:
-        raise UsageError(f"{option}: unknown {what}(s) {', '.join(unknown)}; choose from "
-                         f"{', '.join(choices)}")
-    return names
 
 
 def guarded(prog: str, command: Callable[[], int], interrupted: str = "interrupted",

@@ -6,13 +6,10 @@ result contract"). Standard library only.
 """
 from __future__ import annotations
 
-__all__ = ["RECORD_FORMAT", "MARKS", "BOUND_KINDS", "VERDICTS", "RUN_STATUSES", "RECORD_FIELDS"]
+__all__ = ["RECORD_FORMAT", "MARKS", "BOUND_KINDS", "VERDICTS", "RUN_STATUSES"]
 
 RECORD_FORMAT = "l0l1-record/2"  # /2: check, quantity, status, censored as fields; frozen
 MARKS = ("paper", "reconstructed", "follow-up")  # docs/statements.md, "Marks"
 BOUND_KINDS = ("upper", "lower", "tight", "order", "none")
 VERDICTS = ("pass", "fail", "inconclusive", "shape-only")
 RUN_STATUSES = ("converged", "diverged", "max_iter")  # how a run behind a record ended
-RECORD_FIELDS = ("check_id", "check", "quantity", "theorem", "mark", "params", "measured",
-                 "bound", "bound_kind", "tolerance", "verdict", "status", "censored", "notes",
-                 "extra")

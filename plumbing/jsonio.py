@@ -8,8 +8,8 @@ Writing
     (schema ``l0l1-fit/1``), where a non-finite estimate means *not estimable* and is written
     as ``null`` (``to_jsonable(..., non_finite="null")``).
 Reading
-    :func:`number` turns a stored value back into a float: ``null`` -> NaN, ``"inf"`` -> inf,
-    ``"-inf"`` -> -inf, ``"nan"`` -> NaN; a boolean or any other string is refused.
+    A reader takes ``null`` as absent and the strings of :data:`NON_FINITE` as the numbers they
+    name (``figures.readers`` does, field by field); a boolean is never a number.
 
 Arrays and numbers of numpy, mpmath or sympy are converted through their ``tolist`` / ``item``
 / ``float`` (duck-typed: this module imports the standard library only).
@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from plumbing.files import atomic_write_text, read_file
 
-__all__ = ["NON_FINITE", "MAX_JSONL_BYTES", "to_jsonable", "number", "json_text", "jsonl_text",
+__all__ = ["NON_FINITE", "MAX_JSONL_BYTES", "to_jsonable", "json_text", "jsonl_text",
            "write_json", "write_jsonl", "read_jsonl"]
 
 NON_FINITE = ("inf", "-inf", "nan")
@@ -62,19 +62,6 @@ def to_jsonable(value: Any, non_finite: str = "string") -> Any:
     except (TypeError, ValueError):
         return str(value)
     return result if math.isfinite(result) else _non_finite(result, non_finite)
-
-
-def number(value: Any) -> float:
-    """A stored number as float, under the policy above; ``ValueError`` for anything else."""
-    if value is None:
-        return math.nan
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is a boolean, not a number")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value in NON_FINITE:
-        return float(value)
-    raise ValueError(f"{value!r} is not a number")
 
 
 def json_text(obj: Any, non_finite: str = "string") -> str:

@@ -174,11 +174,14 @@ def _read_records(folder: Path, config: dict) -> list[dict]:
                               "kept: rerun without --only (finished parts/ are resumed) or "
                               "choose another --out") from None
     for number, row in enumerate(rows, 1):
+        if isinstance(row, dict) and isinstance(row.get("check_id"), str) and "check" not in row:
+            raise _refuse(folder, f"{path}: record {number} has no check field (written by an "
+                                  "older version of synthetic check): rerun without --only "
+                                  "(finished parts/ are redone) or choose another --out")
         if not (isinstance(row, dict) and isinstance(row.get("check_id"), str)
                 and check_of(row) in CHECKS):
-            raise _refuse(folder, f"{path}: record {number} has no check_id and check of a known "
-                                  "check (written by another or an older version): rerun "
-                                  "without --only or choose another --out")
+            raise _refuse(folder, f"{path}: record {number} has no check_id of a known check: "
+                                  "rerun without --only or choose another --out")
     return rows
 
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plumbing.contract import RUN_STATUSES
 from theory.expressions.objective import Objective
 from theory.statements.steps import BATCH_RULES, method_parameters
 
 __all__ = ["RunResult", "STATUSES", "run_deterministic", "iterate"]
 
-STATUSES = ("converged", "diverged", "max_iter")  # theory.records.RUN_STATUSES
+STATUSES = RUN_STATUSES  # how a run ends: the result contract's statuses
 
 
 @dataclass(frozen=True)

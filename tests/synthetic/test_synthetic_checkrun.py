@@ -224,3 +224,23 @@ def test_selecting_every_check_of_the_run_replaces_it(run, capsys):
     assert [i["checks"] for i in config["invocations"]] == [["followup"]]
     assert {check_of(json.loads(x)) for x in (run / "records.jsonl").read_bytes().splitlines()} \
         == {"followup"}
+
+
+def test_records_of_an_older_version_are_refused_by_name(run, capsys):
+    """A records.jsonl written before the result contract (no ``check`` field, digest intact)
+    cannot have its other checks kept: one line saying so, nothing changed."""
+    import hashlib
+
+    rows = [json.loads(x) for x in (run / "records.jsonl").read_bytes().splitlines()]
+    for r in rows:
+        r.pop("check")
+    data = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows).encode()
+    (run / "records.jsonl").write_bytes(data)
+    config = json.loads((run / "config.json").read_text())
+    config["records_sha256"] = hashlib.sha256(data).hexdigest()
+    (run / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    code, out, err = check(capsys, run, "--only", "thm7")
+    assert code == 2 and err.count("\n") == 1
+    assert "record 1 has no check field (written by an older version" in err, err
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before

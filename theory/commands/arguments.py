@@ -8,9 +8,7 @@ between ``MIN_SAMPLES`` and ``MAX_SAMPLES``, at most ``MAX_VARIABLES`` variables
 L1 grid of ``frontiers`` (25 points 10^-2 .. 10^2, log-spaced), and the readers of the
 expression, its variables, number lists, ``--only`` selections, ``--box`` and ``--out``.
 
-``_float_list`` is :func:`plumbing.cli.number_list` with the minimum 0; ``_select`` keeps its
-own messages ("empty entry id", catalogue order), which :func:`plumbing.cli.choose` words
-differently.
+``_float_list`` is :func:`plumbing.cli.number_list` with the minimum 0.
 """
 from __future__ import annotations
 

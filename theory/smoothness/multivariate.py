@@ -38,15 +38,10 @@ __all__ = ["MultivariateCheck", "FrontierEstimate", "check_l0l1", "estimate_fron
            "evaluate_norms", "MAX_SAMPLES"]
 
 
-def _jsonable(v: Any) -> Any:
-    """The result files' JSON policy (plumbing.jsonio): non-finite floats -> "inf"/"-inf"/"nan"."""
-    return to_jsonable(v)
-
-
 class _Record:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict (strict JSON: non-finite floats become strings)."""
-        return {k: _jsonable(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+        return to_jsonable(asdict(self))  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
