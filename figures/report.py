@@ -79,6 +79,14 @@ def _check_origin(where: Layout, config: dict | None) -> str:
             f"{code(where.make_check)}).")
 
 
+def _tightness(row: dict) -> str:
+    """'w / a' of a summary row's tightness ratios ('–' where absent)."""
+    w, a = row.get("tightness_witness"), row.get("tightness_analytic")
+    if w is None and a is None:
+        return "–"
+    return " / ".join("–" if v is None else f"{v:.3g}" for v in (w, a))
+
+
 def _theorems(where: Layout, summary: dict | None, config: dict | None) -> list[str]:
     if summary is None:
         return [f"*missing: {code(where.check / 'summary.json')} (run "
@@ -86,14 +94,19 @@ def _theorems(where: Layout, summary: dict | None, config: dict | None) -> list[
     rows = [[r["check"], r["theorem"], r["mark"], r["records"], r["pass"], r["fail"],
              r["inconclusive"], r["shape-only"], _Raw("–" if r["ratio_min"] is None else
                                                      f"{r['ratio_min']:.3g} … "
-                                                     f"{r['ratio_max']:.3g}")]
+                                                     f"{r['ratio_max']:.3g}"),
+             _Raw(_tightness(r))]
             for r in summary["rows"]]
     lines = [_check_origin(where, config), ""]
     lines += _table(["check", "statement", "mark", "records", "pass", "fail",
-                         "inconclusive", "shape-only", "measured/bound"], rows)
+                         "inconclusive", "shape-only", "measured/bound",
+                     "tightness: witness / 1-D sup"], rows)
     lines += ["", "Marks: *paper* (stated in the paper), *reconstructed* (our reconstruction of "
               "a statement whose exact form was not available), *follow-up* (later papers). "
-              "measured/bound over the decided one-sided records.", ""]
+              "measured/bound over the decided one-sided records of T_ε. Tightness: the best "
+              "certified worst-case witness's T_ε over the bound, then the analytic supremum of "
+              "T_ε over 1-D members over the bound (docs/statements.md §5c); an upper bound "
+              "whose tightness exceeds 1 is violated.", ""]
     for f in summary["fails"]:
         lines.append(f"- **FAIL** {code(f['check_id'])}: measured {number(f['measured'], 6)} vs "
                      f"bound {number(f['bound'], 6)}. {text(f.get('notes') or '')}".rstrip())

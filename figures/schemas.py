@@ -285,6 +285,8 @@ def summary(path: Path) -> dict:
         if math.isnan(low) != math.isnan(high) or low > high:
             f.fail(at, f"ratio_min {row.get('ratio_min')} and ratio_max "
                        f"{row.get('ratio_max')} are not a range")
+        for key in ("tightness_witness", "tightness_analytic"):  # absent in older summaries
+            f.number(row.get(key), f"{at}.{key}", optional=True)
         failed += counts[1]
     fails = f.lst(doc.get("fails"), "fails")
     for i, rec in enumerate(fails):

@@ -318,18 +318,32 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
     return rows
 
 
+RATIO_QUANTITIES = ("iterations", "median-iterations")  # T_ε against a bound on T_ε
+
+
 def _ratio(row: dict) -> float | None:
-    """measured/bound of a decided one-sided comparison (None when censored, missing or ∞)."""
+    """measured/bound of a decided one-sided comparison of T_ε (None when censored, missing, ∞,
+    or a record about something else: membership, growth, ...)."""
     m, b = row.get("measured"), row.get("bound")
     if row.get("verdict") not in ("pass", "fail") or \
+            row.get("quantity") not in RATIO_QUANTITIES or \
             row.get("bound_kind") not in ("upper", "lower") or not all(
             isinstance(v, (int, float)) and math.isfinite(v) for v in (m, b)) or b == 0:
         return None
     return float(m) / float(b)
 
 
+def _witness_ratio(row: dict, key: str) -> float | None:
+    """A worst-case witness record's ``extra[key]`` (witness or analytic sup over the bound)."""
+    extra = row.get("extra") or {}
+    v = extra.get(key) if row.get("quantity") == "witness-iterations" else None
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+
 def summary_rows(rows: list[dict]) -> list[dict]:
-    """One line per (check, theorem): verdict counts and the range of measured/bound."""
+    """One line per (check, theorem): verdict counts, the range of measured/bound over the
+    catalogue (and hard-member) runs, and the tightness: the best certified worst-case witness
+    over the bound and the analytic 1-D supremum over the bound (docs/statements.md §5c)."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["check_id"].split("/")[0], r["theorem"], r["mark"]), []).append(r)
@@ -338,7 +352,11 @@ def summary_rows(rows: list[dict]) -> list[dict]:
         counts = {v: sum(r["verdict"] == v for r in rs)
                   for v in ("pass", "fail", "inconclusive", "shape-only")}
         ratios = [q for q in map(_ratio, rs) if q is not None]
+        witness = [q for r in rs if (q := _witness_ratio(r, "ratio")) is not None]
+        analytic = [q for r in rs if (q := _witness_ratio(r, "analytic_ratio")) is not None]
         out.append({"check": check, "theorem": theorem, "mark": mark, "records": len(rs),
                     **counts, "ratio_min": min(ratios) if ratios else None,
-                    "ratio_max": max(ratios) if ratios else None})
+                    "ratio_max": max(ratios) if ratios else None,
+                    "tightness_witness": max(witness) if witness else None,
+                    "tightness_analytic": max(analytic) if analytic else None})
     return out

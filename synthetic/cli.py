@@ -15,15 +15,21 @@ lower-bound --L0 A --L1 B --M M --eps E --delta D [--h H | --grid K] [--max-iter
     list with one record per step: "h", "construction", "iterations" (null when it never
     converges), "status", "bound", "verdict" and the details.
 
+worst-case --method gd|clipped|normalized [--h H | --eta E --gamma G | --eta E --beta B]
+    | --rule thm3|thm6|vankov|vankov-clipped, --L0 --L1 --M --eps --delta [--json]
+    the 1-D supremum of T_ε over the class for one rule, its best certified witness and the
+    dip witness (:mod:`synthetic.cli_worstcase`).
+
 check [--quick] [--out DIR] [--only NAMES]
     every theorem check (thm3, thm4, rem5, thm6, thm7, thm8, followup) with a progress bar;
     writes DIR/records.jsonl, DIR/summary.json, DIR/config.json, DIR/env.json and prints the
     verdict table. A rerun with the same DIR and sizes resumes (finished checks are kept in
     DIR/parts/); ``--only`` adds checks to the run in DIR (see :mod:`synthetic.checkrun`).
 
-Exit codes (:mod:`plumbing.cli`): 0 ran, no verdict failed; 1 ``check`` / ``lower-bound``
-ran and wrote its results, some verdict is ``fail``; 2 bad input or a refusal, one line
-``synthetic: error: ...`` on stderr, nothing written, never a traceback; 3 internal error.
+Exit codes (:mod:`plumbing.cli`): 0 ran, no verdict failed; 1 ``check`` ran and wrote its
+results, some verdict is ``fail`` (``lower-bound`` verdicts are pass or inconclusive);
+2 bad input or a refusal, one line ``synthetic: error: ...`` on stderr, nothing written, never
+a traceback; 3 internal error.
 """
 from __future__ import annotations
 
@@ -226,21 +232,24 @@ def _cmd_lower_bound(args) -> int:
              "iterations": r.extra["iterations"], "status": r.status,
              "bound": r.bound, "verdict": r.verdict, "h_thr": r.params["h_thr"],
              "ratio": r.extra["ratio"] if r.extra["ratio"] != math.inf else None,
-             "note": r.extra["count_note"], "bound_alt_log": r.extra["bound_alt_log"],
-             "verdict_alt_log": r.extra["verdict_alt_log"], "member_certified":
-             r.extra["member_certified"], "mark": r.mark, "notes": r.notes} for r in records]
+             "note": "; ".join(c.get("note") or "" for c in r.extra["candidates"]
+                               if c["name"] == r.params["construction"]),
+             "bound_alt_log": r.extra["bound_alt_log"], "minimax_1d": r.extra["minimax_1d"],
+             "candidates": r.extra["candidates"], "mark": r.mark, "notes": r.notes}
+            for r in records]
     code = EXIT_VERDICT_FAILED if any(r["verdict"] == "fail" for r in rows) else EXIT_OK
     if args.json:
         from plumbing.jsonio import to_jsonable
         print(json.dumps(to_jsonable(rows), allow_nan=False))
         return code
-    print(f"Thm 4 [reconstructed], h_thr = {rows[0]['h_thr']:.6g}: A above (never converges), "
-          f"B at or below; bound = {rows[0]['bound']:.6g}")
-    print(f"{'h':>12} {'constr':>6} {'status':>10} {'iterations':>14} {'ratio':>10}  verdict")
+    print(f"Thm 4 [reconstructed], bound = {rows[0]['bound']:.6g}; hardest certified member "
+          f"per step (extremal, A, B, B_delta); analytic min over h of the 1-D supremum = "
+          f"{rows[0]['minimax_1d'] or math.inf:.6g}")
+    print(f"{'h':>12} {'member':>8} {'status':>10} {'iterations':>14} {'ratio':>10}  verdict")
     for r in rows:
         its = "never" if r["status"] == "diverged" else (r["iterations"] or f">{args.max_iter}")
         ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.4g}"
-        print(f"{r['h']:>12.5g} {r['construction']:>6} {r['status']:>10} {its!s:>14} "
+        print(f"{r['h']:>12.5g} {r['construction'] or '-':>8} {r['status']:>10} {its!s:>14} "
               f"{ratio:>10}  {r['verdict']}")
     for r in rows:
         for text in (r["notes"], r["note"]):
@@ -253,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m synthetic`` (every default shown in --help)."""
     description = __doc__.partition("\n\n")[0]
     parser = _Parser(prog="python -m synthetic", description=" ".join(description.split()),
-                     epilog="commands: run, lower-bound, check (python -m synthetic COMMAND "
-                            "--help for each)\n" + EXIT_CODES_HELP)
+                     epilog="commands: run, lower-bound, worst-case, check "
+                            "(python -m synthetic COMMAND --help for each)\n" + EXIT_CODES_HELP)
     add_version(parser)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     r = sub.add_parser("run", help="one deterministic run of GD, clipped or normalized GD",
@@ -302,6 +311,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"seconds of stepping per step size before the count is censored, at "
                          f"most {MAX_TIME_LIMIT:g} (default: %(default)s)")
     lb.add_argument("--json", action="store_true", help="print one JSON list (default: off)")
+    wc = sub.add_parser("worst-case", help="the 1-D worst case of a step rule over the class",
+                        description="The supremum of T_ε over 1-D (L0,L1) members for one step "
+                                    "rule, with its best certified witness (docs/statements.md "
+                                    "§5c).")
+    add_version(wc)
+    wc.add_argument("--method", choices=["gd", "clipped", "normalized"],
+                    help="the step rule, with its parameters (or --rule)")
+    wc.add_argument("--rule", choices=["thm3", "thm6", "vankov", "vankov-clipped"],
+                    help="a theorem's rule at these constants (or --method)")
+    for name, text in (("h", "fixed step h of gd"), ("eta", "η of clipped and normalized"),
+                       ("gamma", "γ of clipped"), ("beta", "β of normalized")):
+        wc.add_argument(f"--{name}", help=f"{text}, > 0")
+    for name, text in (("L0", "L0 > 0"), ("L1", "L1 > 0"), ("M", "M > eps, the bound of |f'| "
+                       "on the sublevel set"), ("eps", "ε > 0, the target |f'|"),
+                       ("delta", "Δ = f(x0) - f* > 0")):
+        wc.add_argument(f"--{name}", required=True, help=f"{text} (required)")
+    wc.add_argument("--search", action="store_true",
+                    help="also search for harder members (not available in this version)")
+    wc.add_argument("--json", action="store_true", help="print one JSON object (default: off)")
     ck = sub.add_parser("check", help="run every theorem check, write results/synthetic/...",
                         description="Run the theorem checks into a run folder, resumably, and "
                                     "print the verdict table.", epilog=CHECK_EPILOG)
@@ -341,7 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("choose a command: run, lower-bound or check (see --help)")
+            raise UsageError("choose a command: run, lower-bound, worst-case or check (see "
+                             "--help)")
+        if args.command == "worst-case":
+            from synthetic.cli_worstcase import cmd_worst_case
+            return cmd_worst_case(args, _number)
         return {"run": _cmd_run, "lower-bound": _cmd_lower_bound,
                 "check": cmd_check}[args.command](args)
     return guarded("synthetic", command, "interrupted (rerun check with the same --out to "

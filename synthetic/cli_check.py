@@ -97,12 +97,15 @@ def cmd_check(args) -> int:
                          allow_nan=False))
         return code
     head = f"{'check':<9}{'theorem':<34}{'mark':<14}{'n':>5}{'pass':>6}{'fail':>6}" \
-           f"{'inc':>5}{'shape':>6}  measured/bound"
+           f"{'inc':>5}{'shape':>6}  {'measured/bound':<22}tightness: witness / 1-D sup"
     print(head)
     for t in table:
         span = "" if t["ratio_min"] is None else f"{t['ratio_min']:.3g} .. {t['ratio_max']:.3g}"
+        tight = " / ".join("-" if t.get(k) is None else f"{t[k]:.3g}"
+                           for k in ("tightness_witness", "tightness_analytic"))
         print(f"{t['check']:<9}{t['theorem'][:33]:<34}{t['mark']:<14}{t['records']:>5}"
-              f"{t['pass']:>6}{t['fail']:>6}{t['inconclusive']:>5}{t['shape-only']:>6}  {span}")
+              f"{t['pass']:>6}{t['fail']:>6}{t['inconclusive']:>5}{t['shape-only']:>6}  "
+              f"{span:<22}{'' if tight == '- / -' else tight}".rstrip())
     fails = [r for r in rows if r["verdict"] == "fail"]
     for r in fails[:20]:
         print(f"FAIL {r['check_id']}: measured {r['measured']} vs {r['bound_kind']} bound "

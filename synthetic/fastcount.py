@@ -73,6 +73,17 @@ def _leave_after(x: Fraction, c: Fraction, lo: float, hi: float) -> int | None:
     return None if math.isinf(hi) else max(1, math.floor((Fraction(hi) - x) / -c) + 1)
 
 
+def _piece_of(starts: list[float], exact: Fraction, rounded: float) -> int:
+    """Index of the piece holding the exact point (past a breakpoint even if its double rounds
+    onto it): a float bisection, then exact comparisons at the one breakpoint it may miss."""
+    i = bisect.bisect_left(starts, rounded)
+    while i > 0 and exact <= starts[i - 1]:
+        i -= 1
+    while i < len(starts) and exact > starts[i]:
+        i += 1
+    return i
+
+
 def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], float], *,
              max_iter: int = 10**12, blowup: float = 1e150, jump: bool = True,
              time_limit: float | None = None) -> Count:
@@ -136,9 +147,10 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
                 return Count(None, "diverged", t, x, g, jumped, "constant slope to infinity")
             leaves = k <= max_iter - t
             k = min(k, max_iter - t)
-            x, t, jumped = float(Fraction(x) - k * c), t + k, jumped + k
-            if leaves:  # in real arithmetic x is past the breakpoint, even if it rounds onto it
-                i += -1 if c > 0 else 1
+            exact = Fraction(x) - k * c
+            x, t, jumped = float(exact), t + k, jumped + k
+            if leaves:  # a long step may cross pieces: the piece of the exact x
+                i = _piece_of(starts, exact, x)
             continue
         lo, hi, grad = p.lo, p.hi, p.grad
         try:

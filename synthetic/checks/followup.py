@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
+from synthetic.checks._witness import QUICK_WITNESSES, WITNESS_INSTANCES, witness_record
 from synthetic.checks._shared import (QUICK_SIZES, CatalogueConfig, Outcome, catalogue_records,
                                       make_record, plan, run_batch, start_delta, usable_pairs)
 from theory.expressions.objective import Objective
@@ -45,10 +46,12 @@ class Config(CatalogueConfig):
     """Sizes of the follow-up check (defaults: the full check, under 90 s)."""
 
     rules: tuple[str, ...] = RULES               # which follow-up statements
+    witnesses: tuple = WITNESS_INSTANCES  # (L0, L1, M, ε, Δ) of the worst-case witnesses
 
 
 FULL = Config()
-QUICK = Config(**QUICK_SIZES)
+QUICK = Config(**QUICK_SIZES, witnesses=QUICK_WITNESSES)
+WITNESS_RULES = ("vankov", "vankov_clipped")  # the rules with a bound on T_ε
 
 
 def runner_parameters(rule: str, L0: float, L1: float, Delta: float) -> tuple[str, dict]:
@@ -103,10 +106,33 @@ def check_instance(expr, rule: str, L0: float, L1: float, x0: float, eps: float,
 
 
 
+def witness_records(instances, rules=WITNESS_RULES,
+                    progress: Callable[[str], None] | None = None) -> list[ResultRecord]:
+    """Each rule with a bound on T_ε on the certified witnesses B_δ
+    and the dip slope of each instance, against
+    T_ε <= ceil(V) − 1 (synthetic.checks._witness)."""
+    bounds = {"vankov": lambda L0, L1, M, eps, D: vankov_bound(L0, L1, eps, D),
+              "vankov_clipped": lambda L0, L1, M, eps, D: vankov_clipped_bound(L0, L1, eps, D)}
+    out = []
+    for inst in instances:
+        for rule, kind in ((r, k) for r in rules if r in bounds
+                           for k in ("B_delta", "dip_slope")):
+            out.append(witness_record(
+                "followup", rule, kind, inst,
+                lambda L0, L1, M, rule=rule: rule_parameters(rule, L0, L1),
+                bounds[rule], bound_value=lambda b: max(0.0, math.ceil(b.value) - 1.0),
+                notes=f"{rule}: T_ε <= ceil(V) − 1; follow-up bound as restated in "
+                      "third-party notes"))
+            if progress is not None:
+                progress(out[-1].check_id)
+    return out
+
+
 def units(config: Config) -> int:
     """Number of records (= progress calls) of :func:`run`."""
-    return sum(len(usable_pairs(e)) * len(x0s) * len(config.eps_grid) * len(config.rules)
-               for e, _, x0s in plan(config))
+    witnesses = 2 * len(config.witnesses) * sum(r in WITNESS_RULES for r in config.rules)
+    return witnesses + sum(len(usable_pairs(e)) * len(x0s) * len(config.eps_grid)
+                           * len(config.rules) for e, _, x0s in plan(config))
 
 
 def run(config: Config = FULL, progress: Callable[[str], None] | None = None
@@ -114,7 +140,7 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
     """All follow-up records of ``config`` (batched per entry, ε and runner method)."""
     for rule in config.rules:
         runner_parameters(rule, 1.0, 1.0, 1.0)  # unknown rule: ValueError before any work
-    return catalogue_records(
+    return witness_records(config.witnesses, config.rules, progress) + catalogue_records(
         config, lambda entry, eps, x0s, values: [
             _job(rule, L0, L1, x0, eps, float(v) - entry.f_star, entry.id)
             for rule in config.rules for L0, L1 in usable_pairs(entry)

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from synthetic.checks._witness import QUICK_WITNESSES, WITNESS_INSTANCES, witness_record
 from synthetic.checks._shared import (QUICK_SIZES, RECONSTRUCTED_NOTE, CatalogueConfig,
                                       catalogue_records, make_record, plan, run_batch,
                                       start_delta, usable_pairs)
 from theory.expressions.objective import Objective
 from theory.records import ResultRecord
 from theory.statements.bounds import thm3_bound
-from theory.statements.steps import rule_parameters
+from theory.statements.steps import clipped_to_normalized, rule_parameters, thm3_parameters
 
 __all__ = ["negative_control", "FULL", "QUICK", "Config", "check_instance", "run", "units"]
 
@@ -31,10 +32,13 @@ class Config(CatalogueConfig):
     """Sizes of the Thm 3 check (defaults: the full check)."""
 
     eps_grid: tuple[float, ...] = (1e-1, 1e-2, 1e-3)  # absolute targets on |f'|
+    witnesses: tuple = WITNESS_INSTANCES  # (L0, L1, M, ε, Δ) of the worst-case witnesses
 
 
 FULL = Config()
-QUICK = Config(**QUICK_SIZES)
+QUICK = Config(**QUICK_SIZES, witnesses=QUICK_WITNESSES)
+WITNESS_RULES = ("clipped", "normalized")  # Thm 3's clipped GD, and normalized GD mapped to it
+WITNESS_KINDS = ("B_delta", "dip_slope")
 
 
 def _job(L0: float, L1: float, x0: float, eps: float, Delta: float, label: str) -> dict:
@@ -64,16 +68,48 @@ def check_instance(expr, L0: float, L1: float, x0: float, eps: float, *, f_star:
     return _records(obj, eps, [_job(L0, L1, x0, eps, Delta, label)], cap)[0]
 
 
+def _rule_of(label: str):
+    if label == "clipped":
+        return lambda L0, L1, M: rule_parameters("thm3", L0, L1)
+
+    def normalized(L0, L1, M):
+        eta, beta = clipped_to_normalized(*thm3_parameters(L0, L1))
+        return "normalized", {"eta": eta, "beta": beta}
+    return normalized
+
+
+def witness_records(instances, progress: Callable[[str], None] | None = None
+                    ) -> list[ResultRecord]:
+    """Thm 3's clipped GD and normalized GD (η_n = γη_c, β = γ) on the certified witnesses B_δ
+    and the dip slope of each instance, against Thm 3's bound (synthetic.checks._witness)."""
+    out = []
+    for inst in instances:
+        for label, kind in ((r, k) for r in WITNESS_RULES for k in WITNESS_KINDS):
+            out.append(witness_record(
+                "thm3", label, kind, inst, _rule_of(label),
+                lambda L0, L1, M, eps, D: thm3_bound(L0, L1, eps, D),
+                notes=f"Thm 3's bound on {label} GD; {RECONSTRUCTED_NOTE}"))
+            if progress is not None:
+                progress(out[-1].check_id)
+    return out
+
+
 def units(config: Config) -> int:
     """Number of records (= progress calls) of :func:`run`."""
+    return len(config.witnesses) * len(WITNESS_RULES) * len(WITNESS_KINDS) + \
+        catalogue_units(config)
+
+
+def catalogue_units(config) -> int:
+    """Catalogue records of a catalogue check: one per (pair, start, ε)."""
     return sum(len(usable_pairs(e)) * len(x0s) * len(config.eps_grid)
                for e, _, x0s in plan(config))
 
 
 def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         ) -> list[ResultRecord]:
-    """All Thm 3 records of ``config`` (batched per entry and ε)."""
-    return catalogue_records(
+    """All Thm 3 records of ``config`` (batched per entry and ε), then the witnesses'."""
+    return witness_records(config.witnesses, progress) + catalogue_records(
         config, lambda entry, eps, x0s, values: [
             _job(L0, L1, x0, eps, float(v) - entry.f_star, entry.id)
             for L0, L1 in usable_pairs(entry) for x0, v in zip(x0s, values)],

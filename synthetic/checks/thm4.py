@@ -1,103 +1,163 @@
 """Thm 4: fixed-step GD against the reconstructed lower bound, on certified hard members.
 
 For the class of Thm 4 (docs/statements.md §4, Theorem 4: Assumptions 1-4, L0 >= 1, L1 >= 1,
-M > 1, ε <= L0/6, 2ε <= M) and a fixed step h, the hard member is construction A when
-h > h_thr = 2 x0_A/M (GD never converges: T_ε = ∞) and construction B when h <= h_thr
-(T_ε >= (Δ - 5ε/8)/(4hε²)) (docs/statements.md §5). For every instance (L0, L1, M, ε, Δ):
+M > 1, ε <= L0/6, 2ε <= M) and a fixed step h, a lower bound says that *some* member needs at
+least the bound's steps. For every instance (L0, L1, M, ε, Δ):
 
-1. certify constructions A and B (and the extremal variant) as members with
-   :func:`theory.functions.toolkit.analyse`: one record each (quantity ``membership``),
-   ``pass`` only when every condition (C² joins, |f''| <= L0 + L1|f'| on every piece, M and Δ
-   within the class) is decided exactly, ``fail`` when one is violated;
-2. for a log grid of steps spanning ``decades`` around h_thr (six decades by default), count
-   GD's iterations on the hard construction exactly (:func:`synthetic.fastcount.gd_count`, an
-   exact jump over B's slope) and compare with the bound (quantity ``iterations``,
-   :func:`lower_bound_record`).
+1. certify the hard members with :func:`theory.functions.toolkit.analyse` (one record each,
+   quantity ``membership``): the extremal function at the largest M' <= M that fits in Δ (its
+   M certified by symmetry, :func:`theory.functions.witnesses.extremal_member`), constructions
+   A and B (docs/statements.md §5) and B_δ, the slope at (1 + δ)ε (§5c);
+2. for a log grid of steps spanning ``decades`` around A's h_thr, the hardest certified member
+   at each h (:data:`HARD_MEMBERS`): the extremal never converges for h >= h_2c(M') (its exact
+   2-cycle, §5c), A diverges above h_thr, B and B_δ are counted exactly
+   (:func:`synthetic.fastcount.gd_count`); quantity ``iterations``, :func:`lower_bound_record`.
+
+The verdict is ``pass`` when the hardest certified member reaches the bound at that h and
+``inconclusive`` ("no witness reaches the bound") otherwise: one member below a lower bound
+refutes nothing. Beside the bound each record carries the analytic inf over h of the 1-D
+supremum (:func:`theory.statements.worstcase.fixed_step_minimax`).
 
 Bound [reconstructed] (:func:`theory.statements.bounds.thm4_bound`):
 T_ε >= L1 M (Δ - 5ε/8)/(8ε²ℓ) with ℓ = log M + 1; the alternative ℓ = 1 + log(M L1/L0) is
-evaluated beside it. A member whose own Δ or M exceeds the class's is not used: the record is
-then ``inconclusive`` (no certified hard member), never a pass.
+evaluated beside it.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from scipy.optimize import brentq
+
 from synthetic.fastcount import gd_count
-from theory.functions.constructions import (construction_a, construction_b, extremal,
-                                            h_threshold)
+from theory.functions.constructions import construction_a, construction_b, h_threshold
 from theory.functions.toolkit import analyse, gradient_pieces
-from theory.records import ResultRecord, verdict_for
+from theory.functions.witnesses import bowl_slope, extremal_member
+from theory.records import ResultRecord
 from theory.statements.bounds import STATEMENTS, thm4_bound
 from theory.statements.steps import step_rule
+from theory.statements.worstcase import extremal_delta, fixed_step_minimax, h_2c
 
 __all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "membership_record",
            "h_grid", "certified_member", "lower_bound_record", "lower_bound_records"]
 
 
-def h_grid(L0: float, L1: float, M: float, points: int, decades: tuple[float, float] = (-3, 3)
-           ) -> np.ndarray:
-    """``points`` log-spaced steps h_thr·10^[lo, hi], with h_thr itself included."""
+def h_grid(L0: float, L1: float, M: float, points: int, decades: tuple[float, float] = (-3, 3),
+           Delta: float | None = None) -> np.ndarray:
+    """``points`` log-spaced steps h_thr·10^[lo, hi], with h_thr itself included and, given Δ,
+    the hardest fixed step h_2c(M', Δ)·(1 − 1e-9), just below the non-convergence threshold."""
     if int(points) < 2:
         raise ValueError(f"a grid needs at least 2 points, got {points}")
     h = h_threshold(L0, L1, M) * np.logspace(decades[0], decades[1], int(points))
-    return np.unique(np.append(h, h_threshold(L0, L1, M)))
+    extra = [h_threshold(L0, L1, M)] + ([] if Delta is None else
+                                        [h_2c(L0, L1, M, Delta) * (1 - 1e-9)])
+    return np.unique(np.append(h, extra))
 
 
 @functools.lru_cache(maxsize=64)
 def certified_member(which: str, L0: float, L1: float, M: float, eps: float, Delta: float):
-    """(construction, report, gradient pieces) of A or B, analysed against the class."""
-    c = construction_a(L0, L1, M) if which == "A" else construction_b(eps, Delta)
+    """(construction, report, gradient pieces) of A, B, B_delta or the extremal function (the
+    latter at the largest M' <= M whose extremal fits in Δ), analysed against the class."""
+    if which == "extremal":
+        c, report = extremal_member(L0, L1, fitting_M(L0, L1, M, Delta), Delta)
+        report = dataclasses.replace(report, member=report.member and report.M <= M)
+        return c, report, gradient_pieces(c)
+    c = construction_a(L0, L1, M) if which == "A" else construction_b(eps, Delta) \
+        if which == "B" else bowl_slope(eps, Delta, L0)
     report = analyse(c, L0, L1, M=M, Delta=Delta)
     return c, report, gradient_pieces(c)
 
 
+def fitting_M(L0: float, L1: float, M: float, Delta: float) -> float:
+    """The largest M' <= M whose extremal function has Δ' <= Δ (docs/statements.md §5c)."""
+    if extremal_delta(M, L0, L1) <= Delta:
+        return M
+    root = brentq(lambda m: extremal_delta(m, L0, L1) - Delta, 1e-300, M, xtol=1e-300,
+                  rtol=1e-15)
+    digits = 9 - math.floor(math.log10(root))  # a short decimal below it keeps sympy fast
+    return math.floor(root * (1 - 1e-12) * 10**digits) / 10**digits
+
+
+HARD_MEMBERS = ("extremal", "A", "B", "B_delta")
+
+
+def _candidate(which, L0, L1, M, eps, Delta, h, max_iter, time_limit) -> dict:
+    """One member's T_ε at step h: the extremal's is ∞ by the 2-cycle argument when
+    h >= h_2c(M') (no simulation: the cycle repels in doubles), the others are counted."""
+    c, report, pieces = certified_member(which, L0, L1, M, eps, Delta)
+    member = bool(report.member and report.certified)
+    if not member:  # only certified members count: no run
+        return {"name": which, "certified": False, "measured": None, "status": "not a member",
+                "iterations": None, "censored": False, "x0": float(c.x0), "M": report.M,
+                "Delta": report.Delta}
+    if which == "extremal":
+        never = h >= h_2c(L0, L1, report.M) * (1 + 1e-12)
+        return {"name": which, "certified": member, "measured": math.inf if never else None,
+                "status": "diverged" if never else "not used", "iterations": None,
+                "censored": False, "x0": float(c.x0), "M": report.M, "Delta": report.Delta}
+    count = gd_count(pieces, float(c.x0), eps, step_rule("gd", h=h), max_iter=max_iter,
+                     time_limit=time_limit)
+    measured = math.inf if count.status == "diverged" else float(count.steps)
+    return {"name": which, "certified": member, "measured": measured, "status": count.status,
+            "iterations": count.iterations, "censored": count.status == "max_iter",
+            "x0": float(c.x0), "M": report.M, "Delta": report.Delta, "jumped": count.jumped,
+            "note": count.note}
+
+
+@functools.lru_cache(maxsize=64)
+def minimax(L0: float, L1: float, M: float, eps: float, Delta: float) -> dict:
+    """The analytic inf over h of the 1-D supremum of T_ε (docs/statements.md §5c)."""
+    return fixed_step_minimax(L0, L1, M, eps, Delta)
+
+
 def lower_bound_record(L0: float, L1: float, M: float, eps: float, Delta: float, h: float, *,
                        max_iter: int = 10**13, time_limit: float | None = None) -> ResultRecord:
-    """One step h: the hard construction's T_ε against Thm 4's bound (a ``lower`` record)."""
+    """One step h: the hardest certified member's T_ε against Thm 4's bound (a ``lower`` record).
+
+    A lower bound says some member needs at least the bound: the record passes when a
+    certified member reaches it at this h and is ``inconclusive`` ("no witness reaches the
+    bound") otherwise, never ``fail`` from one member (docs/statements.md §5c)."""
     bound = thm4_bound(L0, L1, M, eps, Delta)
     alt = thm4_bound(L0, L1, M, eps, Delta, alt_log=True) if M * L1 > L0 else None
     if not (math.isfinite(h) and h > 0):
         raise ValueError(f"h > 0 required, got h={h!r}")
-    h_thr = h_threshold(L0, L1, M)
-    which = "A" if h > h_thr else "B"
-    c, report, pieces = certified_member(which, L0, L1, M, eps, Delta)
-    count = gd_count(pieces, float(c.x0), eps, step_rule("gd", h=h), max_iter=max_iter,
-                     time_limit=time_limit)
-    never = count.status == "diverged"
-    censored = count.status == "max_iter"
-    measured = math.inf if never else float(count.steps)
-    if report.member and report.certified:
-        verdict = verdict_for(measured, bound.value, "lower", 0.0, censored=censored)
-        alt_verdict = None if alt is None else verdict_for(measured, alt.value, "lower", 0.0,
-                                                           censored=censored)
-        notes = ""
-    else:
-        verdict, alt_verdict = "inconclusive", None
-        notes = (f"construction {which} is not a certified member of the class: "
-                 f"{'; '.join(report.reasons or report.uncertain)}")
-    if verdict == "fail":
-        notes = ("FINDING: the reconstructed Thm 4 bound (ℓ = log M + 1) exceeds the count of "
-                 f"construction {which} at this step" + (f" (the ℓ = 1 + log(M L1/L0) form "
-                                                         f"gives {alt_verdict})" if alt else ""))
+    cands = []
+    for w in HARD_MEMBERS:  # once a certified member never converges, the rest are not needed
+        if any(c["certified"] and c["measured"] == math.inf for c in cands):
+            cands.append({"name": w, "certified": None, "measured": None, "status": "not used",
+                          "iterations": None, "censored": False})
+            continue
+        cands.append(_candidate(w, L0, L1, M, eps, Delta, h, max_iter, time_limit))
+    usable = [c for c in cands if c["certified"] and c["measured"] is not None]
+    best = max(usable, key=lambda c: c["measured"], default=None)
+    measured = None if best is None else best["measured"]
+    reached = best is not None and measured >= bound.value and not (
+        best["censored"] and measured < bound.value)
+    verdict = "pass" if reached else "inconclusive"
+    notes = (f"{best['name']} reaches the bound" if reached else
+             "no witness reaches the bound (a lower bound is refuted only by a proof about "
+             "the whole class)" if best is not None else "no certified hard member")
+    mm = minimax(L0, L1, M, eps, Delta)
     return ResultRecord(
         check_id=f"thm4/L0={L0:g},L1={L1:g},M={M:g},eps={eps:g},Delta={Delta:g}/h={h:.6g}",
         theorem=bound.theorem, mark=bound.mark,
-        params={"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta, "h": h, "h_thr": h_thr,
-                "construction": which, "x0": float(c.x0)},
-        measured=measured if not censored else float(count.steps), bound=bound.value,
-        bound_kind="lower", tolerance=0.0, verdict=verdict, notes=notes,
-        quantity="iterations", status=count.status, censored=censored,
-        extra={"iterations": count.iterations, "jumped": count.jumped,
-               "count_note": count.note,
-               "ratio": measured / bound.value if bound.value else None,
-               "bound_alt_log": None if alt is None else alt.value, "verdict_alt_log": alt_verdict,
-               "member": report.member, "member_certified": report.certified,
-               "construction_M": report.M, "construction_Delta": report.Delta,
+        params={"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta, "h": h,
+                "h_thr": h_threshold(L0, L1, M), "h_2c": h_2c(L0, L1, M, Delta),
+                "construction": None if best is None else best["name"],
+                "x0": None if best is None else best["x0"]},
+        measured=measured, bound=bound.value, bound_kind="lower", tolerance=0.0,
+        verdict=verdict, notes=notes, quantity="iterations",
+        status=None if best is None else best["status"],
+        censored=bool(best is not None and best["censored"]),
+        extra={"iterations": None if best is None else best["iterations"],
+               "ratio": None if best is None or not bound.value else measured / bound.value,
+               "bound_alt_log": None if alt is None else alt.value,
+               "candidates": cands, "minimax_1d": mm["value"], "minimax_h": mm["h_2c"],
+               "minimax_stationary": mm["stationary"],
                "statement": STATEMENTS["thm4"]["formula"]})
 
 
@@ -163,12 +223,10 @@ def run(config: Config = FULL, progress=None) -> list[ResultRecord]:
     """All records of the Thm 4 check (memberships, then one record per step)."""
     records = []
     for L0, L1, M, eps, Delta in config.instances:
-        for name in ("A", "B"):
+        for name in HARD_MEMBERS:
             report = certified_member(name, L0, L1, M, eps, Delta)[1]
             records.append(membership_record(name, report, L0, L1, M, eps, Delta))
-        ext = analyse(extremal(L0, L1, M), L0, L1, M=M, Delta=Delta)
-        records.append(membership_record("extremal", ext, L0, L1, M, eps, Delta))
-        hs = h_grid(L0, L1, M, config.points, tuple(config.decades))
+        hs = h_grid(L0, L1, M, config.points, tuple(config.decades), Delta)
         records += lower_bound_records(L0, L1, M, eps, Delta, hs)
         if progress is not None:
             progress(f"thm4 M={M:g}")

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from synthetic.checks._shared import (QUICK_SIZES, RECONSTRUCTED_NOTE, CatalogueConfig,
                                       catalogue_records, make_record, run_batch, start_delta,
                                       usable_pairs)
-from synthetic.checks.thm3 import units  # one record per (pair, start, eps), as in Thm 3
+from synthetic.checks._witness import QUICK_WITNESSES, WITNESS_INSTANCES, witness_record
+from synthetic.checks.thm3 import catalogue_units as _catalogue_units
 from theory.expressions.objective import Objective
 from theory.records import ResultRecord
 from theory.smoothness.sublevel import SublevelSup, sublevel_gradient_sup
@@ -40,10 +41,35 @@ class Config(CatalogueConfig):
     """Sizes of the Thm 6 check (defaults: the full check, under 90 s)."""
 
     sublevel_timeout: float = 1.0                # seconds per symbolic step of M (then numeric)
+    witnesses: tuple = WITNESS_INSTANCES  # (L0, L1, M, ε, Δ) of the worst-case witnesses
 
 
 FULL = Config()
-QUICK = Config(**QUICK_SIZES)
+QUICK = Config(**QUICK_SIZES, witnesses=QUICK_WITNESSES)
+
+
+def units(config: Config) -> int:
+    """Number of records (= progress calls) of :func:`run`: one per (pair, start, ε), as in
+    Thm 3, and one per witness."""
+    return 2 * len(config.witnesses) + _catalogue_units(config)
+
+
+def witness_records(instances, progress: Callable[[str], None] | None = None
+                    ) -> list[ResultRecord]:
+    """GD with Thm 6's step at the witness's M on the certified walled slope of each instance
+    (its sublevel M is the class's) and on the dip slope (its M is the slope's), against
+    Thm 6's bound (synthetic.checks._witness)."""
+    out = []
+    for inst in instances:
+        for kind in ("walled_slope", "dip_slope"):
+            out.append(witness_record(
+                "thm6", "gd", kind, inst,
+                lambda L0, L1, M: rule_parameters("thm6", L0, L1, M=M),
+                lambda L0, L1, M, eps, D: thm6_bound(L0, L1, M, eps, D),
+                notes=f"Thm 6, GD with h = 1/(2(M L1 + L0)); {RECONSTRUCTED_NOTE}"))
+            if progress is not None:
+                progress(out[-1].check_id)
+    return out
 
 
 @functools.lru_cache(maxsize=512)
@@ -102,7 +128,8 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         return [_job(L0, L1, x0, eps, lv - entry.f_star, sup, entry.id)
                 for L0, L1 in usable_pairs(entry) for x0, lv, sup in zip(x0s, levels, sups)]
 
-    return catalogue_records(config, jobs_of, _records, progress)
+    return witness_records(config.witnesses, progress) + \
+        catalogue_records(config, jobs_of, _records, progress)
 
 
 def negative_control() -> list[ResultRecord]:

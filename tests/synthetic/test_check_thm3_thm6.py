@@ -157,7 +157,8 @@ def test_quick_records_are_well_formed(quick):
             assert r.verdict in VERDICTS and r.check_id.startswith(
                 "followup/" if name == "followup" else name + "/")
             assert "ratio" in r.extra and r.status in ("converged", "diverged", "max_iter")
-            assert r.quantity == "iterations" and r.censored == (r.status == "max_iter")
+            assert r.quantity in ("iterations", "witness-iterations")
+            assert r.censored == (r.status == "max_iter")
             if r.bound_kind == "upper":
                 assert math.isfinite(r.bound) and r.bound > 0
                 assert r.extra["ratio"] == pytest.approx(r.measured / r.bound)
@@ -176,7 +177,12 @@ def test_units_and_progress_agree():
     calls = []
     records = thm3.run(thm3.QUICK, progress=calls.append)
     assert len(calls) == len(records) == thm3.units(thm3.QUICK)
-    assert thm6.units(thm6.QUICK) == 12 and followup.units(followup.QUICK) == 36
+    # catalogue records plus the witnesses' (two kinds per rule and instance)
+    assert thm6.units(thm6.QUICK) == 12 + 2 and followup.units(followup.QUICK) == 36 + 4
+    for module in (thm6, followup):
+        calls = []
+        assert len(module.run(module.QUICK, progress=calls.append)) == len(calls) == \
+            module.units(module.QUICK)
 
 
 def test_unknown_entry_raises():

@@ -12,41 +12,67 @@ import pytest
 from synthetic.checks import rem5, thm4
 from synthetic.cli import main
 from synthetic.checks.thm4 import h_grid, lower_bound_record
+from synthetic.fastcount import gd_count
+from theory.statements.steps import step_rule
 from theory.statements.bounds import thm4_bound
 from theory.functions.constructions import h_threshold
 
 BASE = dict(L0=1.0, L1=1.0, M=10.0, eps=0.1, Delta=10.0)
 
 
-def test_small_step_uses_b_and_beats_the_bound_by_the_closed_form():
+def _candidate(record, name):
+    return next(c for c in record.extra["candidates"] if c["name"] == name)
+
+
+def test_small_step_uses_b_delta_and_b_follows_its_closed_form():
     thr = h_threshold(1.0, 1.0, 10.0)
-    r = lower_bound_record(**BASE, h=thr / 2)
-    assert r.params["construction"] == "B" and r.verdict == "pass"
-    x0 = Fraction(r.params["x0"])  # the slope is left at the first x_k <= w = 1/2
+    r = lower_bound_record(**BASE, h=thr / 2)  # below h_2c: the slopes are the hard members
+    assert r.params["construction"] == "B_delta" and r.verdict == "pass"
+    b = _candidate(r, "B")
+    x0 = Fraction(b["x0"])  # the slope is left at the first x_k <= w = 1/2
     slope_steps = math.ceil((x0 - Fraction(1, 2)) / (Fraction(thr / 2) * Fraction(1, 5)))
-    assert r.measured >= slope_steps and r.extra["jumped"] == slope_steps
+    assert b["measured"] >= slope_steps and b["jumped"] == slope_steps
+    assert r.measured > 1.9 * b["measured"]  # slope 1.01ε against 2ε: about 4x
     assert r.bound == pytest.approx(thm4_bound(1, 1, 10, 0.1, 10).value)
 
 
-def test_large_step_uses_a_and_never_converges():
+def test_large_step_uses_the_extremal_function_which_never_converges():
     r = lower_bound_record(**BASE, h=1.5 * h_threshold(1.0, 1.0, 10.0))
-    assert r.params["construction"] == "A" and r.measured == math.inf
-    assert r.extra["iterations"] is None and r.status == "diverged"
-    assert r.verdict == "pass" and r.extra["member_certified"]
+    assert r.params["construction"] == "extremal" and r.measured == math.inf
+    assert r.extra["iterations"] is None and r.status == "diverged" and r.verdict == "pass"
+    assert _candidate(r, "A")["status"] == "not used"  # one certified never-converging member
 
 
-def test_reconstructed_log_factor_fails_when_L1_exceeds_L0():
-    """FINDING kept, not tuned away: with L1 > L0, ℓ = log M + 1 < 1 + log(M L1/L0), so just
-    below h_thr construction B is faster than the bound; the alternative ℓ passes."""
+def test_one_member_below_a_lower_bound_is_not_a_fail():
+    """The former FINDING: at h = 0.05, L1 > L0, construction B needs fewer steps than the
+    reconstructed bound; a lower bound needs only *some* member: the extremal function never
+    converges there (h > h_2c), so the record passes, and no record can ever say fail."""
     r = lower_bound_record(2.0, 4.0, 50.0, 0.1, 20.0, h=0.05)
-    assert r.verdict == "fail" and "FINDING" in r.notes
-    assert r.extra["verdict_alt_log"] == "pass"
-    assert r.measured < r.bound
+    c, report, pieces = thm4.certified_member("B", 2.0, 4.0, 50.0, 0.1, 20.0)
+    b = gd_count(pieces, float(c.x0), 0.1, step_rule("gd", h=0.05))
+    assert report.certified and b.iterations == 10_010 < r.bound  # B alone 'fails' the bound
+    assert r.verdict == "pass" and r.params["construction"] == "extremal"
+    assert _candidate(r, "B")["status"] == "not used"
 
 
-def test_construction_outside_the_class_is_inconclusive_not_pass():
+def test_a_member_outside_the_class_is_not_used():
     r = lower_bound_record(1.0, 1.0, 10.0, 0.1, 5.0, h=2 * h_threshold(1.0, 1.0, 10.0))
-    assert r.verdict == "inconclusive" and "Δ" in r.notes  # Δ_A = 9.5 > 5
+    report = thm4.certified_member("A", 1.0, 1.0, 10.0, 0.1, 5.0)[1]
+    assert not report.member  # Δ_A = 9.5 > 5
+    assert r.params["construction"] == "extremal" and r.verdict == "pass"
+    low = lower_bound_record(1.0, 1.0, 10.0, 0.1, 5.0, h=h_threshold(1.0, 1.0, 10.0) / 2)
+    a = _candidate(low, "A")  # below h_2c the extremal converges: A is looked at, not run
+    assert a["certified"] is False and a["status"] == "not a member"
+
+
+def test_bound_out_of_reach_is_inconclusive_never_fail(monkeypatch):
+    """A bound 100x too large: no certified member reaches it below h_2c (inconclusive)."""
+    import dataclasses
+    real = thm4.thm4_bound
+    monkeypatch.setattr(thm4, "thm4_bound", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), value=100 * real(*a, **k).value))
+    r = lower_bound_record(**BASE, h=h_threshold(1.0, 1.0, 10.0) / 2)
+    assert r.verdict == "inconclusive" and "no witness reaches the bound" in r.notes
 
 
 def test_censored_counts():
@@ -71,10 +97,9 @@ def test_thm4_quick_check_records():
     steps = [r for r in records if "/h=" in r.check_id]
     assert len(steps) >= 2 * thm4.QUICK.points
     assert all(r.mark == "reconstructed" and r.bound_kind == "lower" for r in steps)
-    assert all(r.extra["member_certified"] for r in steps)  # A and B certified: no inconclusive
-    assert sum(r.verdict == "pass" for r in steps) >= len(steps) - 1
-    # the only failures are the documented finding (L1 > L0, just below h_thr)
-    assert all(r.params["L1"] > r.params["L0"] for r in steps if r.verdict == "fail")
+    assert all(r.verdict == "pass" for r in steps)  # every instance, every step
+    assert all(r.measured >= 3 * r.bound for r in steps)  # by at least 3x
+    assert all(r.extra["minimax_1d"] >= r.bound for r in steps)
 
 
 def test_rem5_separation_grows_and_a_flat_separation_fails():
@@ -103,8 +128,8 @@ def test_lower_bound_cli_json_fields(capsys):
     assert code == 0 and len(rows) >= 5
     for row in rows:
         assert {"h", "construction", "iterations", "bound", "verdict"} <= set(row)
-        assert row["construction"] in ("A", "B")
-        assert (row["iterations"] is None) == (row["construction"] == "A")
+        assert row["construction"] in thm4.HARD_MEMBERS
+        assert (row["iterations"] is None) == (row["construction"] in ("A", "extremal"))
 
 
 @pytest.mark.parametrize("argv,match", [
@@ -179,6 +204,7 @@ def test_lower_bound_cli_guards(capsys):
     code, out, _ = run_cli(capsys, "lower-bound", "--L0", "1", "--L1", "2", "--M", "10",
                            "--eps", "0.1", "--delta", "3", "--h", "1e-16", "--max-iter",
                            str(10**18), "--json")
-    row = json.loads(out)[0]  # a step below double resolution: censored at once, and decided
-    assert code == 0 and row["status"] == "max_iter" and "stalled" in row["note"]
+    row = json.loads(out)[0]  # a step below double resolution: censored, and decided
+    assert code == 0 and row["status"] == "max_iter"
+    assert any("stalled" in (c.get("note") or "") for c in row["candidates"])  # B's plain loop
     assert row["verdict"] == "pass"  # the jumped slope steps alone exceed the bound

@@ -86,7 +86,7 @@ def test_marks_match_paper_md_section_4():
     expected = {"thm3_bound": "reconstructed", "thm4_bound": "reconstructed",
                 "thm6_bound": "reconstructed", "thm7_bound": "reconstructed",
                 "rem5_gd_order": "paper", "rem5_clipped_order": "paper", "rem5_speedup": "paper",
-                "thm8_bound": "paper", "vankov_bound": "follow-up",
+                "thm8_bound": "unrecovered", "vankov_bound": "follow-up",
                 "vankov_clipped_bound": "follow-up", "li_step_bound": "follow-up"}
     args = {"thm3_bound": (1, 1, 0.1, 1), "thm4_bound": (6, 1, 2, 0.1, 1),
             "thm6_bound": (1, 1, 2, 0.1, 1), "thm7_bound": (1, 1, 0.1, 0.1, 1),
@@ -166,7 +166,7 @@ def test_scale_invariance(c, a):
 
 def test_thm8_and_sgd_remark_recover_no_bound():
     b = B.thm8_bound(1.0, 10.0, 0.5, 0.1, 1.0)
-    assert b.value is None and b.mark == "paper" and "not recovered" in b.note
+    assert b.value is None and b.mark == "unrecovered" and "not recovered" in b.note
     assert B.STATEMENTS["sgd_lower"]["function"] is None
 
 

@@ -131,7 +131,10 @@ def value_at(c: Construction, point: sp.Expr) -> sp.Expr:
     """f(point), exactly (the piece containing it; joins agree for a C⁰ construction)."""
     for p in c.pieces:
         if bool(p.lo <= point) and bool(point <= p.hi):
-            return sp.simplify(p.expr.subs(c.var, point))
+            value = p.expr.subs(c.var, point)
+            # a number is exact as evaluated; sp.simplify's logcombine can take minutes on
+            # logs of rationals with long numerators (and ignores the time limit)
+            return value if value.is_number else sp.simplify(value)
     raise ValueError(f"{point} is outside every piece")
 
 

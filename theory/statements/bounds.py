@@ -5,7 +5,8 @@ Thm 4, Remark 5, Thm 6, Thm 7, Thm 8 and the remark that no lower bound is known
 the follow-up bounds of Koloskova et al. 2023 / Vankov et al. 2024 and Li et al. 2023
 (docs/statements.md §4). Every function returns a :class:`Bound` whose ``mark`` says whether the
 *bound* was read in the paper, reconstructed (the display was not available; the form follows
-from the stated parameters), or comes from a follow-up. Here Δ = f(x0) − f* and T_ε is the
+from the stated parameters), comes from a follow-up, or is unrecovered (the paper states one,
+its formula is not known here: Thm 8). Here Δ = f(x0) − f* and T_ε is the
 first t with ||∇f(x_t)|| <= ε. :data:`STATEMENTS` lists every statement, including those with
 no function.
 """
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from .steps import li_constant_step
 
-MARKS = ("paper", "reconstructed", "follow-up")
+MARKS = ("paper", "reconstructed", "follow-up", "unrecovered")
 KINDS = ("upper", "lower", "order")
 
 
@@ -85,7 +86,7 @@ STATEMENTS: dict[str, dict] = {
                "1/(128L1τ), 1/√T}, h = min{η, 1/(16 L1 (||g|| + τ))}", "thm7_bound",
                "steps [paper]; bound reconstructed; three-term shape confirmed by "
                "Gaash et al. 2025"),
-    "thm8": _s("Thm 8", "paper", "upper", "not recovered",
+    "thm8": _s("Thm 8", "unrecovered", "upper", "not recovered",
                "Assumptions 1-5; SGD with h = min{1/√T, 1/(L1 (M + τ))}", "thm8_bound",
                "step [paper]; bound not recovered: verdict shape-only, no pass/fail on constants"),
     "sgd_lower": _s("SGD lower-bound remark", "paper", "lower", "none known",

@@ -1,0 +1,140 @@
+"""``python -m synthetic worst-case``: the 1-D worst case of one step rule over the class.
+
+worst-case --method gd|clipped|normalized [--h H | --eta E --gamma G | --eta E --beta B]
+    | --rule thm3|thm6|vankov|vankov-clipped, --L0 --L1 --M --eps --delta [--json]
+prints one object: ``sup_T`` (the supremum of T_ε over 1-D members, null when some member never
+converges; :func:`theory.statements.worstcase.one_d_supremum`), ``upper`` (its upper estimate),
+``h_2c`` (fixed step only: the exact non-convergence threshold), ``witness`` (the best
+certified witness with sympy pieces: ``name``, ``pieces`` [[expr, lo, hi], ...], ``x0``,
+``certified``, ``iterations``, exact, null = never converges), ``ratio`` (the best certified
+witness, this or the dip witness, over sup_T),
+and ``dip_witness`` (the slope with one least-decrease dip per step, counted exactly).
+docs/statements.md §5c.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from plumbing.cli import EXIT_OK, UsageError
+
+RULE_NAMES = {"thm3": "thm3", "thm6": "thm6", "vankov": "vankov",
+              "vankov-clipped": "vankov_clipped"}
+SUPPORTED = (1e-8, 1e8)
+
+
+def _rule(args, L0, L1, M, number):
+    from theory.statements.steps import rule_parameters
+
+    given = {k: getattr(args, k) for k in ("h", "eta", "gamma", "beta")
+             if getattr(args, k) is not None}
+    if (args.rule is None) == (args.method is None):
+        raise UsageError("give exactly one of --rule NAME or --method gd|clipped|normalized")
+    if args.rule is not None:
+        if given:
+            raise UsageError(f"--rule {args.rule} sets the step: drop --{', --'.join(given)}")
+        return rule_parameters(RULE_NAMES[args.rule], L0, L1, M=M)
+    need = {"gd": ("h",), "clipped": ("eta", "gamma"), "normalized": ("eta", "beta")}[
+        args.method]
+    if set(given) != set(need):
+        raise UsageError(f"--method {args.method} needs exactly --{' --'.join(need)}")
+    params = {}
+    for k in need:
+        v = number(given[k], f"--{k}")
+        if not v > 0:
+            raise UsageError(f"--{k} must be > 0, got {v:g}")
+        params[k] = v
+    return args.method, params
+
+
+def _witness(method, params, L0, L1, M, eps, Delta, rule, wc):
+    """(name, construction, report) of the best certified witness with sympy pieces."""
+    from theory.functions.witnesses import bowl_slope, extremal_member, walled_member
+    from theory.functions.toolkit import analyse
+
+    if method == "gd" and wc.two_cycle_gradient is not None:
+        g = wc.two_cycle_gradient  # a short decimal not above it keeps sympy fast
+        c, report = extremal_member(L0, L1, g if g == M else math.floor(g * 1e9) / 1e9, Delta)
+        return "extremal", c, report
+    if method == "gd" and M > eps * 1.01 * (1 + 1e-9):
+        c, report = walled_member(L0, L1, M, eps, Delta)
+        return "walled_slope", c, report
+    c = bowl_slope(eps, Delta, L0)
+    return "B_delta", c, analyse(c, L0, L1, M=M, Delta=Delta)
+
+
+def _best_ratio(iterations, dip, sup_T):
+    """The best certified witness's count (sympy witness or dip witness) over sup_T."""
+    counts = [c for c in (iterations, (dip or {}).get("iterations")) if c is not None]
+    return max(counts) / sup_T if counts and sup_T else None
+
+
+def cmd_worst_case(args, number) -> int:
+    """The ``worst-case`` command (``number(text, name)`` parses one number, one-line errors)."""
+    from synthetic.fastcount import gd_count
+    from theory.functions.dips import dip_slope
+    from theory.functions.toolkit import gradient_pieces
+    from theory.functions.witnesses import pieces_json
+    from theory.statements.steps import step_rule
+    from theory.statements.worstcase import h_2c, one_d_supremum
+
+    if args.search:
+        raise UsageError("--search is not available in this version yet (see the README)")
+    values = {}
+    for name in ("L0", "L1", "M", "eps", "delta"):
+        v = number(getattr(args, name), f"--{name}")
+        if not (SUPPORTED[0] <= v <= SUPPORTED[1]):
+            raise UsageError(f"--{name} = {v:g} is outside the supported range "
+                             f"[{SUPPORTED[0]:g}, {SUPPORTED[1]:g}]")
+        values[name] = v
+    L0, L1, M, eps, Delta = (values[k] for k in ("L0", "L1", "M", "eps", "delta"))
+    if not M > eps:
+        raise UsageError(f"--M must exceed --eps, got M={M:g}, eps={eps:g}")
+    method, params = _rule(args, L0, L1, M, number)
+    started = time.perf_counter()
+    rule = step_rule(method, **params)
+    wc = one_d_supremum(rule, L0, L1, M, eps, Delta,
+                        fixed_h=params["h"] if method == "gd" else None)
+    try:
+        name, c, report = _witness(method, params, L0, L1, M, eps, Delta, rule, wc)
+    except ValueError as e:
+        raise UsageError(f"no witness for these parameters: {e}") from None
+    certified = bool(report.member and report.certified)
+    if name == "extremal":
+        iterations = None  # the exact 2-cycle (docs/statements.md §5c), not simulated
+    else:
+        count = gd_count(gradient_pieces(c), float(c.x0), eps, rule, time_limit=30.0)
+        iterations = count.iterations
+    dip = None
+    if wc.sup_T is not None:
+        try:
+            dw = dip_slope(L0, L1, rule, eps, Delta)
+            dc = gd_count(dw.pieces, dw.x0, eps, rule, time_limit=30.0)
+            dip = {"iterations": dc.iterations, "periods": dw.periods, "Delta": dw.Delta,
+                   "M": dw.M, "certified": dw.certified}
+        except ValueError as e:
+            dip = {"iterations": None, "note": str(e)}
+    out = {"method": method, "params": params, "L0": L0, "L1": L1, "M": M, "eps": eps,
+           "Delta": Delta, "sup_T": wc.sup_T, "upper": wc.upper, "per_step": wc.per_step,
+           "stationary": wc.stationary, "flips_cheaper": wc.flips_cheaper,
+           "h_2c": h_2c(L0, L1, M, Delta) if method == "gd" else None,
+           "witness": {"name": name, "pieces": pieces_json(c), "x0": str(c.x0),
+                       "certified": certified, "iterations": iterations,
+                       "M": report.M, "Delta": report.Delta},
+           "ratio": _best_ratio(iterations, dip, wc.sup_T),
+           "dip_witness": dip, "assumptions": wc.assumptions,
+           "seconds": time.perf_counter() - started}
+    if args.json:
+        from plumbing.jsonio import to_jsonable
+        print(json.dumps(to_jsonable(out), allow_nan=False))
+        return EXIT_OK
+    sup = "never converges on some member" if wc.sup_T is None else f"{wc.sup_T:.6g}"
+    print(f"1-D supremum of T_eps: {sup}" + ("" if out["h_2c"] is None else
+                                            f"   (h_2c = {out['h_2c']:.6g})"))
+    its = "never" if iterations is None else str(iterations)
+    print(f"witness {name} ({'certified' if certified else 'NOT certified'}): {its} steps"
+          + ("" if out["ratio"] is None else f", {out['ratio']:.4f} of the supremum"))
+    if dip is not None and dip.get("iterations") is not None:
+        print(f"dip witness: {dip['iterations']} steps ({dip['periods']} dips)")
+    return EXIT_OK
