@@ -31,8 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scipy.optimize import brentq
-
 from synthetic.fastcount import gd_count
 from theory.functions.constructions import construction_a, construction_b, h_threshold
 from theory.functions.toolkit import analyse, gradient_pieces
@@ -40,7 +38,7 @@ from theory.functions.witnesses import bowl_slope, extremal_member
 from theory.records import ResultRecord
 from theory.statements.bounds import STATEMENTS, thm4_bound
 from theory.statements.steps import step_rule
-from theory.statements.worstcase import extremal_delta, fixed_step_minimax, h_2c
+from theory.statements.worstcase import fixed_step_minimax, h_2c, largest_fitting_M
 
 __all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "membership_record",
            "h_grid", "certified_member", "lower_bound_record", "lower_bound_records"]
@@ -74,10 +72,9 @@ def certified_member(which: str, L0: float, L1: float, M: float, eps: float, Del
 
 def fitting_M(L0: float, L1: float, M: float, Delta: float) -> float:
     """The largest M' <= M whose extremal function has Δ' <= Δ (docs/statements.md §5c)."""
-    if extremal_delta(M, L0, L1) <= Delta:
+    root = largest_fitting_M(M, Delta, L0, L1)
+    if root == M:
         return M
-    root = brentq(lambda m: extremal_delta(m, L0, L1) - Delta, 1e-300, M, xtol=1e-300,
-                  rtol=1e-15)
     digits = 9 - math.floor(math.log10(root))  # a short decimal below it keeps sympy fast
     return math.floor(root * (1 - 1e-12) * 10**digits) / 10**digits
 

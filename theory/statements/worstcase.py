@@ -39,7 +39,8 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["psi", "psi_inverse", "fall", "fall_distance", "least_decrease",
-           "least_decrease_symmetric", "h_2c", "extremal_delta", "construction_a_threshold",
+           "least_decrease_symmetric", "h_2c", "largest_fitting_M", "extremal_delta",
+           "construction_a_threshold",
            "cheapest_mean_decrease", "WorstCase", "one_d_supremum", "fixed_step_minimax"]
 
 
@@ -176,7 +177,7 @@ def extremal_delta(M: float, L0: float, L1: float) -> float:
     return (M - a * math.log1p(M / a)) / L1
 
 
-def _largest_fitting_M(M: float, Delta: float, L0: float, L1: float) -> float:
+def largest_fitting_M(M: float, Delta: float, L0: float, L1: float) -> float:
     """min{M, M'} with extremal_delta(M') = Δ (the extremal's Δ grows with M)."""
     if extremal_delta(M, L0, L1) <= Delta:
         return M
@@ -200,7 +201,7 @@ def h_2c(L0: float, L1: float, M: float, Delta: float | None = None) -> float:
     if Delta is not None:
         if not (math.isfinite(Delta) and Delta > 0):
             raise ValueError(f"Delta > 0 finite required, got Delta={Delta!r}")
-        M = _largest_fitting_M(M, Delta, L0, L1)
+        M = largest_fitting_M(M, Delta, L0, L1)
     return 2 * fall_distance(M, L0, L1) / M
 
 
@@ -317,7 +318,7 @@ def one_d_supremum(rule: Callable[[float], float], L0: float, L1: float, M: floa
     def length(g: float) -> float:
         return rule(g) * g
 
-    fits = _largest_fitting_M(M, Delta, L0, L1)
+    fits = largest_fitting_M(M, Delta, L0, L1)
     cycle = None
     if fixed_h is not None:
         if fits > eps and fixed_h >= h_2c(L0, L1, fits):
