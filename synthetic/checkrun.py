@@ -47,7 +47,7 @@ from plumbing.locks import RunLock
 from plumbing.files import check_output_folder, read_file, replace_together
 
 __all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
-           "summary_rows", "total_units", "check_of"]
+           "summary_rows", "algorithm_of", "total_units", "check_of"]
 
 PUBLISHED = ("records.jsonl", "summary.json", "config.json", "env.json")
 
@@ -341,22 +341,38 @@ def _witness_ratio(row: dict, key: str) -> float | None:
 
 
 def summary_rows(rows: list[dict]) -> list[dict]:
-    """One line per (check, theorem): verdict counts, the range of measured/bound over the
-    catalogue (and hard-member) runs, and the tightness: the best certified worst-case witness
-    over the bound and the analytic 1-D supremum over the bound (docs/statements.md §5c)."""
+    """One line per (check, theorem, mark, algorithm): verdict counts, the range of
+    measured/bound over the catalogue (and hard-member) runs, and the tightness: the best
+    certified worst-case witness over the bound and the analytic 1-D supremum over the bound
+    (docs/statements.md §5c). ``algorithm`` (:func:`algorithm_of`) parts Thm 3's clipped GD
+    from normalized GD measured against the same bound; None elsewhere."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["check_id"].split("/")[0], r["theorem"], r["mark"]), []).append(r)
+        key = (r["check_id"].split("/")[0], r["theorem"], r["mark"], algorithm_of(r))
+        groups.setdefault(key, []).append(r)
     out = []
-    for (check, theorem, mark), rs in groups.items():
+    for (check, theorem, mark, algorithm), rs in groups.items():
         counts = {v: sum(r["verdict"] == v for r in rs)
                   for v in ("pass", "fail", "inconclusive", "shape-only")}
         ratios = [q for q in map(_ratio, rs) if q is not None]
         witness = [q for r in rs if (q := _witness_ratio(r, "ratio")) is not None]
         analytic = [q for r in rs if (q := _witness_ratio(r, "analytic_ratio")) is not None]
-        out.append({"check": check, "theorem": theorem, "mark": mark, "records": len(rs),
-                    **counts, "ratio_min": min(ratios) if ratios else None,
+        out.append({"check": check, "theorem": theorem, "mark": mark, "algorithm": algorithm,
+                    "records": len(rs), **counts,
+                    "ratio_min": min(ratios) if ratios else None,
                     "ratio_max": max(ratios) if ratios else None,
                     "tightness_witness": max(witness) if witness else None,
                     "tightness_analytic": max(analytic) if analytic else None})
     return out
+
+
+ALGORITHMS = {"clipped": "clipped GD", "normalized": "normalized GD"}  # Thm 3's two rules
+
+
+def algorithm_of(row: dict) -> str | None:
+    """The summary's algorithm of a record: Thm 3's records run clipped GD (its own rule) or
+    normalized GD (mapped onto it, docs/statements.md §3), by ``params["method"]``; None for
+    every other check, whose rule is the theorem's."""
+    if row["check_id"].split("/")[0] != "thm3":
+        return None
+    return ALGORITHMS.get((row.get("params") or {}).get("method"), "clipped GD")

@@ -103,7 +103,8 @@ def cmd_check(args) -> int:
         span = "" if t["ratio_min"] is None else f"{t['ratio_min']:.3g} .. {t['ratio_max']:.3g}"
         tight = " / ".join("-" if t.get(k) is None else f"{t[k]:.3g}"
                            for k in ("tightness_witness", "tightness_analytic"))
-        print(f"{t['check']:<9}{t['theorem'][:33]:<34}{t['mark']:<14}{t['records']:>5}"
+        theorem = t["theorem"] + (f" ({t['algorithm']})" if t.get("algorithm") else "")
+        print(f"{t['check']:<9}{theorem[:33]:<34}{t['mark']:<14}{t['records']:>5}"
               f"{t['pass']:>6}{t['fail']:>6}{t['inconclusive']:>5}{t['shape-only']:>6}  "
               f"{span:<22}{'' if tight == '- / -' else tight}".rstrip())
     fails = [r for r in rows if r["verdict"] == "fail"]

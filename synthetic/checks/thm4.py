@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synthetic.checks import _thm4_2d as thm4_2d
 from synthetic.fastcount import gd_count
 from theory.functions.constructions import construction_a, construction_b, h_threshold
 from theory.functions.toolkit import analyse, gradient_pieces
@@ -47,12 +48,14 @@ __all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "membe
 def h_grid(L0: float, L1: float, M: float, points: int, decades: tuple[float, float] = (-3, 3),
            Delta: float | None = None) -> np.ndarray:
     """``points`` log-spaced steps h_thr·10^[lo, hi], with h_thr itself included and, given Δ,
-    the hardest fixed step h_2c(M', Δ)·(1 − 1e-9), just below the non-convergence threshold."""
+    the hardest fixed steps h_2c(M', Δ)·(1 − 1e-9), just below the 1-D non-convergence
+    threshold, and h_cycle(M')·(1 − 1e-9), just below the 2-D member's cycle
+    (:mod:`synthetic.checks._thm4_2d`)."""
     if int(points) < 2:
         raise ValueError(f"a grid needs at least 2 points, got {points}")
     h = h_threshold(L0, L1, M) * np.logspace(decades[0], decades[1], int(points))
-    extra = [h_threshold(L0, L1, M)] + ([] if Delta is None else
-                                        [h_2c(L0, L1, M, Delta) * (1 - 1e-9)])
+    extra = [h_threshold(L0, L1, M)] + ([] if Delta is None else [
+        h_2c(L0, L1, M, Delta) * (1 - 1e-9), thm4_2d.cycle_step(L0, L1, M, Delta) * (1 - 1e-9)])
     return np.unique(np.append(h, extra))
 
 
@@ -172,10 +175,11 @@ def lower_bound_records(L0: float, L1: float, M: float, eps: float, Delta: float
 
 
 # (L0, L1, M, eps, Delta): L0 = L1 as in the paper's log M + 1; a case with L1 > L0 where the two
-# forms of the log factor differ; a case with M L1 < L0 where x0_A sits in the quadratic middle.
+# forms of the log factor differ; a case with M L1 < L0 where x0_A sits in the quadratic middle;
+# M = 1e4 with Δ >= 1.533 M/L1, where the 2-D member (docs/statements.md §9) removes the log.
 FULL_INSTANCES = ((1.0, 1.0, 10.0, 0.1, 10.0), (1.0, 1.0, 100.0, 0.05, 100.0),
                   (1.0, 1.0, 1000.0, 0.02, 1000.0), (2.0, 4.0, 50.0, 0.1, 20.0),
-                  (10.0, 1.0, 5.0, 0.5, 5.0))
+                  (10.0, 1.0, 5.0, 0.5, 5.0), (1.0, 1.0, 1e4, 0.1, 2e4))
 
 
 @dataclass(frozen=True)
@@ -217,17 +221,19 @@ def units(config: Config) -> int:
 
 
 def run(config: Config = FULL, progress=None) -> list[ResultRecord]:
-    """All records of the Thm 4 check (memberships, then one record per step)."""
+    """All records of the Thm 4 check: per instance the memberships, one record per step and
+    the 2-D min-max record; then the 2-D thresholds record (:mod:`synthetic.checks._thm4_2d`)."""
     records = []
     for L0, L1, M, eps, Delta in config.instances:
         for name in HARD_MEMBERS:
             report = certified_member(name, L0, L1, M, eps, Delta)[1]
             records.append(membership_record(name, report, L0, L1, M, eps, Delta))
         hs = h_grid(L0, L1, M, config.points, tuple(config.decades), Delta)
-        records += lower_bound_records(L0, L1, M, eps, Delta, hs)
+        steps = lower_bound_records(L0, L1, M, eps, Delta, hs)
+        records += steps + [thm4_2d.minimax_record(L0, L1, M, eps, Delta, steps)]
         if progress is not None:
             progress(f"thm4 M={M:g}")
-    return records
+    return records + [thm4_2d.thresholds_record()]
 
 
 def negative_control() -> list[ResultRecord]:

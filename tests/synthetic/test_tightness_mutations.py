@@ -105,7 +105,8 @@ def test_vankov_scaled_by_0_6_escapes_B_delta_but_not_the_analytic_supremum(real
 
 
 def _group_key(row):
-    return (row["check_id"].split("/")[0], row["theorem"], row["mark"])
+    return (row["check_id"].split("/")[0], row["theorem"], row["mark"],
+            checkrun.algorithm_of(row))
 
 
 @pytest.fixture(scope="module")
@@ -121,14 +122,16 @@ def test_summary_rows_ratio_range_and_tightness(real_records, thm4_records):
     rows.append(fake)
     for name in FAMILIES:
         rows += [r.to_dict() for r in real_records[name]]
-    summary = {(s["check"], s["theorem"], s["mark"]): s for s in checkrun.summary_rows(rows)}
+    summary = {(s["check"], s["theorem"], s["mark"], s["algorithm"]): s
+               for s in checkrun.summary_rows(rows)}
 
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault(_group_key(r), []).append(r)
     assert set(summary) == set(groups)
 
-    (thm4_key,) = [k for k in summary if k[0] == "thm4"]
+    (thm4_key,) = [k for k in summary if k[0] == "thm4" and k[2] == "reconstructed"]
+    assert ("thm4", "Thm 4", "ours", None) in summary  # the 2-D thresholds record: its own row
     s4 = summary[thm4_key]
     steps = [r["measured"] / r["bound"] for r in groups[thm4_key]
              if r["quantity"] == "iterations" and r["verdict"] in ("pass", "fail")
@@ -146,6 +149,9 @@ def test_summary_rows_ratio_range_and_tightness(real_records, thm4_records):
         s = summary[key]
         assert s["tightness_witness"] == max(r["extra"]["ratio"] for r in witnesses), key
         assert s["tightness_analytic"] == max(r["extra"]["analytic_ratio"] for r in witnesses)
+        if key[0] == "thm3":  # clipped and normalized GD have rows of their own
+            assert {r["params"].get("method", "clipped") for r in rs} == \
+                {"clipped GD": {"clipped"}, "normalized GD": {"normalized"}}[key[3]]
         if len(witnesses) == len(rs):  # witness records do not enter the catalogue ratio range
             assert s["ratio_min"] is None and s["ratio_max"] is None
             assert s["records"] == len(rs) == s["pass"]

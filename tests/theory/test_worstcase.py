@@ -40,6 +40,7 @@ from scipy.integrate import quad
 from scipy.optimize import brentq, linprog
 
 from synthetic.fastcount import gd_count
+from theory.functions.dips import dip_slope
 from theory.functions.gradients import GradientPiece
 from theory.statements import bounds, steps
 from theory.statements import worstcase as wc
@@ -276,7 +277,9 @@ def test_lp_is_above_least_decrease_when_the_dip_goes_negative():
 
 # --------------------------------------------------------------------------- 3. dip witness
 def _witness(L0, L1, rule, eps, Delta, *, delta=1e-5, wfrac=1e-3, dips=True):
-    """f' of a member on which GD from x0 pays about one least-decrease dip per step.
+    """Reference dip witness, written independently of theory.functions.dips (its dips'
+    decrease by quadrature, not D*): f' of a member on which GD from x0 pays about one
+    least-decrease dip per step.
 
     Left to right: f' = −g on (−∞, 0]; the bowl, ψ(f') rising at slope L1 from −ψ(g) to ψ(g)
     on [0, 2 s₀(g)]; n periods of length P = h(g)·g (the exact step), each a plateau f' = g of
@@ -363,6 +366,24 @@ def test_dip_witness_reaches_the_supremum(inst, name):
     # negative control: c computed with L1/2 claims T_ε <= Δ/c' + 1, the witness exceeds it
     wrong = wc.one_d_supremum(rule, L0, L1 / 2, M, eps, D)
     assert T > wrong.sup_T + 1
+
+
+@pytest.mark.parametrize("inst, name", WITNESS)
+def test_library_dip_witness_is_the_reference(inst, name):
+    """theory.functions.dips.dip_slope (closed-form Δ via D*) against this file's reference
+    witness (quadrature, written independently): same periods, Δ to quadrature accuracy, and
+    the same exact count."""
+    L0, L1, M, eps, Delta = inst
+    rule, _ = _named_rule(name, L0, L1, M)
+    dw = dip_slope(L0, L1, rule, eps, Delta, delta=1e-5, plateau=1e-3)
+    assert dw.Delta <= Delta and dw.M == pytest.approx(eps * (1 + 1e-5), rel=1e-15)
+    pieces, x0, D, _, _ = _witness(L0, L1, rule, eps, dw.Delta, delta=1e-5, wfrac=1e-3)
+    assert (len(pieces) - 3) // 2 == dw.periods
+    assert D == pytest.approx(dw.Delta, rel=1e-9) and x0 == pytest.approx(dw.x0, rel=1e-12)
+    assert gd_count(dw.pieces, dw.x0, eps, rule).iterations == \
+        gd_count(pieces, x0, eps, rule).iterations
+    with pytest.raises(ValueError, match="no room"):  # Δ below one period after the bowl
+        dip_slope(L0, L1, rule, eps, dw.Delta / dw.periods / 4)
 
 
 def test_dip_witness_count_is_that_of_the_plain_loop():

@@ -36,7 +36,8 @@ from theory.expressions.symbolic import ALL, real_roots, safe_limit, to_rational
 from theory.smoothness.tails import end_behaviour
 
 __all__ = ["Construction", "JoinCheck", "PieceCheck", "ConstructionReport", "GradientPiece",
-           "construction", "from_expression", "analyse", "gradient_pieces", "expression"]
+           "construction", "from_expression", "analyse", "check_joins", "gradient_pieces",
+           "expression"]
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,9 @@ class ConstructionReport:
         return asdict(self)
 
 
-def _check_joins(c: Construction) -> list[JoinCheck]:
+def check_joins(c: Construction) -> list[JoinCheck]:
+    """C² at every join: f, f', f'' from the left equal those from the right (exactly, by
+    sympy; a jump is reported as a float), one :class:`JoinCheck` per interior boundary."""
     out = []
     for left, right in zip(c.pieces, c.pieces[1:]):
         b, jumps, ok = left.hi, [], True
@@ -273,7 +276,7 @@ def analyse(c: Construction, L0: float, L1: float, *, M: float | None = None,
 
     if not (L0 > 0 and L1 >= 0 and math.isfinite(L0) and math.isfinite(L1)):
         raise ValueError(f"need L0 > 0 and L1 >= 0, got L0={L0}, L1={L1}")
-    joins = _check_joins(c)
+    joins = check_joins(c)
     pieces = _check_pieces(c, L0, L1, timeout)
     f_star, f_star_exact = _infimum(c, timeout)
     level = value_at(c, c.x0)

@@ -95,6 +95,12 @@ def bowl_slope(eps: float, Delta: float, L0: float, delta=DEFAULT_DELTA) -> Cons
                         note="docs/statements.md §5c B_δ: slope (1 + δ)ε, certified member")
 
 
+def _slope_and_width(eps: float, L0: float, delta) -> tuple[sp.Rational, sp.Rational]:
+    """The walled slope's s = (1 + δ)ε and its bowl's half-width w (exact rationals)."""
+    s = (1 + _delta(delta)) * _q(eps)
+    return s, bowl_width(s, L0)
+
+
 def wall_kappa(s: sp.Expr, depth: sp.Expr, L1: float, M: float, Delta: float) -> sp.Rational:
     """κ = min{L1, sqrt(M² − s²)/(Δ − depth)} as a rational not above the real value, so the
     wall's M = s·sqrt(1 + (κ(Δ − depth)/s)²) does not exceed M."""
@@ -110,10 +116,9 @@ def walled_slope(L0: float, L1: float, M: float, eps: float, Delta: float,
     """B_δ with a sinh wall on the left reaching |f'| = M on the sublevel set (module
     docstring): the Thm 6 witness. Needs L1 > 0, M > (1 + δ)ε and Δ > 5sw/8."""
     _positive(L0=L0, L1=L1, M=M, eps=eps, Delta=Delta)
-    s = (1 + _delta(delta)) * _q(eps)
+    s, w = _slope_and_width(eps, L0, delta)
     if not M > float(s):
         raise ValueError(f"M > (1 + delta)*eps required for the wall, got M={M}, eps={eps}")
-    w = bowl_width(s, L0)
     x, depth, bowl = _bowl_pieces(s, w)
     D = _q(Delta)
     if not D > depth:
@@ -156,12 +161,11 @@ def walled_member(L0: float, L1: float, M: float, eps: float, Delta: float,
     exactly, and on the wall |f''| − L1|f'| = s(κ sinh(κu) − L1 cosh(κu)) <= 0 <= L0 because
     κ <= L1 (an exact rational comparison); f* = 0 (the wall is >= 5sw/8 > 0), Δ = f(x0) and
     M = s·sqrt(1 + z²), z = κ(Δ − 5sw/8)/s, in closed form (module docstring)."""
-    from theory.functions.toolkit import PieceCheck, _check_joins
+    from theory.functions.toolkit import PieceCheck, check_joins
 
     c = walled_slope(L0, L1, M, eps, Delta, delta)
     base = analyse(bowl_slope(eps, Delta, L0, delta), L0, L1, Delta=Delta)
-    k, s, w = _q(c.params["kappa"]), (1 + _delta(delta)) * _q(eps), bowl_width(
-        (1 + _delta(delta)) * _q(eps), L0)
+    k, (s, w) = _q(c.params["kappa"]), _slope_and_width(eps, L0, delta)
     u = sp.Symbol("u", nonnegative=True)
     wall = c.pieces[0].expr.subs(c.var, -w - u)
     f1, f2 = -sp.diff(wall, u), sp.diff(wall, u, 2)  # f'(x) = −d/du, f''(x) = d²/du²
@@ -174,7 +178,7 @@ def walled_member(L0: float, L1: float, M: float, eps: float, Delta: float,
     depth = 5 * s * w / 8
     z = k * (_q(Delta) - depth) / s
     exact_M = s * sp.sqrt(1 + z**2)
-    joins = _check_joins(c)
+    joins = check_joins(c)
     reasons = [f"f, f', f'' jump by {j.jumps} at x = {j.point}" for j in joins if not j.ok]
     reasons += [] if argument else ["the wall's membership argument does not apply"]
     if float(exact_M) > M * (1 + 1e-12):

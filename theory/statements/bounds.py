@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from .steps import li_constant_step
 
-MARKS = ("paper", "reconstructed", "follow-up", "unrecovered")
+MARKS = ("paper", "reconstructed", "follow-up", "unrecovered", "ours")
 KINDS = ("upper", "lower", "order")
 
 
