@@ -6,6 +6,10 @@ almost surely. Two oracles, each unbiased and bounded, drawing only from the gen
 * ``uniform_ball``: ξ uniform in the d-ball of radius τ (radius τ U^{1/d}, uniform direction);
 * ``two_point``: ξ = ±τ e with e a uniform unit direction (||ξ|| = τ exactly; ±τ in 1-D).
 
+Beyond :data:`NOISES`, :func:`two_point_law` is the general two-point law along a fixed axis,
+ξ = −a w.p. b/(a + b) and +b w.p. a/(a + b) (mean 0, ||ξ|| <= max{a, b}): the adversarial laws
+of the Thm 7 witness (:mod:`synthetic.checks._witness_sgd`) are of this form.
+
 The step rule sees g, not ∇f (docs/statements.md §3: "including inside the step-size rule"):
 
 * ``sgd``: h = h (Thm 8 uses h = min{1/√T, 1/(L1(M + τ))}, see
@@ -27,7 +31,8 @@ from synthetic.runners import RunResult, iterate
 from theory.expressions.objective import Objective
 from theory.statements.steps import clipped_offset_step
 
-__all__ = ["uniform_ball", "two_point", "NOISES", "run_stochastic", "median_hitting_time"]
+__all__ = ["uniform_ball", "two_point", "two_point_law", "two_point_atoms", "NOISES",
+           "run_stochastic", "median_hitting_time"]
 
 Noise = Callable[[np.random.Generator, int, int], np.ndarray]
 
@@ -53,6 +58,36 @@ def two_point(tau: float) -> Noise:
 
 
 NOISES = {"uniform-ball": uniform_ball, "two-point": two_point}
+
+
+def two_point_atoms(a: float, b: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    r"""((−a, b), (p₋, p₊)) of the law ξ ∈ {−a, b} with p₋ = b/(a + b), p₊ = a/(a + b).
+
+    Its mean is −a p₋ + b p₊ = (−ab + ba)/(a + b) = 0 (in exact arithmetic; the doubles p₋,
+    p₊ carry one rounding each) and its support lies in [−max{a, b}, max{a, b}]; a = b gives
+    p₋ = p₊ = 1/2 exactly. a = b = 0 is the point mass at 0. Requires a, b >= 0 finite.
+    """
+    if not all(isinstance(v, (int, float)) and np.isfinite(v) and v >= 0 for v in (a, b)):
+        raise ValueError(f"a, b >= 0 finite required, got a={a!r}, b={b!r}")
+    a, b = float(a), float(b)
+    if a + b == 0:
+        return (0.0, 0.0), (1.0, 0.0)
+    return (-a, b), (b / (a + b), a / (a + b))
+
+
+def two_point_law(a: float, b: float, axis: int = 0) -> Noise:
+    """ξ = u·e_axis with u = −a w.p. b/(a + b), +b w.p. a/(a + b) (:func:`two_point_atoms`):
+    unbiased, ||ξ|| <= max{a, b}. A fixed axis, not a random direction: in 1-D a random sign
+    would symmetrise the law."""
+    (lo, hi), (_, p_plus) = two_point_atoms(a, b)
+
+    def draw(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+        if not 0 <= axis < d:
+            raise ValueError(f"axis {axis} outside dimension {d}")
+        xi = np.zeros((n, d))
+        xi[:, axis] = np.where(rng.random(n) < p_plus, hi, lo)
+        return xi
+    return draw
 
 
 def _rule(method: str, params: dict) -> Callable[[np.ndarray, dict], np.ndarray]:

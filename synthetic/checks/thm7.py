@@ -22,6 +22,10 @@ are capped at T iterations. The stochastic T_ε is the median hitting time over 
 median is known from below; when more than half the runs are censored the verdict is ``fail``
 if even that lower value exceeds the bound (a certain failure of an upper bound) and
 ``inconclusive`` otherwise, never ``pass``.
+
+Beside the catalogue, worst-case witness records (:mod:`synthetic.checks._witness_sgd`): B_δ
+(docs/statements.md §5c) with the bounded unbiased noise law that minimises the expected
+progress per step (the symmetric ±τ law when the clip engages; every law ties otherwise).
 """
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ import numpy as np
 
 from synthetic.checks._shared import (delta_at, expression_objective, instance_records,
                                       median_summary)
+from synthetic.checks._witness_sgd import (QUICK_SGD_WITNESSES, SGD_WITNESSES, STREAM,
+                                           witness_record)
 from synthetic.stochastic import NOISES, run_stochastic
 from theory.functions.catalogue import CatalogueEntry, get
 from theory.records import ResultRecord, verdict_for
@@ -40,7 +46,7 @@ from theory.statements.bounds import thm7_bound
 from theory.statements.steps import thm7_eta
 
 __all__ = ["negative_control", "Config", "FULL", "QUICK", "run", "units", "check_instance",
-           "declared_L0", "clipped_parameters"]
+           "declared_L0", "clipped_parameters", "witness_records"]
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,12 @@ class Config:
     seed: int = 0  # instance i draws from default_rng([seed, i])
     max_bound: float = 1e6  # refuse an instance whose bound (horizon T) exceeds this
     tolerance: float = 0.0  # one-sided bound: plain <=
+    witnesses: tuple = SGD_WITNESSES  # (L0, L1, τ, ε, Δ) of the B_δ witnesses (_witness_sgd)
 
 
 FULL = Config()
 QUICK = Config(instances=(("extremal", 1.0, (1.0,)), ("scaled-cosh", 2.0, (1.0,))),
-               tau_factors=(0.5,))
+               tau_factors=(0.5,), witnesses=QUICK_SGD_WITNESSES)
 
 
 def declared_L0(entry: CatalogueEntry, L1: float) -> float:
@@ -165,13 +172,28 @@ def _grid(config: Config) -> list[tuple]:
 
 
 def units(config: Config) -> int:
-    """Number of instances (calls of ``progress``)."""
-    return len(_grid(config))
+    """Number of records (calls of ``progress``): instances and witnesses."""
+    return len(_grid(config)) + len(config.witnesses)
+
+
+def witness_records(instances, progress: Callable[[str], None] | None = None, *,
+                    runs: int = 50, seed: int = 0) -> list[ResultRecord]:
+    """Clipped SGD with the adversarial noise on B_δ for each (L0, L1, τ, ε, Δ) of
+    ``instances`` against Thm 7's bound (:mod:`synthetic.checks._witness_sgd`); witness j
+    draws from ``default_rng([seed, STREAM, j])``."""
+    out = []
+    for j, inst in enumerate(instances):
+        out.append(witness_record(inst, thm7_bound, clipped_parameters,
+                                  runs=runs, seed=[seed, STREAM, j]))
+        if progress is not None:
+            progress(out[-1].check_id)
+    return out
 
 
 def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         ) -> list[ResultRecord]:
-    """One record per (entry, ε, τ, noise) of ``config``; ``progress(check_id)`` after each.
+    """One record per (entry, ε, τ, noise) of ``config``, then its witness records;
+    ``progress(check_id)`` after each.
 
     Raises
     ------
@@ -192,7 +214,8 @@ def run(config: Config = FULL, progress: Callable[[str], None] | None = None
         return check_instance(entry, L0, L1, tau, eps, noise, runs=config.runs,
                               seed=[config.seed, i], tolerance=config.tolerance)
 
-    return instance_records(_grid(config), make, progress)
+    return instance_records(_grid(config), make, progress) + \
+        witness_records(config.witnesses, progress, runs=config.runs, seed=config.seed)
 
 
 def negative_control() -> list[ResultRecord]:

@@ -145,3 +145,27 @@ def test_preconditions_raise():
         thm8.start_for_M("construction-A", 0.5)
     with pytest.raises(ValueError, match="entry"):
         thm8.start_for_M("quartic", 10.0)
+
+
+def test_thm7_quick_run_carries_the_witness_records_and_their_tightness():
+    """The quick run ends with its B_δ witness records (synthetic.checks._witness_sgd); the
+    report's summary picks their ratio and analytic ratio as Thm 7's tightness columns."""
+    from synthetic import checkrun
+
+    records = thm7.run(thm7.QUICK)
+    witnesses = [r for r in records if r.quantity == "witness-iterations"]
+    assert len(witnesses) == len(thm7.QUICK.witnesses) >= 1
+    assert records[-len(witnesses):] == witnesses
+    for r, inst in zip(witnesses, thm7.QUICK.witnesses):
+        p = r.params
+        assert (p["L0"], p["L1"], p["tau"], p["eps"], p["class_Delta"]) == inst
+        assert r.check_id == (f"thm7/witness/adversarial/B_delta/L0={inst[0]:g},"
+                              f"L1={inst[1]:g},tau={inst[2]:g},eps={inst[3]:g},"
+                              f"Delta={inst[4]:g}")
+        assert p["noise"] == "adversarial" and p["runs"] == thm7.QUICK.runs
+        assert max(abs(v) for v in p["law"]["atoms"]) <= p["tau"]
+        assert sum(p["law"]["probabilities"]) == 1
+        assert p["seed"][0] == thm7.QUICK.seed and r.verdict == "pass"
+    (row,) = checkrun.summary_rows([r.to_dict() for r in records])
+    assert row["tightness_witness"] == max(r.extra["ratio"] for r in witnesses)
+    assert row["tightness_analytic"] == max(r.extra["analytic_ratio"] for r in witnesses)

@@ -17,7 +17,7 @@ import math
 import pytest
 
 from synthetic import checkrun
-from synthetic.checks import followup, thm3, thm4, thm6
+from synthetic.checks import _witness_sgd, followup, thm3, thm4, thm6, thm7
 
 FAMILIES = {"thm3": (thm3, ("thm3_bound",)), "thm6": (thm6, ("thm6_bound",)),
             "followup": (followup, ("vankov_bound", "vankov_clipped_bound"))}
@@ -155,3 +155,90 @@ def test_summary_rows_ratio_range_and_tightness(real_records, thm4_records):
         if len(witnesses) == len(rs):  # witness records do not enter the catalogue ratio range
             assert s["ratio_min"] is None and s["ratio_max"] is None
             assert s["records"] == len(rs) == s["pass"]
+
+
+# ---- Thm 7 (clipped SGD, synthetic.checks._witness_sgd) ------------------------------------
+# The bound is also the horizon: T = ceil(bound) sits in η = min{1/(20L0), 1/(128L1τ), 1/√T}.
+# Where η = 1/√T binds, T_ε ∝ 1/η = √T, so a bound scaled by c (horizon included) moves the
+# witness's ratio from ρ to ρ/√c: only c < ρ² (ρ ≈ 0.48, c < 0.23) is caught, and no 1-D
+# member does much better (analytic ratio Δ/(2Δ') <= 1/2, up to dips' O((L0 + L1ε)η)). A ×0.4
+# mutation therefore escapes by the mathematics, not by a weak witness; it is caught when the
+# horizon stays the reconstructed bound's and only the compared value is scaled.
+
+def _thm7_records():
+    return thm7.witness_records(thm7.FULL.witnesses, runs=thm7.FULL.runs, seed=thm7.FULL.seed)
+
+
+@pytest.fixture(scope="module")
+def thm7_real():
+    return _thm7_records()
+
+
+def _thm7_scale(monkeypatch, factor):
+    real = thm7.thm7_bound
+
+    def scaled(*args, **kwargs):
+        bound = real(*args, **kwargs)
+        return dataclasses.replace(bound, value=bound.value * factor)
+    monkeypatch.setattr(thm7, "thm7_bound", scaled)
+
+
+def _sqrt_regime(r):
+    return r.params["step_term"] == "1/sqrt(T)" and not r.params["clip_engaged"]
+
+
+def _median_se(r):
+    """Standard error of a record's median from its interquartile range (normal shape)."""
+    return 1.2533 * (r.extra["q75"] - r.extra["q25"]) / 1.349 / math.sqrt(r.params["runs"])
+
+
+def test_thm7_bound_scaled_by_0_4_escapes_every_witness_by_the_sqrt_T_law(thm7_real,
+                                                                          monkeypatch):
+    """Documented gap (comment above): with the bound and horizon ×0.4 every witness still
+    passes; in the 1/√T regime the median shrinks as √(T'/T) (within 2 steps + 6 standard
+    errors of the two medians) and the ratio grows to ρ/√0.4 < 1."""
+    assert any(_sqrt_regime(r) for r in thm7_real)
+    _thm7_scale(monkeypatch, 0.4)
+    mutated = _thm7_records()
+    assert [r.check_id for r in mutated] == [r.check_id for r in thm7_real]
+    checked = 0
+    for r, real in zip(mutated, thm7_real):
+        assert r.verdict == "pass", (r.check_id, r.measured, r.bound)
+        assert r.bound == pytest.approx(0.4 * real.bound, rel=1e-12)
+        if _sqrt_regime(real) and r.params["step_term"] == "1/sqrt(T)":
+            checked += 1
+            scale = math.sqrt(r.params["T"] / real.params["T"])
+            window = 2 + 6 * (_median_se(r) + scale * _median_se(real))
+            assert abs(r.measured - scale * real.measured) <= window
+            assert r.extra["ratio"] == pytest.approx(real.extra["ratio"] / math.sqrt(0.4),
+                                                     abs=window / r.bound + 1 / real.params["T"])
+            assert real.extra["ratio"] ** 2 < 0.4 < real.extra["ratio"] / math.sqrt(0.4) < 1
+    assert checked == sum(map(_sqrt_regime, thm7_real))
+
+
+def test_thm7_bound_scaled_below_the_squared_ratio_fails_as_a_finding(thm7_real, monkeypatch):
+    """c = min ρ²/2 over the 1/√T-regime witnesses (computed): the ratio would be ρ/√c >= √2,
+    so each of them fails (at its cap if censored: T_ε >= T' + 1 > bound, a certain fail)."""
+    sqrt_ids = {r.check_id for r in thm7_real if _sqrt_regime(r)}
+    c = min(r.extra["ratio"] ** 2 for r in thm7_real if _sqrt_regime(r)) / 2
+    _thm7_scale(monkeypatch, c)
+    for r in _thm7_records():
+        if r.check_id in sqrt_ids:
+            assert r.verdict == "fail" and r.notes.startswith("FINDING:"), (r.check_id, r.notes)
+            assert r.extra["ratio"] > 1
+
+
+def test_thm7_compared_value_scaled_by_0_4_at_the_reconstructed_horizon_fails(thm7_real):
+    """Horizon T = ceil(reconstructed bound), compared value ×0.4: the count is unchanged, the
+    1/√T-regime witnesses (ρ ≈ 0.48 > 0.4) fail as findings, the clip-engaged one (ρ ≈ 0.11,
+    where the bound's 128L1/ε term binds) does not."""
+    cfg = thm7.FULL
+    for j, (inst, real) in enumerate(zip(cfg.witnesses, thm7_real)):
+        r = _witness_sgd.witness_record(inst, thm7.thm7_bound, thm7.clipped_parameters,
+                                        runs=cfg.runs, seed=[cfg.seed, _witness_sgd.STREAM, j],
+                                        bound_value=lambda b: 0.4 * b.value)
+        assert r.check_id == real.check_id and r.measured == real.measured
+        expected = "fail" if real.extra["ratio"] > 0.4 else "pass"
+        assert r.verdict == expected, (r.check_id, real.extra["ratio"])
+        assert r.notes.startswith("FINDING:") == (expected == "fail")
+        assert (expected == "fail") == _sqrt_regime(real)
