@@ -29,9 +29,11 @@ fig5   fig5_smoothness_linear           paper Fig 5: smoothness plot on linear a
 fig6   fig6_lower_bound                 ours: Theorem 4's lower bound vs fixed-step GD
 fig7   fig7_separation                  ours: Remark 5's separation vs M
 fig8   fig8_frontiers                   ours: catalogue frontiers and fitted NN constants
+fig9   fig9_tightness                   ours: upper bounds' tightness (catalogue, witness, sup)
+fig10  fig10_thresholds                 ours: 1-D and 2-D step thresholds vs M
 =====  ===============================  ====================================================
 
 The paper's figures are described in docs/statements.md §6; the theorems and constructions
-behind Figs 6 and 7 in §4 and §5.
+behind Figs 6, 7 and 9 in §4, §5 and §5c, the 2-D member of Figs 6 and 10 in §9.
 """
 from __future__ import annotations

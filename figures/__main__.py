@@ -27,6 +27,8 @@ from figures import (
     fig6_lower_bound,
     fig7_separation,
     fig8_frontiers,
+    fig9_tightness,
+    fig10_thresholds,
     style,
 )
 from figures.layout import add_source_arguments
@@ -39,7 +41,7 @@ from figures.readers import InputError
 FIGURES = {module.NAME.split("_")[0]: module for module in (  # key "fig1" -> module
     fig1_lm_smoothness, fig2_lm_smoothness_runs, fig3_resnet_smoothness_runs,
     fig4_training_curves, fig5_smoothness_linear, fig6_lower_bound, fig7_separation,
-    fig8_frontiers)}
+    fig8_frontiers, fig9_tightness, fig10_thresholds)}
 PROG = "figures"
 
 EPILOG = f"""\
@@ -50,8 +52,9 @@ read (under --results):
   nn_checks/<preset>/<model>_<run>/{{metrics.csv,epochs.csv,config.json,fit.json}}
       for the six runs {", ".join(style.RUN_NAMES[:3])},
       {", ".join(style.RUN_NAMES[3:])}          (Figs 1-5, 8)
-  synthetic/<check>/records.jsonl: --check check (make synthetic-check, the default) or
-      check-quick (make synthetic-quick), or any check folder given by --check-dir (Figs 6, 7)
+  synthetic/<check>/records.jsonl (Figs 6, 7, 10) and summary.json (Fig 9): --check check
+      (make synthetic-check, the default) or check-quick (make synthetic-quick), or any check
+      folder given by --check-dir
   theory/frontiers/frontiers.json (make frontiers)                                    (Fig 8)
 
 written:

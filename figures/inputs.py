@@ -2,7 +2,8 @@
 
 * the checking readers of the result files (:mod:`figures.schemas`), each file parsed once per
   version: :func:`read_metrics`, :func:`read_epochs` (csv, empty cell -> nan),
-  :func:`read_run_config`, :func:`read_fit`, :func:`read_records`, :func:`read_frontiers`;
+  :func:`read_run_config`, :func:`read_fit`, :func:`read_records`, :func:`read_summary`,
+  :func:`read_frontiers`;
   :func:`validate` reads every input of a figure before anything is drawn;
 * :func:`select`: the records of one check family and quantity (their ``check`` and
   ``quantity`` fields, never their ``check_id``);
@@ -20,8 +21,8 @@ from figures.layout import Layout, layout, plain
 from figures.readers import Table
 
 __all__ = ["read_metrics", "read_epochs", "read_run_config", "read_fit", "read_records",
-           "read_frontiers", "READERS", "validate", "select", "run_dir", "run_inputs", "compact",
-           "require", "check_records", "DATASETS", "dataset_of"]
+           "read_summary", "read_frontiers", "READERS", "validate", "select", "run_dir",
+           "run_inputs", "compact", "require", "check_records", "DATASETS", "dataset_of"]
 
 _CACHE: dict[tuple, object] = {}
 
@@ -67,6 +68,11 @@ def read_records(path: Path) -> list[dict]:
     return _cached(schemas.records, path)
 
 
+def read_summary(path: Path) -> dict:
+    """A check's ``summary.json`` (:func:`figures.schemas.summary`)."""
+    return _cached(schemas.summary, path)
+
+
 def read_frontiers(path: Path) -> dict:
     """``frontiers.json`` (:func:`figures.schemas.frontiers`)."""
     return _cached(schemas.frontiers, path)
@@ -74,7 +80,8 @@ def read_frontiers(path: Path) -> dict:
 
 READERS = {"metrics.csv": read_metrics, "epochs.csv": read_epochs,
            "config.json": read_run_config, "fit.json": read_fit,
-           "records.jsonl": read_records, "frontiers.json": read_frontiers}
+           "records.jsonl": read_records, "summary.json": read_summary,
+           "frontiers.json": read_frontiers}
 
 
 def validate(paths) -> None:
@@ -137,7 +144,7 @@ def require(paths, target: str) -> None:
 
 def check_records(results: Path, preset: str, check: Path | None
                   ) -> tuple[Layout, Path, list[dict]]:
-    """(layout, records path, records) of the synthetic check a figure reads (Figs 6, 7); a
+    """(layout, records path, records) of the synthetic check a figure reads (Figs 6, 7, 10); a
     missing records file is one line naming the ``make`` target that writes it."""
     where = layout(results, preset, check_dir=check)
     path = where.check / "records.jsonl"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import html
+import re
 import sys
 from pathlib import Path
 
@@ -40,10 +41,12 @@ CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em
 
 def figure_captions() -> dict[str, str]:
     """Figure name -> caption: the first docstring line of each ``figures/fig*.py``, read with
-    ``ast`` (the report stays free of matplotlib), in figure order."""
+    ``ast`` (the report stays free of matplotlib), in figure order (fig2 before fig10)."""
     folder = Path(__file__).resolve().parent
+    paths = sorted(folder.glob("fig[0-9]*_*.py"),
+                   key=lambda path: (int(re.match(r"fig(\d+)", path.stem).group(1)), path.stem))
     return {path.stem: ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
-            .split("\n")[0] for path in sorted(folder.glob("fig[0-9]*_*.py"))}
+            .split("\n")[0] for path in paths}
 
 
 def _load(reader, path: Path):
@@ -87,11 +90,17 @@ def _tightness(row: dict) -> str:
     return " / ".join("–" if v is None else f"{v:.3g}" for v in (w, a))
 
 
+def _statement(row: dict) -> str:
+    """A summary row's theorem, with its algorithm in parentheses where the row names one."""
+    algorithm = row.get("algorithm")
+    return text(row["theorem"]) + (f" ({text(algorithm)})" if algorithm else "")
+
+
 def _theorems(where: Layout, summary: dict | None, config: dict | None) -> list[str]:
     if summary is None:
         return [f"*missing: {code(where.check / 'summary.json')} (run "
                 f"{code(where.make_check)})*"]
-    rows = [[r["check"], r["theorem"], r["mark"], r["records"], r["pass"], r["fail"],
+    rows = [[r["check"], _Raw(_statement(r)), r["mark"], r["records"], r["pass"], r["fail"],
              r["inconclusive"], r["shape-only"], _Raw("–" if r["ratio_min"] is None else
                                                      f"{r['ratio_min']:.3g} … "
                                                      f"{r['ratio_max']:.3g}"),
@@ -102,7 +111,9 @@ def _theorems(where: Layout, summary: dict | None, config: dict | None) -> list[
                          "inconclusive", "shape-only", "measured/bound",
                      "tightness: witness / 1-D sup"], rows)
     lines += ["", "Marks: *paper* (stated in the paper), *reconstructed* (our reconstruction of "
-              "a statement whose exact form was not available), *follow-up* (later papers). "
+              "a statement whose exact form was not available), *follow-up* (later papers), "
+              "*unrecovered* (a bound the paper states whose formula we do not have), *ours* "
+              "(introduced by this workbench, e.g. the 2-D thresholds of Thm 4). "
               "measured/bound over the decided one-sided records of T_ε. Tightness: the best "
               "certified worst-case witness's T_ε over the bound, then the analytic supremum of "
               "T_ε over 1-D members over the bound (docs/statements.md §5c); an upper bound "

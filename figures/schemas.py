@@ -211,7 +211,7 @@ def remake(path: Path) -> str:
 
 
 def _record(f: Fields, r: dict, path: Path) -> None:
-    """One theory.records.ResultRecord, with the fields figures 6 and 7 read: a record is
+    """One theory.records.ResultRecord, with the fields figures 6, 7 and 10 read: a record is
     selected by its ``check`` and ``quantity`` and grouped by its ``params``, never by parsing
     its ``check_id``."""
     lost = next((key for key in RECORD_FIELDS if key not in r), None)
@@ -237,8 +237,13 @@ def _record(f: Fields, r: dict, path: Path) -> None:
         for key in INSTANCE + ("h",):
             f.number(params.get(key), f"params.{key}", non_finite=True)
         f.number(params.get("h_thr"), "params.h_thr", optional=True, non_finite=True)
-        f.number(extra.get("bound_alt_log"), "extra.bound_alt_log", optional=True,
-                 non_finite=True)
+        f.text(params.get("construction"), "params.construction", optional=True)
+        for key in ("bound_alt_log", "minimax_1d"):
+            f.number(extra.get(key), f"extra.{key}", optional=True, non_finite=True)
+    if (check, quantity) == ("thm4", "minimax-2d"):  # Fig 6: the 2-D member of an instance
+        _minimax_2d(f, params, extra)
+    if (check, quantity) == ("thm4", "thresholds-2d"):  # Fig 10: the step thresholds vs M
+        _thresholds_2d(f, params, extra)
     if (check, quantity) == ("rem5", "ratio"):  # Fig 7: one point per M
         f.number(params.get("M"), "params.M", non_finite=True)
     if (check, quantity) == ("rem5", "growth"):
@@ -251,6 +256,40 @@ def _record(f: Fields, r: dict, path: Path) -> None:
                 f.number(v, f"extra.{key}[{j}]", optional=True, non_finite=True)
         f.number(extra.get("predicted_slope"), "extra.predicted_slope", optional=True,
                  non_finite=True)
+
+
+def _minimax_2d(f: Fields, params: dict, extra: dict) -> None:
+    """A ``minimax-2d`` record: the instance, the 2-D member's M' and exact 2-cycle step, the
+    hardest 2-D member's T_ε at each step of the grid."""
+    for key in INSTANCE + ("h_cycle",):
+        f.number(params.get(key), f"params.{key}", non_finite=True)
+    for key in ("h", "M_2d"):
+        f.number(params.get(key), f"params.{key}", optional=True, non_finite=True)
+    for key in ("analytic_2d", "minimax_1d"):
+        f.number(extra.get(key), f"extra.{key}", optional=True, non_finite=True)
+    for j, entry in enumerate(f.lst(extra.get("per_h"), "extra.per_h")):
+        at = f"extra.per_h[{j}]"
+        f.obj(entry, at)
+        f.number(entry.get("h"), f"{at}.h", non_finite=True)
+        f.number(entry.get("measured"), f"{at}.measured", optional=True, non_finite=True)
+        f.text(entry.get("member"), f"{at}.member", optional=True)
+
+
+THRESHOLDS = ("h_2c_1d", "h_cycle_2d", "pi_limit", "w2_limit")  # a thresholds-2d table row
+
+
+def _thresholds_2d(f: Fields, params: dict, extra: dict) -> None:
+    """The ``thresholds-2d`` record: (L0, L1), the cycle constant c, the crossover M and the
+    table of step thresholds, one row per M."""
+    for key in ("L0", "L1"):
+        f.number(params.get(key), f"params.{key}", non_finite=True)
+    for key in ("c", "crossover_M"):
+        f.number(extra.get(key), f"extra.{key}", optional=True, non_finite=True)
+    for j, row in enumerate(f.lst(extra.get("table"), "extra.table")):
+        at = f"extra.table[{j}]"
+        f.obj(row, at)
+        for key in ("M",) + THRESHOLDS:
+            f.number(row.get(key), f"{at}.{key}", non_finite=True)
 
 
 def records(path: Path) -> list[dict]:
@@ -266,7 +305,9 @@ def records(path: Path) -> list[dict]:
 
 
 def summary(path: Path) -> dict:
-    """``summary.json`` of a check run: verdict counts per check and the failing records."""
+    """``summary.json`` of a check run: verdict counts per check, the measured/bound range and
+    the tightness ratios of each row (with the row's algorithm where the producer names one),
+    and the failing records."""
     doc, f = read_json_doc(path), Fields(path)
     f.choice(doc.get("schema"), "schema", ("l0l1-check-summary/1",))
     failed = 0
@@ -287,6 +328,7 @@ def summary(path: Path) -> dict:
                        f"{row.get('ratio_max')} are not a range")
         for key in ("tightness_witness", "tightness_analytic"):  # absent in older summaries
             f.number(row.get(key), f"{at}.{key}", optional=True)
+        f.text(row.get("algorithm"), f"{at}.algorithm", optional=True)  # e.g. "clipped GD"
         failed += counts[1]
     fails = f.lst(doc.get("fails"), "fails")
     for i, rec in enumerate(fails):

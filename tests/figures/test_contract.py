@@ -87,8 +87,22 @@ def test_the_records_hold_what_figures_6_and_7_select(produced):
     assert {r["status"] for r in steps} >= {"converged", "diverged"}
     assert style.select(records, "rem5", "ratio") and style.select(records, "rem5", "growth")
     assert style.select(records, "thm4", "membership")  # present, and not drawn by Fig 6
+    assert all("construction" in r["params"] and "minimax_1d" in r["extra"] for r in steps)
+    assert {r["params"]["construction"] for r in steps} & set(style.CONSTRUCTIONS)
     catalogue = schemas.records(produced.root / "theory" / "catalogue" / "records.jsonl")
     assert {r["check"] for r in catalogue} == {"catalogue"}
+
+
+def test_the_records_hold_what_figures_6_and_10_draw_of_the_2d_member(produced):
+    """One minimax-2d record per Thm 4 instance, one thresholds-2d record with its table."""
+    records = schemas.records(produced.root / "synthetic" / "check" / "records.jsonl")
+    key = lambda r: tuple(r["params"][k] for k in schemas.INSTANCE)
+    steps = {key(r) for r in style.select(records, "thm4", "iterations")}
+    two_d = [key(r) for r in style.select(records, "thm4", "minimax-2d")]
+    assert sorted(two_d) == sorted(steps)
+    assert all(r["extra"]["per_h"] for r in style.select(records, "thm4", "minimax-2d"))
+    (thresholds,) = style.select(records, "thm4", "thresholds-2d")
+    assert len(thresholds["extra"]["table"]) >= 10
 
 
 def spy_texts(monkeypatch) -> list[str]:
@@ -149,7 +163,9 @@ def test_the_report_shows_every_producers_file(produced, reported):
     assert "*missing:" not in md and "no results yet" not in md
     summary = schemas.summary(where.check / "summary.json")
     for row in summary["rows"]:
-        assert f"| {row['check']} | {row['theorem']} | {row['mark']} | {row['records']} | " \
+        statement = text(row["theorem"]) + (f" ({text(row['algorithm'])})"
+                                            if row.get("algorithm") else "")
+        assert f"| {row['check']} | {statement} | {row['mark']} | {row['records']} | " \
                f"{row['pass']} | {row['fail']} |" in md
     for fail in summary["fails"]:
         assert f"**FAIL** `{fail['check_id']}`" in md
@@ -267,6 +283,30 @@ CONTROLS = [  # (id, file, reader, damage, what the one-line message must say)
      edit_json(lambda d: rename(d["rows"][0], "pass", "passed")), "rows[0].pass is not"),
     ("summary-fails-removed", "synthetic/check/summary.json", schemas.summary,
      edit_json(lambda d: d.pop("fails")), "fails is not a list"),
+    ("summary-tightness-text", "synthetic/check/summary.json", schemas.summary,
+     edit_json(lambda d: d["rows"][0].update(tightness_witness="0.5")),
+     "rows[0].tightness_witness is not a number"),
+    ("summary-algorithm-list", "synthetic/check/summary.json", schemas.summary,
+     edit_json(lambda d: d["rows"][0].update(algorithm=["clipped GD"])),
+     "rows[0].algorithm is not a string (found a list)"),
+    ("records-construction-number", "synthetic/check/records.jsonl", schemas.records,
+     edit_lines(lambda d: d["params"].update(construction=1), first_of("thm4", "iterations")),
+     "params.construction is not a string"),
+    ("records-2d-h-cycle-removed", "synthetic/check/records.jsonl", schemas.records,
+     edit_lines(lambda d: d["params"].pop("h_cycle"), first_of("thm4", "minimax-2d")),
+     "params.h_cycle is not a number"),
+    ("records-2d-per-h-renamed", "synthetic/check/records.jsonl", schemas.records,
+     edit_lines(lambda d: rename(d["extra"], "per_h", "steps"), first_of("thm4", "minimax-2d")),
+     "extra.per_h is not a list"),
+    ("records-thresholds-table-renamed", "synthetic/check/records.jsonl", schemas.records,
+     edit_lines(lambda d: rename(d["extra"], "table", "rows"),
+                first_of("thm4", "thresholds-2d")), "extra.table is not a list"),
+    ("records-thresholds-column-renamed", "synthetic/check/records.jsonl", schemas.records,
+     edit_lines(lambda d: rename(d["extra"]["table"][0], "w2_limit", "w2"),
+                first_of("thm4", "thresholds-2d")), "extra.table[0].w2_limit is not a number"),
+    ("records-minimax-text", "synthetic/check/records.jsonl", schemas.records,
+     edit_lines(lambda d: d["extra"].update(minimax_1d="low"), first_of("thm4", "iterations")),
+     "extra.minimax_1d is not a number"),
     ("frontiers-points-renamed", "theory/frontiers/frontiers.json", schemas.frontiers,
      edit_json(lambda d: rename(d["functions"][0], "points", "pts")),
      "functions[0].points is not a list"),

@@ -1,5 +1,5 @@
 """Figures from result files: every figure writes a non-blank png and a pdf, the command line
-writes all 16 files, a missing run shows up in its panel, missing inputs and bad arguments are
+writes all 20 files, a missing run shows up in its panel, missing inputs and bad arguments are
 one line on stderr with exit status 2.
 
 Normal content is the real producers' output (tests/producers.py: ``produced``, read-only, and
@@ -7,7 +7,9 @@ Normal content is the real producers' output (tests/producers.py: ``produced``, 
 the tests that need specific extreme content the small producer runs do not give: a diverging
 run, a zero smoothness, a skipped probe, a bootstrap interval excluding its estimate, a failed
 regression, a run without ``batches_per_epoch``, a run without fit.json, Thm 4 counts that fail,
-are censored or never converge at chosen steps, a frontier with zeros and infinite L0."""
+are censored or never converge at chosen steps (with the hardest member changing with h, one
+instance with its 2-D record and 1-D min-max, one without), the 2-D thresholds, a summary whose
+upper-bound rows lack some tightness values, a frontier with zeros and infinite L0."""
 from __future__ import annotations
 
 import contextlib
@@ -112,17 +114,52 @@ def record(check_id, theorem, params, measured, bound, verdict, bound_kind="uppe
             "extra": extra or {}}
 
 
-def thm4(L0, L1, M, eps, Delta, bound, alt, hs, counts, verdicts, cap=5000.0):
+CONSTRUCTION_CYCLE = ("B_delta", "B", "A", "extremal", "B")  # the hardest member at each h
+
+
+def thm4(L0, L1, M, eps, Delta, bound, alt, hs, counts, verdicts, cap=5000.0, minimax=None):
     """The step records of one Thm 4 instance; a count of ``cap`` is censored (max_iter), a
-    count "inf" or null never converged (diverged)."""
+    count "inf" or null never converged (diverged); the hardest member changes with h
+    (:data:`CONSTRUCTION_CYCLE`); ``minimax``: extra.minimax_1d (absent when None)."""
     inst = {"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta}
     thr = hs[len(hs) // 2]
     status = lambda c: "diverged" if c in (None, "inf") else "max_iter" if c == cap \
         else "converged"
+    extra = {"bound_alt_log": alt, **({} if minimax is None else {"minimax_1d": minimax})}
     return [record(f"thm4/L0={L0:g},L1={L1:g},M={M:g},eps={eps:g},Delta={Delta:g}/h={h:.6g}",
-                   "Thm 4", {**inst, "h": h, "h_thr": thr, "construction": "B"}, c, bound, v,
-                   "lower", {"bound_alt_log": alt}, status=status(c), censored=c == cap)
-            for h, c, v in zip(hs, counts, verdicts)]
+                   "Thm 4", {**inst, "h": h, "h_thr": thr, "construction": name}, c, bound, v,
+                   "lower", extra, status=status(c), censored=c == cap)
+            for h, c, v, name in zip(hs, counts, verdicts, CONSTRUCTION_CYCLE)]
+
+
+C_2D = 9.629856535543981  # theory.functions.cycle2d.cycle_constant()
+W2 = 0.8526055020137254  # Lambert W(2)
+
+
+def minimax_2d(L0, L1, M, eps, Delta, bound, hs, counts, M_2d=None, analytic=None):
+    """The "minimax-2d" record of one Thm 4 instance as the check writes it: T_ε of the
+    hardest 2-D member at each step of ``hs`` ("inf" at and above the 2-cycle step)."""
+    inst = {"L0": L0, "L1": L1, "M": M, "eps": eps, "Delta": Delta}
+    finite = [(c, h) for h, c in zip(hs, counts) if c not in (None, "inf")]
+    low, at = min(finite) if finite else ("inf", hs[0])
+    return record(f"thm4/L0={L0:g},L1={L1:g},M={M:g},eps={eps:g},Delta={Delta:g}/2d",
+                  "Thm 4", {**inst, "h": at, "M_2d": M if M_2d is None else M_2d,
+                            "h_cycle": C_2D / (L1 * M)}, low, bound,
+                  "pass" if low == "inf" or low >= bound else "inconclusive", "lower",
+                  {"analytic_2d": analytic, "minimax_1d": None, "per_h": [
+                      {"h": h, "measured": c, "member": "2d-cycle"} for h, c in zip(hs, counts)]},
+                  quantity="minimax-2d", status="converged" if finite else "diverged")
+
+
+def thresholds_2d(L0=1.0, L1=1.0, n=40):
+    """The "thresholds-2d" record (check id thm4/2d/thresholds): the step thresholds at n
+    log-spaced M from 1 to 1e6 (theory.functions.cycle2d.thresholds)."""
+    table = [{"M": M, "h_2c_1d": 2 * math.log1p(M * L1 / L0) / (L1 * M),
+              "h_cycle_2d": C_2D / (L1 * M), "pi_limit": math.pi / (L1 * M),
+              "w2_limit": W2 / (L0 + L1 * M)} for M in np.geomspace(1.0, 1e6, n).tolist()]
+    return record("thm4/2d/thresholds", "Thm 4", {"L0": L0, "L1": L1}, C_2D, math.pi, "pass",
+                  "lower", {"c": C_2D, "crossover_M": L0 / L1 * math.expm1(C_2D / 2),
+                            "table": table}, quantity="thresholds-2d")
 
 
 def write_synthetic(root):
@@ -131,9 +168,14 @@ def write_synthetic(root):
     selected by their fields)."""
     hs = [0.066, 0.21, 0.66, 1.2, 2.1]
     records = thm4(1, 1, 10, 0.1, 10, 376.1, 376.1, hs, [3790.0, 1190.0, 379.0, "inf", 5000.0],
-                   ["pass", "pass", "pass", "pass", "inconclusive"])  # 5000: censored at the cap
+                   ["pass", "pass", "pass", "pass", "inconclusive"],  # 5000: censored at the cap
+                   minimax=2399.0)
     records += thm4(1, 2, 100, 0.1, 100, 900.0, 1300.0, hs, [9.0e4, 2.9e4, 800.0, "inf", None],
                     ["pass", "pass", "fail", "pass", "pass"])
+    records.append(minimax_2d(1, 1, 10, 0.1, 10, 376.1, [0.05, 0.1, 0.2, 0.5, 1.0, 2.0],
+                              [5200.0, 2600.0, 1300.0, "inf", "inf", None], M_2d=9.5,
+                              analytic=1250.0))  # the second instance has none: "missing"
+    records.append(thresholds_2d())
     records.append({**records[0], "quantity": "membership", "status": None, "check_id":
                     "thm4/L0=1,L1=1,M=10,eps=0.1,Delta=10/h=0.066/member/B"})
     records.append(record("thm3/quartic", "Thm 3", {}, 1.0, 2.0, "pass", mark="paper",
@@ -150,6 +192,27 @@ def write_synthetic(root):
     path = root / "synthetic" / "check" / "records.jsonl"
     path.parent.mkdir(parents=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    write_summary(path.parent)
+
+
+def summary_row(check, theorem, records, ratio=None, witness=None, analytic=None, **more):
+    """One summary.json row as synthetic.checkrun.summary_rows writes it (all records pass)."""
+    return {"check": check, "theorem": theorem, "mark": "reconstructed", "records": records,
+            "pass": records, "fail": 0, "inconclusive": 0, "shape-only": 0,
+            "ratio_min": None if ratio is None else ratio / 10, "ratio_max": ratio,
+            "tightness_witness": witness, "tightness_analytic": analytic, **more}
+
+
+def write_summary(check):
+    """summary.json: a lower-bound row (no tightness), Thm 3 per algorithm, Thm 6 without a
+    catalogue ratio, a follow-up row without an algorithm field (an older summary)."""
+    rows = [summary_row("thm4", "Thm 4", 10, ratio=12.5, algorithm=None),
+            summary_row("thm3", "Thm 3", 8, 0.0015, 0.558, 0.5585, algorithm="clipped GD"),
+            summary_row("thm3", "Thm 3", 8, 0.002, 0.61, None, algorithm="normalized GD"),
+            summary_row("thm6", "Thm 6", 6, None, 0.57, 0.571, algorithm=None),
+            summary_row("followup", "Vankov et al. 2024", 4, 0.002, 0.654, 0.6545)]
+    (check / "summary.json").write_text(json.dumps({"schema": "l0l1-check-summary/1",
+                                                    "rows": rows, "fails": []}))
 
 
 def write_frontiers(root):
@@ -217,9 +280,9 @@ def assert_image(path):
         assert path.read_bytes()[:5] == b"%PDF-"
 
 
-def test_the_command_line_writes_all_16_files(drawn):
+def test_the_command_line_writes_all_20_files(drawn):
     code, printed, out = drawn
-    assert code == 0 and len(printed) == 16 == len(set(printed))
+    assert code == 0 and len(printed) == 20 == 2 * len(FIGURES) == len(set(printed))
     files = list(out.iterdir())
     assert sorted(p.name for p in files) == sorted(
         f"{m.NAME}.{ext}" for m in FIGURES.values() for ext in ("png", "pdf"))
@@ -314,12 +377,28 @@ def test_lower_bound_panels_mark_failures_censoring_and_divergence(extreme, tmp_
         return sum(len(line.get_xdata()) for line in lines
                    if all(getattr(line, f"get_{k}")() == v for k, v in props.items()))
 
-    assert count(marker="^") == 3  # "inf" twice and null once: never converges
-    assert count(marker="o", color="red") == 1  # the fail
-    assert count(marker="o", markerfacecolor="none") == 1  # the censored count
-    assert count(marker="o") == 7  # not the membership record whose id reads like a step's
-    assert sum(line.get_linestyle() == "--" for line in lines) == 1  # one alternative bound
-    assert "(L0, L1, M, ε, Δ) = (1, 2, 100, 0.1, 100)" in texts(figs)
+    # the hardest member by h: B_delta, B, A, extremal, B (tests: CONSTRUCTION_CYCLE)
+    assert count(marker="v") == 2 and count(marker="s") == 2  # B_delta, A: one per instance
+    assert count(marker="D") == 3  # B at h = 0.21 twice and the censored 5000 ...
+    assert count(marker="D", markerfacecolor="none") == 1  # ... hollow
+    assert count(marker="o", color="red", markerfacecolor="none") == 1  # the fail, ringed
+    assert count(marker="^", color="C0") == 2  # extremal: "inf" twice, never converges
+    assert count(marker="^", color="C2") == 1  # B: null once
+    assert count(marker="^", color="C3", markerfacecolor="none") == 2  # the 2-D member: inf
+    assert sum(len(line.get_xdata()) for line in lines if line.get_marker() not in
+               ("^", "None", "") and line.get_color() != "red") == 7  # not the member record
+    assert count(linestyle="--", color="k") == 2  # one alternative bound (an axhline: 2 points)
+    assert count(linestyle="--", color="C3") == 2  # h_cycle of the one 2-D record
+    assert count(linestyle="-.", color="C5") == 2  # the 1-D min-max of the first instance only
+    steps = [line for line in lines if line.get_drawstyle() == "steps-mid"]
+    assert len(steps) == 1 and np.isfinite(steps[0].get_ydata()).sum() == 3  # inf, null: gaps
+    shown = texts(figs)
+    assert "(L0, L1, M, ε, Δ) = (1, 2, 100, 0.1, 100)" in shown
+    assert "2-D member: M' = 9.5, min over h of T_ε = 1300" in shown
+    assert shown.count("missing: 2-D record (quantity minimax-2d)") == 1  # the second instance
+    for label in ("hardest certified: B_delta", "hardest certified: extremal",
+                  "analytic inf_h sup 1-D T_ε", "h_cycle (2-D exact 2-cycle)"):
+        assert label in shown, label
 
 
 def test_all_inputs_missing_is_one_line_per_figure_and_exit_2(tmp_path, capsys):
@@ -344,7 +423,7 @@ def test_one_missing_figure_does_not_stop_the_others(produced_copy, tmp_path, ca
                                     for e in ("png", "pdf")]
 
 
-@pytest.mark.parametrize("argv", [["--only", "fig9"], ["--only", "fig1,fig1_wrong"],
+@pytest.mark.parametrize("argv", [["--only", "fig11"], ["--only", "fig1,fig1_wrong"],
                                   ["--only", ""], ["--bogus"]])
 def test_bad_arguments_are_one_line_exit_2(argv, capsys):
     assert main(argv) == 2

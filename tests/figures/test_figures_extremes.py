@@ -1,5 +1,6 @@
 """Valid but extreme values (1e308, "inf" where a producer may write it, 1e-308) are drawn, not
-crashed on: exit 0, nothing on stderr (no overflow warnings either), every figure written.
+crashed on (every figure reading a number, Figs 6, 9 and 10's new fields among them): exit 0,
+nothing on stderr (no overflow warnings either), every figure written.
 Before, 1e308 on a log axis made matplotlib fail with "Axis limits cannot be NaN or Inf"."""
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ def test_extreme_values_are_drawn(tmp_path, capsys):
             r["bound"] = 1e308
         if r["check_id"] == "rem5/separation-growth":
             r.update(measured="nan", extra={**r["extra"], "predicted_slope": "-inf"})
+        if r["quantity"] == "iterations":
+            r["extra"]["minimax_1d"] = 1e308
+        if r["quantity"] == "minimax-2d":
+            r["params"].update(h_cycle=1e308, M_2d="inf")
+            r["extra"]["per_h"][0].update(h=1e-308, measured=1e308)
+        if r["quantity"] == "thresholds-2d":
+            r["extra"].update(crossover_M=1e308, c="nan")
+            r["extra"]["table"][0].update(M=1e-308, h_2c_1d=1e308, pi_limit="inf")
+            r["extra"]["table"][-1].update(M=1e308, w2_limit=1e-308)
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     run = style.run_dir(root, "cpu", "lstm", "lr30clip0.25")
     _csv(run / "metrics.csv", METRICS, [[t, t // 20, 30.0, 1e308 if t % 2 else "inf", 1e308, 1,
@@ -36,7 +46,11 @@ def test_extreme_values_are_drawn(tmp_path, capsys):
     doc["functions"][0]["points"][1]["L1"] = "inf"
     doc["functions"][2]["points"][1]["L0"] = 1e308
     frontiers.write_text(json.dumps(doc))
-    assert main(["--results", str(root), "--only", "fig1,fig6,fig7,fig8"]) == 0
+    summary = root / "synthetic" / "check" / "summary.json"
+    doc = json.loads(summary.read_text())
+    doc["rows"][1].update(ratio_min=1e-308, ratio_max=1e308, tightness_witness=1e-308)
+    summary.write_text(json.dumps(doc))
+    assert main(["--results", str(root), "--only", "fig1,fig6,fig7,fig8,fig9,fig10"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "" and len(captured.out.split()) == 8
+    assert captured.err == "" and len(captured.out.split()) == 12
     assert style.tame([1e101, -1e308, 5.0]).tolist() == [float("inf"), float("-inf"), 5.0]

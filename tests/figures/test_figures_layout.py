@@ -75,18 +75,20 @@ def quick_tree(produced_copy):
 
 
 @pytest.mark.parametrize("option", [["--check", "check-quick"], ["--check-dir", "{q}"]])
-def test_figures_6_and_7_read_the_quick_check_and_say_so(produced_copy, tmp_path, monkeypatch,
-                                                        capsys, option):
+def test_figures_6_7_9_10_read_the_quick_check_and_say_so(produced_copy, tmp_path, monkeypatch,
+                                                          capsys, option):
     root = quick_tree(produced_copy)
-    argv = ["--results", str(root), "--only", "fig6,fig7", "--out", str(tmp_path / "o")]
+    argv = ["--results", str(root), "--only", "fig6,fig7,fig9,fig10", "--out",
+            str(tmp_path / "o")]
     assert figures_main(argv) == 2  # the default check is missing: one line per figure
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 2 and all("run `make synthetic-check`" in line for line in err)
+    assert len(err) == 4 and all("run `make synthetic-check`" in line for line in err)
     figs = spy_save(monkeypatch)
     quick = str(root / "synthetic" / "check-quick")
     assert figures_main(argv + [a.format(q=quick) for a in option]) == 0
     shown = texts(figs)
-    assert sum("(records of synthetic/check-quick)" in t for t in shown) == 2, shown
+    assert sum("(records of synthetic/check-quick)" in t for t in shown) == 3, shown
+    assert sum("(summary of synthetic/check-quick)" in t for t in shown) == 1, shown
 
 
 def test_the_report_names_the_check_it_read(produced_copy):
@@ -186,4 +188,4 @@ def test_figure_text_from_files_is_drawn_literally(produced_copy, capsys):
     with pytest.raises(ValueError):
         fig.savefig(io.BytesIO(), format="png")
     plt.close(fig)
-    assert set(FIGURES) == {f"fig{i}" for i in range(1, 9)}
+    assert set(FIGURES) == {f"fig{i}" for i in range(1, 11)}

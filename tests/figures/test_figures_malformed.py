@@ -7,7 +7,7 @@ created, nothing removed). main() runs in-process: the corpus takes a few second
 
 The tree is hand-written on purpose (test_figures.write_results and write_report_inputs below):
 each case damages a known line or value of it and names the message that must follow ("40
-rows", "line 18", "add up to 3"), which must not move when a producer's output changes. That
+rows", "line 20", "add up to 3"), which must not move when a producer's output changes. That
 the same files as the producers really write them are accepted is tests/figures/test_contract.py's
 part."""
 from __future__ import annotations
@@ -38,7 +38,10 @@ def write_report_inputs(root):
     check = root / "synthetic" / "check"
     write(check / "summary.json", {"schema": "l0l1-check-summary/1", "rows": [
         {"check": "thm4", "theorem": "Thm 4", "mark": "reconstructed", "records": 3, "pass": 2,
-         "fail": 1, "inconclusive": 0, "shape-only": 0, "ratio_min": 0.88, "ratio_max": 12.5}],
+         "fail": 1, "inconclusive": 0, "shape-only": 0, "ratio_min": 0.88, "ratio_max": 12.5},
+        {"check": "thm3", "theorem": "Thm 3", "mark": "reconstructed", "records": 2, "pass": 2,
+         "fail": 0, "inconclusive": 0, "shape-only": 0, "ratio_min": 1e-5, "ratio_max": 1e-3,
+         "tightness_witness": 0.558, "tightness_analytic": 0.5585, "algorithm": "clipped GD"}],
         "fails": [{"check_id": "thm4/x/h=0.05", "theorem": "Thm 4", "measured": 8929.0,
                    "bound": 10147.3, "notes": "below the bound"}]})
     write(check / "config.json", {"command": "check", "quick": False, "checks": ["thm4"],
@@ -97,11 +100,19 @@ def edit_line(number, change):
 
 def growth(change):
     """Change the rem5/separation-growth record of records.jsonl."""
+    return of_quantity("growth", change)
+
+
+def of_quantity(quantity, change):
+    """Change the first record of records.jsonl with this ``quantity``."""
     def apply(text):
         lines = text.splitlines()
-        k = next(i for i, line in enumerate(lines) if "rem5/separation-growth" in line)
+        k = next(i for i, line in enumerate(lines) if json.loads(line)["quantity"] == quantity)
         return edit_line(k, change)(text)
     return apply
+
+
+TWO_D, THRESHOLDS = "line 11: ", "line 12: "  # where write_synthetic puts them
 
 
 def setter(path, value):
@@ -149,7 +160,7 @@ FILES = [
     ("metrics-a-folder", F, f"{LSTM}/metrics.csv", "DIR", "not a regular file"),
     ("metrics-a-fifo", F, f"{LSTM}/metrics.csv", "FIFO", "not a regular file"),
     ("fit-dev-zero", F, f"{LSTM}/fit.json", "/dev/zero", "not a regular file"),
-    ("summary-a-folder", R, f"{CHECK}/summary.json", "DIR", "not a regular file"),
+    ("summary-a-folder", BOTH, f"{CHECK}/summary.json", "DIR", "not a regular file"),
     ("claims-dev-zero", R, "nn_checks/cpu/claims.json", "/dev/zero", "not a regular file"),
     ("metrics-other-run", F, f"{LSTM}/config.json", edit_json(setter("steps", 39)),
      "metrics.csv: 40 rows, but"),
@@ -205,9 +216,9 @@ FILES = [
     ("fit-no-correlation", F, f"{LSTM}/fit.json", edit_json(setter("correlation", DELETE)),
      "correlation is not an object"),
     ("records-not-json", F, f"{CHECK}/records.jsonl", lambda t: t + "{oops\n",
-     "line 18: not valid JSON"),
+     "line 20: not valid JSON"),
     ("records-a-list", F, f"{CHECK}/records.jsonl", lambda t: t + "[1]\n",
-     "line 18: expected a JSON object"),
+     "line 20: expected a JSON object"),
     ("records-verdict", F, f"{CHECK}/records.jsonl", edit_line(0, setter("verdict", "maybe")),
      "line 1: verdict is 'maybe', not one of pass, fail, inconclusive, shape-only"),
     ("records-mark", F, f"{CHECK}/records.jsonl", edit_line(2, setter("mark", "guess")),
@@ -241,6 +252,77 @@ FILES = [
      growth(setter("extra.separations", [1.0])), "differ in length"),
     ("records-growth-word", F, f"{CHECK}/records.jsonl",
      growth(setter("extra.predicted", ["a", "b", "c", "d"])), "extra.predicted[0]"),
+    ("records-construction-number", F, f"{CHECK}/records.jsonl",
+     edit_line(0, setter("params.construction", 5)),
+     "line 1: params.construction is not a string (found a number)"),
+    ("records-minimax-word", F, f"{CHECK}/records.jsonl",
+     edit_line(0, setter("extra.minimax_1d", "many")), "line 1: extra.minimax_1d is not a number"),
+    ("records-2d-h-cycle-word", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("params.h_cycle", "short")),
+     f"{TWO_D}params.h_cycle is not a number (found 'short')"),
+    ("records-2d-h-cycle-removed", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("params.h_cycle", DELETE)),
+     f"{TWO_D}params.h_cycle is not a number (found None)"),
+    ("records-2d-instance-removed", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("params.eps", DELETE)), f"{TWO_D}params.eps is not a"),
+    ("records-2d-M-bool", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("params.M_2d", True)), f"{TWO_D}params.M_2d is not a"),
+    ("records-2d-h-word", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("params.h", "best")), f"{TWO_D}params.h is not a number"),
+    ("records-2d-analytic-word", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.analytic_2d", "x")),
+     f"{TWO_D}extra.analytic_2d is not a number"),
+    ("records-2d-minimax-list", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.minimax_1d", [1])),
+     f"{TWO_D}extra.minimax_1d is not a number"),
+    ("records-2d-per-h-object", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.per_h", {})),
+     f"{TWO_D}extra.per_h is not a list (found an object)"),
+    ("records-2d-per-h-removed", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.per_h", DELETE)),
+     f"{TWO_D}extra.per_h is not a list (found null)"),
+    ("records-2d-per-h-entry", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.per_h.2", 7)),
+     f"{TWO_D}extra.per_h[2] is not an object"),
+    ("records-2d-per-h-no-h", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.per_h.0.h", DELETE)),
+     f"{TWO_D}extra.per_h[0].h is not a number"),
+    ("records-2d-per-h-measured", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.per_h.1.measured", "Infinity")),
+     f"{TWO_D}extra.per_h[1].measured is not a number (found 'Infinity')"),
+    ("records-2d-per-h-member", F, f"{CHECK}/records.jsonl",
+     of_quantity("minimax-2d", setter("extra.per_h.0.member", 2)),
+     f"{TWO_D}extra.per_h[0].member is not a string"),
+    ("records-thresholds-L1", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("params.L1", "one")),
+     f"{THRESHOLDS}params.L1 is not a number"),
+    ("records-thresholds-table", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table", "rows")),
+     f"{THRESHOLDS}extra.table is not a list (found a string)"),
+    ("records-thresholds-row", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table.0", [1.0, 2.0])),
+     f"{THRESHOLDS}extra.table[0] is not an object (found a list)"),
+    ("records-thresholds-no-M", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table.3.M", DELETE)),
+     f"{THRESHOLDS}extra.table[3].M is not a number (found None)"),
+    ("records-thresholds-1d-word", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table.0.h_2c_1d", "wide")),
+     f"{THRESHOLDS}extra.table[0].h_2c_1d is not a number"),
+    ("records-thresholds-2d-null", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table.5.h_cycle_2d", None)),
+     f"{THRESHOLDS}extra.table[5].h_cycle_2d is not a number (found None)"),
+    ("records-thresholds-pi-removed", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table.2.pi_limit", DELETE)),
+     f"{THRESHOLDS}extra.table[2].pi_limit is not a number"),
+    ("records-thresholds-w2-bool", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.table.39.w2_limit", False)),
+     f"{THRESHOLDS}extra.table[39].w2_limit is not a number (found False)"),
+    ("records-thresholds-c-word", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.c", "9.63")),
+     f"{THRESHOLDS}extra.c is not a number (found '9.63')"),
+    ("records-thresholds-crossover", F, f"{CHECK}/records.jsonl",
+     of_quantity("thresholds-2d", setter("extra.crossover_M", {"M": 122})),
+     f"{THRESHOLDS}extra.crossover_M is not a number"),
     ("frontiers-schema", F, "theory/frontiers/frontiers.json", edit_json(setter("schema", "v0")),
      "schema is 'v0'"),
     ("frontiers-functions", F, "theory/frontiers/frontiers.json",
@@ -251,19 +333,28 @@ FILES = [
      edit_json(setter("functions.1.points.0.certified", "yes")), "certified is not true/false"),
     ("frontiers-no-name", F, "theory/frontiers/frontiers.json",
      edit_json(setter("functions.2.name", "")), "functions[2].name is an empty string"),
-    ("summary-pass-text", R, f"{CHECK}/summary.json", edit_json(setter("rows.0.pass", "2")),
+    ("summary-pass-text", BOTH, f"{CHECK}/summary.json", edit_json(setter("rows.0.pass", "2")),
      "summary.json: rows[0].pass is not an integer (found '2')"),
-    ("summary-counts", R, f"{CHECK}/summary.json", edit_json(setter("rows.0.records", 4)),
+    ("summary-counts", BOTH, f"{CHECK}/summary.json", edit_json(setter("rows.0.records", 4)),
      "rows[0] verdict counts add up to 3, not to its 4 records"),
-    ("summary-fails", R, f"{CHECK}/summary.json", edit_json(setter("fails", [])),
+    ("summary-fails", BOTH, f"{CHECK}/summary.json", edit_json(setter("fails", [])),
      "fails lists 0 records but the rows count 1 fail"),
-    ("summary-ratio", R, f"{CHECK}/summary.json", edit_json(setter("rows.0.ratio_min", 99.0)),
+    ("summary-ratio", BOTH, f"{CHECK}/summary.json", edit_json(setter("rows.0.ratio_min", 99.0)),
      "are not a range"),
-    ("summary-mark", R, f"{CHECK}/summary.json", edit_json(setter("rows.0.mark", "x")),
+    ("summary-mark", BOTH, f"{CHECK}/summary.json", edit_json(setter("rows.0.mark", "x")),
      "rows[0].mark is 'x'"),
-    ("summary-no-rows", R, f"{CHECK}/summary.json", edit_json(setter("rows", DELETE)),
+    ("summary-no-rows", BOTH, f"{CHECK}/summary.json", edit_json(setter("rows", DELETE)),
      "rows is not a list"),
-    ("summary-negative", R, f"{CHECK}/summary.json", edit_json(setter("rows.0.fail", -1)),
+    ("summary-algorithm-number", BOTH, f"{CHECK}/summary.json",
+     edit_json(setter("rows.1.algorithm", 3)), "rows[1].algorithm is not a string (found a "
+                                               "number)"),
+    ("summary-tightness-word", BOTH, f"{CHECK}/summary.json",
+     edit_json(setter("rows.1.tightness_witness", "tight")),
+     "rows[1].tightness_witness is not a number (found 'tight')"),
+    ("summary-analytic-inf", BOTH, f"{CHECK}/summary.json",
+     edit_json(setter("rows.1.tightness_analytic", "inf")),
+     "rows[1].tightness_analytic is not a number (found 'inf')"),
+    ("summary-negative", BOTH, f"{CHECK}/summary.json", edit_json(setter("rows.0.fail", -1)),
      "rows[0].fail is -1, below 0"),
     ("check-config-seconds", R, f"{CHECK}/config.json",
      edit_json(setter("seconds", {"thm4": -1})), "seconds.thm4 is -1"),

@@ -69,7 +69,8 @@ def test_report_formats_what_the_files_say(produced_copy, capsys):
                    f"{run['steps']} | {number(run['n_eff'])} | {number(run['L0'])} | " \
                    f"[{number(run['ci_L0'][0])}, {number(run['ci_L0'][1])}] |" in md
     captions = figure_captions()
-    assert len(captions) == 8 and captions["fig1_lm_smoothness"].startswith("Paper Fig 1:")
+    assert len(captions) == 10 and captions["fig1_lm_smoothness"].startswith("Paper Fig 1:")
+    assert list(captions)[-3:] == ["fig8_frontiers", "fig9_tightness", "fig10_thresholds"]
     for name, caption in captions.items():  # none drawn: said, not linked
         assert f"**{name}** — {caption}" in md
         assert f"*missing: `{where.figures / name}.png` (run `make figures PRESET={preset}`)*" \

@@ -1,8 +1,8 @@
 """Text from result files reaches report.html as text, never as markup (no HTML, no Markdown).
 
-Every free-text field a producer writes (check ids, theorems, notes, check names, claim ids,
-texts, criteria and measured names, data set names, platform, Python, package names and
-versions, device, GPU fields, git revision, the check folder's own name) is filled with
+Every free-text field a producer writes (check ids, theorems, algorithms, notes, check names,
+claim ids, texts, criteria and measured names, data set names, platform, Python, package names
+and versions, device, GPU fields, git revision, the check folder's own name) is filled with
 hostile text: HTML tags with event handlers, a javascript: link, Markdown emphasis, code,
 image and table syntax, a newline. The page must have exactly the element structure of the
 same report built from harmless text (so nothing was injected), and show each hostile text
@@ -65,7 +65,7 @@ def results_with(root, say):
     write(check / "summary.json", {"schema": "l0l1-check-summary/1", "rows": [
         {"check": say("row check"), "theorem": say("row theorem"), "mark": "paper",
          "records": 2, "pass": 1, "fail": 1, "inconclusive": 0, "shape-only": 0,
-         "ratio_min": 0.5, "ratio_max": 2.0}],
+         "ratio_min": 0.5, "ratio_max": 2.0, "algorithm": say("row algorithm")}],
         "fails": [{"check_id": say("fail id"), "theorem": say("fail theorem"),
                    "measured": 1.0, "bound": 2.0, "notes": say("fail notes")}]})
     write(check / "config.json", {"command": "check", "quick": True, "checks": ["thm4"],
