@@ -6,7 +6,7 @@ Private: :mod:`synthetic.checks.thm7` is its user. The witness is B_δ
 g = f' + ξ with E ξ = 0, |ξ| <= τ (Assumption 5) and Thm 7's step h(g) = min{η, 1/(16L1(|g| + τ))}
 (docs/statements.md §4, Theorem 7). One step on the slope moves x by ψ(s + ξ), ψ(g) = h(g)·g.
 
-**The adversarial law.** It minimises the expected progress m(s) = E ψ(s + ξ) over all laws on
+**The adversarial (drift-minimising) law.** It minimises the expected progress m(s) = E ψ(s + ξ) over all laws on
 [−τ, τ] with mean 0. E ψ is linear in the law, and the extreme points of that set of laws carry
 at most two atoms, so the minimum is over the laws {−a w.p. b/(a + b), +b w.p. a/(a + b)},
 0 <= a, b <= τ (:func:`adversarial_law`: a grid, then ``scipy.optimize.minimize``). ψ is
@@ -15,7 +15,9 @@ linear, ψ = ηg, up to the clip level c = 1/(16L1η) − τ and ψ = g/(16L1(g 
 
 .. math:: m(s) = \tfrac12\,\psi(s - \tau) + \tfrac12\,\psi(s + \tau),
 
-the symmetric law ±τ (a = b = τ; ties are broken towards it). It does not depend on s, so it
+the symmetric law ±τ (a = b = τ; ties are broken towards it, and where every law ties in
+drift the reported ±τ is not the worst for the median: its variance lowers the median slightly,
+by 0 steps in 201 runs on the first instance). It does not depend on s, so it
 is also the worst law at every iterate (a state-dependent adversary gains nothing in drift), and
 minimising the drift is what maximises the median first passage up to O(1) steps (the
 variance enters at second order). When s + τ <= c every law gives
@@ -33,9 +35,11 @@ f'. ``run_stochastic`` on the witness's Piecewise objective gives the same count
 under a constant oracle error, in law under noise; tests check both) at ~6 µs per step and run
 (its lock-step loop and the Piecewise gradient); this costs ~0.1 µs on the slope.
 
-**Analytic value.** ``analytic_sup`` = Δ/(ε·m(ε)), the slope at ε⁺ with the adversarial law:
+**Drift estimate.** ``analytic_sup`` = Δ/(ε·m(ε)), the slope at ε⁺ with the adversarial law:
 Δ over the least expected decrease per step ε·m(ε), the analogue of the deterministic checks'
-1-D supremum (:func:`theory.statements.worstcase.one_d_supremum`). In the 1/√T regime it is
+1-D supremum (:func:`theory.statements.worstcase.one_d_supremum`) but not a proven supremum of
+the median T_ε over 1-D members: it leaves out the second-order noise × curvature terms
+½f''·E[ψ²] (relative O(L0η(1 + τ²/s²))), dips and state-dependent laws (``analytic_kind``). In the 1/√T regime it is
 Δ/(ηε²) = Δ√T/ε², so analytic_sup/bound ≈ Δ/(2Δ') <= 1/2. B_δ reaches
 (1 − 5sw/(8Δ))·εm(ε)/(s m(s)) of it (= (1 − 5sw/(8Δ))/(1 + δ)² where ψ is linear) plus the
 bowl's steps from w to f' = ε; the median of the walk's first passage sits within
@@ -257,7 +261,7 @@ def witness_record(instance: tuple, bound_of: Callable[..., Bound], params_of: C
     step_term, engaged = _step_term(L0, L1, tau, T), bool(s + tau > clip)
     if step_term == "1/sqrt(T)" and not engaged:
         why += (f" Here T_ε ∝ 1/η = √T: a bound scaled by c (horizon included) moves the ratio "
-                f"to ratio/√c, caught only for c < ratio² = {(med.measured / value) ** 2:.3g}.")
+                f"to ratio/√c, caught only for c < ratio² = {(med.measured / bound.value) ** 2:.3g}.")
     if not certified:
         why += (" Witness B_delta is not certified: "
                 f"{'; '.join(report.reasons or report.uncertain)}.")
@@ -278,6 +282,7 @@ def witness_record(instance: tuple, bound_of: Callable[..., Bound], params_of: C
         notes=why, quantity="witness-iterations", status="max_iter" if med.censored else
         "converged", censored=med.censored,
         extra={"ratio": med.measured / value, "analytic_sup": sup, "analytic_upper": None,
+               "analytic_kind": "drift estimate",
                "analytic_ratio": sup / value, "q25": float(med.q25), "q75": float(med.q75),
                "converged_fraction": float(med.converged.mean()), "formula": bound.formula,
                "progress": {"adversarial": m_s, "noiseless": float(progress(s, params)),
