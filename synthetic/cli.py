@@ -328,7 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
                        ("delta", "Δ = f(x0) - f* > 0")):
         wc.add_argument(f"--{name}", required=True, help=f"{text} (required)")
     wc.add_argument("--search", action="store_true",
-                    help="also search for harder members (not available in this version)")
+                    help="also search for harder members: differential evolution over ψ "
+                         "profiles, distilled into a certified witness (default: off)")
+    wc.add_argument("--seed", help="seed of --search, an integer >= 0 (default: 0)")
+    wc.add_argument("--search-time", help="seconds for the generations of --search, in "
+                                          "(0, 600] (default: 60)")
+    wc.add_argument("--cells", help="plateaus of the searched profiles, 0 to 12 (default: 4)")
+    wc.add_argument("--generations", help="generations of --search, 2 to 10000 (default: 40)")
     wc.add_argument("--json", action="store_true", help="print one JSON object (default: off)")
     ck = sub.add_parser("check", help="run every theorem check, write results/synthetic/...",
                         description="Run the theorem checks into a run folder, resumably, and "

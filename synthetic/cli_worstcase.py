@@ -10,6 +10,14 @@ certified witness with sympy pieces: ``name``, ``pieces`` [[expr, lo, hi], ...],
 witness, this or the dip witness, over sup_T),
 and ``dip_witness`` (the slope with one least-decrease dip per step, counted exactly).
 docs/statements.md §5c.
+
+``--search [--seed N] [--search-time S] [--cells K] [--generations G]`` adds ``search``
+(null without it): differential evolution over ψ profiles (:func:`synthetic.search.
+search_worst_case`) with ``best_iterations`` (the best profile's exact count, null when it
+never converges within ``cap``), ``ratio`` (best_iterations/sup_T), ``non_converging``,
+``distilled`` (the certified motif it resembles: ``name``, ``motif``, ``pieces``, ``x0``,
+``certified``, ``iterations``, ``delta``), ``seconds``, ``seed``, ``cells``, ``generations``,
+``stopped`` and the best ``profile``; a progress bar on stderr unless --json.
 """
 from __future__ import annotations
 
@@ -22,6 +30,55 @@ from plumbing.cli import EXIT_OK, UsageError
 RULE_NAMES = {"thm3": "thm3", "thm6": "thm6", "vankov": "vankov",
               "vankov-clipped": "vankov_clipped"}
 SUPPORTED = (1e-8, 1e8)
+SEARCH_DEFAULTS = {"seed": 0, "search_time": 60.0, "cells": 4, "generations": 40}
+MAX_SEARCH_TIME, MAX_SEED, MAX_GENERATIONS, MAX_CELLS = 600.0, 2**32 - 1, 10_000, 12
+
+
+def _search_options(args, number) -> dict | None:
+    """The --search options (None without --search; given without it: one line)."""
+    given = [k for k in SEARCH_DEFAULTS if getattr(args, k, None) is not None]
+    if not args.search:
+        if given:
+            names = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise UsageError(f"{names} {'applies' if len(given) == 1 else 'apply'} only with "
+                             "--search")
+        return None
+    out = dict(SEARCH_DEFAULTS)
+    for key, low, high in (("seed", 0, MAX_SEED), ("cells", 0, MAX_CELLS),
+                           ("generations", 2, MAX_GENERATIONS)):
+        text = getattr(args, key, None)
+        if text is None:
+            continue
+        v = number(text, f"--{key}")
+        if not (v == int(v) and low <= v <= high):
+            raise UsageError(f"--{key} must be an integer in [{low}, {high}], got {text}")
+        out[key] = int(v)
+    if getattr(args, "search_time", None) is not None:
+        v = number(args.search_time, "--search-time")
+        if not 0 < v <= MAX_SEARCH_TIME:
+            raise UsageError(f"--search-time must be a number of seconds in (0, "
+                             f"{MAX_SEARCH_TIME:g}], got {args.search_time}")
+        out["search_time"] = v
+    return out
+
+
+def _search(method, params, L0, L1, M, eps, Delta, options, quiet) -> dict:
+    """The ``search`` object (a progress bar on stderr unless ``quiet``)."""
+    from synthetic.cli_check import LazyBar
+    from synthetic.search import search_worst_case
+
+    bar = LazyBar(options["generations"], "worst-case --search", "generation", disable=quiet)
+    try:
+        result = search_worst_case(
+            method, params, L0, L1, M, eps, Delta, cells=options["cells"],
+            seed=options["seed"], maxiter=options["generations"],
+            time_limit=options["search_time"],
+            progress=lambda k, best: bar.step(f"best {best:.0f}"))
+    except ValueError as e:
+        raise UsageError(f"--search: {e}") from None
+    finally:
+        bar.close()
+    return result.to_dict()
 
 
 def _rule(args, L0, L1, M, number):
@@ -73,14 +130,13 @@ def _best_ratio(iterations, dip, sup_T):
 def cmd_worst_case(args, number) -> int:
     """The ``worst-case`` command (``number(text, name)`` parses one number, one-line errors)."""
     from synthetic.fastcount import gd_count
+    from synthetic.search import plateau_count
     from theory.functions.dips import dip_slope
     from theory.functions.toolkit import gradient_pieces
     from theory.functions.witnesses import pieces_json
     from theory.statements.steps import step_rule
     from theory.statements.worstcase import h_2c, one_d_supremum
 
-    if args.search:
-        raise UsageError("--search is not available in this version yet (see the README)")
     values = {}
     for name in ("L0", "L1", "M", "eps", "delta"):
         v = number(getattr(args, name), f"--{name}")
@@ -92,6 +148,7 @@ def cmd_worst_case(args, number) -> int:
     if not M > eps:
         raise UsageError(f"--M must exceed --eps, got M={M:g}, eps={eps:g}")
     method, params = _rule(args, L0, L1, M, number)
+    options = _search_options(args, number)
     started = time.perf_counter()
     rule = step_rule(method, **params)
     wc = one_d_supremum(rule, L0, L1, M, eps, Delta,
@@ -110,7 +167,7 @@ def cmd_worst_case(args, number) -> int:
     if wc.sup_T is not None:
         try:
             dw = dip_slope(L0, L1, rule, eps, Delta)
-            dc = gd_count(dw.pieces, dw.x0, eps, rule, time_limit=30.0)
+            dc = plateau_count(dw.pieces, dw.x0, eps, rule, time_limit=30.0)
             dip = {"iterations": dc.iterations, "periods": dw.periods, "Delta": dw.Delta,
                    "M": dw.M, "certified": dw.certified}
         except ValueError as e:
@@ -123,7 +180,8 @@ def cmd_worst_case(args, number) -> int:
                        "certified": certified, "iterations": iterations,
                        "M": report.M, "Delta": report.Delta},
            "ratio": _best_ratio(iterations, dip, wc.sup_T),
-           "dip_witness": dip, "assumptions": wc.assumptions,
+           "dip_witness": dip, "assumptions": wc.assumptions, "search": None if options is None
+           else _search(method, params, L0, L1, M, eps, Delta, options, args.json),
            "seconds": time.perf_counter() - started}
     if args.json:
         from plumbing.jsonio import to_jsonable
@@ -137,4 +195,23 @@ def cmd_worst_case(args, number) -> int:
           + ("" if out["ratio"] is None else f", {out['ratio']:.4f} of the supremum"))
     if dip is not None and dip.get("iterations") is not None:
         print(f"dip witness: {dip['iterations']} steps ({dip['periods']} dips)")
+    if out["search"] is not None:
+        _print_search(out["search"])
     return EXIT_OK
+
+
+def _print_search(s: dict) -> None:
+    best = "never converges (within the cap)" if s["non_converging"] else \
+        f"{s['best_iterations']} steps" if s["best_iterations"] is not None else \
+        f"censored ({s['best_note'] or s['best_status']})"
+    ratio = "" if s["ratio"] is None else f", {s['ratio']:.4f} of the supremum"
+    print(f"search (seed {s['seed']}, {s['cells']} cells, {s['generations']} generations, "
+          f"{s['seconds']:.1f} s): best member {best}{ratio}")
+    d = s["distilled"] or {}
+    if d.get("name") is None:
+        print(f"distilled: none ({d.get('note', 'no member found')})")
+        return
+    its = f"{d['iterations']} steps" if d["iterations"] is not None else "never" if \
+        d["motif"] == "2-cycle" else f"censored ({d.get('count_status')})"
+    print(f"distilled {d['name']} ({'certified' if d['certified'] else 'NOT certified'}, "
+          f"{d['motif']}): {its}")

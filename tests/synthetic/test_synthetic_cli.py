@@ -139,3 +139,60 @@ def test_one_variable_without_interval_pieces_falls_back_to_the_plain_loop(capsy
     assert (loop["status"], loop["iterations"], loop["final_grad_norm"]) == \
         (fast["status"], fast["iterations"], fast["final_grad_norm"]) == \
         ("converged", 87, fast["final_grad_norm"])
+
+
+WORST = ["worst-case", "--L0", "1", "--L1", "1", "--M", "10", "--eps", "0.1", "--delta", "10"]
+
+
+def test_worst_case_search_adds_a_search_object(capsys):
+    """--search works (it was refused before): the best profile's exact count, its ratio to
+    sup_T, the certified distilled witness; without --search the object is null."""
+    code, out, err = cli(capsys, *WORST, "--rule", "thm3", "--search", "--generations", "4",
+                         "--cells", "1", "--seed", "3", "--search-time", "60", "--json")
+    answer = strict(out)
+    s = answer["search"]
+    assert code == 0 and err == ""
+    assert {"best_iterations", "ratio", "distilled", "seconds", "seed", "cells", "generations",
+            "non_converging", "stopped", "profile", "cap"} <= set(s)
+    assert (s["seed"], s["cells"], s["generations"], s["stopped"]) == (3, 1, 4, "maxiter")
+    assert s["best_iterations"] <= answer["sup_T"] + 1
+    assert s["ratio"] == pytest.approx(s["best_iterations"] / answer["sup_T"])
+    d = s["distilled"]
+    assert {"name", "pieces", "x0", "certified", "iterations"} <= set(d)
+    assert d["name"] == "B_delta" and d["certified"] and d["iterations"] > 0
+    code, out, _ = cli(capsys, *WORST, "--rule", "thm3", "--json")
+    assert code == 0 and strict(out)["search"] is None
+
+
+def test_worst_case_search_prints_its_lines(capsys):
+    code, out, _ = cli(capsys, *WORST, "--method", "gd", "--h", "0.5", "--search",
+                       "--generations", "12", "--cells", "0")
+    assert code == 0 and "search (seed 0, 0 cells, 12 generations" in out
+    assert "never converges" in out and "distilled extremal (certified, 2-cycle): never" in out
+
+
+@pytest.mark.parametrize("extra,needle", [
+    (["--seed", "1"], "--seed applies only with --search"),
+    (["--cells", "2", "--generations", "3"], "--cells, --generations apply only with --search"),
+    (["--search", "--seed", "-1"], "--seed must be an integer"),
+    (["--search", "--seed", "0.5"], "--seed must be an integer"),
+    (["--search", "--seed", "x"], "--seed"),
+    (["--search", "--cells", "13"], "--cells must be an integer in [0, 12]"),
+    (["--search", "--generations", "1"], "--generations must be an integer in [2, 10000]"),
+    (["--search", "--search-time", "0"], "--search-time must be a number of seconds"),
+    (["--search", "--search-time", "601"], "--search-time must be a number of seconds"),
+    (["--search", "--search-time", "inf"], "--search-time must be finite"),
+])
+def test_worst_case_search_refuses_bad_values_in_one_line(capsys, extra, needle):
+    code, out, err = cli(capsys, *WORST, "--rule", "thm3", *extra, "--json")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("synthetic: error: ") and needle in err
+
+
+def test_worst_case_help_names_the_search_options(capsys):
+    code, out, _ = cli(capsys, "worst-case", "--help")
+    flat = " ".join(out.split())
+    assert code == 0
+    for needle in ("--search", "differential evolution", "--seed", "--search-time", "(0, 600]",
+                   "--cells", "0 to 12", "--generations"):
+        assert needle in flat, needle
