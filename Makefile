@@ -44,6 +44,7 @@ bench: install
 	$(PY) benchmarks/bench_certify.py
 	$(PY) benchmarks/bench_fastcount.py
 	$(PY) benchmarks/bench_probe.py
+	$(PY) benchmarks/bench_search.py
 
 # Result paths (plumbing/layout.py is the Python side of this layout; `make -s layout` prints
 # these values and a test compares the two).
