@@ -35,7 +35,7 @@ LEGEND = (("inconclusive / censored (hollow)", {**HOLLOW, "color": "0.3"}),
           ("never converges (colour: member)", NEVER), ("Thm 4 lower bound", {"color": "k"}),
           ("bound, alternative log factor", {"color": "k", "ls": "--"}),
           ("h_thr", {"color": "0.4", "ls": ":"}))
-LEGEND_1D = (("analytic inf_h sup 1-D T_ε", {"color": MINIMAX, "ls": "-."}),)
+LEGEND_1D = (("lower estimate of inf_h sup 1-D T_ε", {"color": MINIMAX, "ls": "-."}),)
 LEGEND_2D = (("2-D hardest member T_ε(h)", {"color": TWO_D, "drawstyle": "steps-mid"}),
              ("2-D never converges", {**NEVER, "mfc": "none", "color": TWO_D}),
              ("h_cycle (2-D exact 2-cycle)", {"color": TWO_D, "ls": "--"}))

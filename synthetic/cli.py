@@ -243,7 +243,7 @@ def _cmd_lower_bound(args) -> int:
         print(json.dumps(to_jsonable(rows), allow_nan=False))
         return code
     print(f"Thm 4 [reconstructed], bound = {rows[0]['bound']:.6g}; hardest certified member "
-          f"per step (extremal, A, B, B_delta); analytic min over h of the 1-D supremum = "
+          f"per step (extremal, A, B, B_delta); lower estimate of min over h of the 1-D supremum = "
           f"{rows[0]['minimax_1d'] or math.inf:.6g}")
     print(f"{'h':>12} {'member':>8} {'status':>10} {'iterations':>14} {'ratio':>10}  verdict")
     for r in rows:

@@ -15,8 +15,8 @@ least the bound's steps. For every instance (L0, L1, M, ε, Δ):
 
 The verdict is ``pass`` when the hardest certified member reaches the bound at that h and
 ``inconclusive`` ("no witness reaches the bound") otherwise: one member below a lower bound
-refutes nothing. Beside the bound each record carries the analytic inf over h of the 1-D
-supremum (:func:`theory.statements.worstcase.fixed_step_minimax`).
+refutes nothing. Beside the bound each record carries a lower estimate of the inf over h of
+the 1-D supremum (:func:`theory.statements.worstcase.fixed_step_minimax`).
 
 Bound [reconstructed] (:func:`theory.statements.bounds.thm4_bound`):
 T_ε >= L1 M (Δ - 5ε/8)/(8ε²ℓ) with ℓ = log M + 1; the alternative ℓ = 1 + log(M L1/L0) is
@@ -110,7 +110,7 @@ def _candidate(which, L0, L1, M, eps, Delta, h, max_iter, time_limit) -> dict:
 
 @functools.lru_cache(maxsize=64)
 def minimax(L0: float, L1: float, M: float, eps: float, Delta: float) -> dict:
-    """The analytic inf over h of the 1-D supremum of T_ε (docs/statements.md §5c)."""
+    """A lower estimate of the inf over h of the 1-D supremum of T_ε (docs/statements.md §5c)."""
     return fixed_step_minimax(L0, L1, M, eps, Delta)
 
 

@@ -397,7 +397,7 @@ def test_lower_bound_panels_mark_failures_censoring_and_divergence(extreme, tmp_
     assert "2-D member: M' = 9.5, min over h of T_ε = 1300" in shown
     assert shown.count("missing: 2-D record (quantity minimax-2d)") == 1  # the second instance
     for label in ("hardest certified: B_delta", "hardest certified: extremal",
-                  "analytic inf_h sup 1-D T_ε", "h_cycle (2-D exact 2-cycle)"):
+                  "lower estimate of inf_h sup 1-D T_ε", "h_cycle (2-D exact 2-cycle)"):
         assert label in shown, label
 
 

@@ -64,7 +64,7 @@ def test_fig6_without_the_new_records_and_fields_says_so(tree, tmp_path, monkeyp
     shown = texts(figs)
     assert shown.count("missing: 2-D record (quantity minimax-2d)") == 2
     assert "hardest certified: none named" in shown
-    assert not [t for t in shown if t.startswith(("2-D", "h_cycle", "analytic inf_h"))]
+    assert not [t for t in shown if t.startswith(("2-D", "h_cycle", "lower estimate of inf_h"))]
     assert not any(line.get_drawstyle() == "steps-mid" for line in lines_of(figs[0]))
     assert any(t.startswith("missing: Thm 4 step thresholds (record, quantity thresholds-2d)")
                for t in one_line(shown)), shown

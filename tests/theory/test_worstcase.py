@@ -678,3 +678,26 @@ def test_long_step_overflow():
 def test_least_decrease_refuses_nan_gradient(g1, g2):
     with pytest.raises(ValueError, match="g1|g2"):
         wc.least_decrease(g1, g2, 1.0, 1.0, 1.0)
+
+
+# --------------------------------------------------------------------------- 5. sign flips
+def test_sign_flips_make_the_supremum_a_lower_estimate():
+    """Just below h_2c fixed-step GD can flip the sign of f' (h > h_2c/2): the extremal function,
+    a member (f'' = L0 + L1|f'| exactly), oscillates across its minimum with little decrease per
+    step and needs far more than Δ/c steps (found by adversarial testing). The supremum is then
+    reported as a lower estimate (exact False, no upper); below h_2c/2 it is exact again."""
+    from theory.functions.constructions import extremal
+    from theory.functions.toolkit import gradient_pieces
+
+    L0, L1, M, eps = 1.0, 0.01, 1.0, 0.1
+    c = extremal(L0, L1, M)
+    Delta = wc.extremal_delta(M, L0, L1)
+    h = wc.h_2c(L0, L1, M) - 2e-4
+    count = gd_count(gradient_pieces(c), float(c.x0), eps, lambda g: h)
+    W = wc.one_d_supremum(lambda g: h, L0, L1, M, eps, Delta, fixed_h=h)
+    assert count.status == "converged" and count.iterations > 5 * W.sup_T  # 604 vs 50
+    assert not W.exact and W.upper is None and W.flip_gradient is not None
+    half = wc.h_2c(L0, L1, M) / 2 * (1 - 1e-6)  # no step can flip: the bound is proved
+    W2 = wc.one_d_supremum(lambda g: half, L0, L1, M, eps, Delta, fixed_h=half)
+    assert W2.exact and W2.upper == W2.sup_T + 1
+    assert gd_count(gradient_pieces(c), float(c.x0), eps, lambda g: half).iterations <= W2.upper

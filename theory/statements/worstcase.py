@@ -12,8 +12,8 @@ Everything below follows from that one fact:
   D*(g1, g2, d) = ∫₀ᵈ max{δ(t; g1), δ(d − t; g2)} dt, attained by the profile that is that
   max (its ψ is the max of two L1-Lipschitz functions); for g1 = g2 = g and a positive dip,
   D* = 2[(g + a)(1 − e^{−L1 d/2})/L1 − a d/2];
-* **1-D supremum of T_ε** (:func:`one_d_supremum`): for a step rule h(·) whose steps never flip
-  the sign of f', every step taken before T_ε lands at |f'| > ε, so each of the first T_ε − 1
+* **1-D supremum of T_ε** (:func:`one_d_supremum`): for a step rule h(·) whose steps cannot
+  flip the sign of f' (ℓ(g) <= s₀(g) on [ε, M], see "Sign flips" below), every step taken before T_ε lands at |f'| > ε, so each of the first T_ε − 1
   steps lowers f by at least c = D*(ε, ε, h(ε)ε) when the stationary slope is the cheapest
   cycle (checked, see below) and T_ε <= Δ/c + 1; a slope held at ε⁺ with one dip per step
   approaches Δ/c − O(1) (the bowl at the end costs O(1) steps). So sup T_ε = Δ/c + O(1),
@@ -23,6 +23,16 @@ Everything below follows from that one fact:
   lands at −x0: an exact 2-cycle. Some member never converges iff h >= h_2c =
   2 log(1 + M L1/L0)/(L1 M), provided Δ admits the extremal's own Δ = (M − a log(1 + M/a))/L1
   (otherwise M is replaced by the largest M' whose extremal fits in Δ).
+
+**Sign flips.** A step from f' = g can land where f' has the other sign only when its length
+ℓ(g) = h(g)·g exceeds s₀(g), the fastest fall to 0 (:func:`flip_gradient`); for fixed-step GD
+that is h > log(1 + M/a)/(L1 M) = h_2c/2 (at M). Where no step can flip, the count above is
+proved and ``WorstCase.exact`` is True. Where some step can, Δ/c is still attained (the dip
+witness), so it is a lower estimate of the supremum, but nothing bounds the count from above:
+near a 2-cycle threshold a member can oscillate across its minimum with almost no decrease per
+step, and just below h_2c the supremum is unbounded (found by the workbench's adversarial
+tests: at (L0, L1, M, ε, Δ) = (1, 0.01, 1, 0.1, 0.497), h = h_2c − 2e-4, the extremal function
+needs 604 steps against Δ/c = 50). Then ``exact`` is False and ``upper`` is None.
 
 The stationary-slope claim is checked by :func:`cheapest_mean_decrease`: the minimum mean
 least decrease over cycles of gradients in [ε, M] (Karp's minimum mean cycle on a ψ-grid,
@@ -41,7 +51,8 @@ import numpy as np
 __all__ = ["psi", "psi_inverse", "fall", "fall_distance", "least_decrease",
            "least_decrease_symmetric", "h_2c", "largest_fitting_M", "extremal_delta",
            "construction_a_threshold",
-           "cheapest_mean_decrease", "WorstCase", "one_d_supremum", "fixed_step_minimax"]
+           "cheapest_mean_decrease", "flip_gradient", "WorstCase", "one_d_supremum",
+           "fixed_step_minimax"]
 
 
 def _class(L0: float, L1: float) -> None:
@@ -255,13 +266,35 @@ def cheapest_mean_decrease(step_length: Callable[[float], float], L0: float, L1:
             "nodes": nodes}
 
 
+def flip_gradient(step_length: Callable[[float], float], L0: float, L1: float, eps: float,
+                  M: float, points: int = 4000) -> float | None:
+    """The least g ∈ [ε, M] on a grid (``points`` ψ-spaced nodes and both ends) whose step can
+    flip the sign of f': ℓ(g) > s₀(g) (:func:`fall_distance`); None when no node can. For
+    fixed-step GD ℓ(g)/s₀(g) = hL1 g/log(1 + g/a) increases in g, so the end M decides
+    exactly; for other rules the grid is a check, not a proof, between its nodes."""
+    if M <= eps:
+        gs = np.array([eps])
+    else:
+        gs = np.array([psi_inverse(p, L0, L1) for p in
+                       np.linspace(psi(eps, L0, L1), psi(M, L0, L1), points)])
+        gs[0], gs[-1] = eps, M
+    for g in gs:
+        if step_length(float(g)) > fall_distance(float(g), L0, L1):
+            return float(g)
+    return None
+
+
 @dataclass(frozen=True)
 class WorstCase:
     """The 1-D supremum of T_ε for one rule and instance (see the module docstring).
 
     ``sup_T`` is Δ/c with c the least mean decrease per step of the achievable cycles (None when
-    some member never converges); ``upper`` = Δ/c_flips + 1, the upper estimate allowing sign
-    flips; ``per_step`` = c; ``stationary`` says whether the slope at ε⁺ is the cheapest cycle;
+    some member never converges): the supremum up to +1 when ``exact`` (no step of the rule can
+    flip the sign of f'), a lower estimate otherwise (the dip witness attains it, sign-flipping
+    members may need more); ``upper`` = Δ/c + 1 when exact (proved), None otherwise;
+    ``per_step`` = c; ``stationary`` says whether the slope at ε⁺ is the cheapest cycle;
+    ``flips_cheaper`` whether the grid found a sign-flipping cycle cheaper than c;
+    ``flip_gradient`` the least g whose step can flip the sign (:func:`flip_gradient`);
     ``two_cycle_gradient`` is the g ∈ (ε, M] where ℓ(g) = 2 s₀(g) (the extremal function's
     exact 2-cycle), when there is one.
     """
@@ -273,6 +306,8 @@ class WorstCase:
     flips_cheaper: bool
     two_cycle_gradient: float | None
     assumptions: str
+    exact: bool = True
+    flip_gradient: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -334,19 +369,28 @@ def one_d_supremum(rule: Callable[[float], float], L0: float, L1: float, M: floa
         note += "; the grid found cycles without decrease (Δ ignored per step): sup_T is the "\
                 "stationary slope's, a lower estimate, and no upper estimate is given"
     never = cycle is not None or not c > 0
+    flip = flip_gradient(length, L0, L1, eps, M)
+    stationary = c >= c_stat * (1 - 1e-9) and cheap["same_side"] > 0
+    exact = flip is None and stationary  # the proof needs both (stationarity: grid-checked)
+    if flip is not None:
+        note += (f"; a step can flip the sign of f' (from |f'| = {flip:.6g}): sup_T is a lower "
+                 "estimate (the dip witness attains it) and no upper estimate is proved")
     return WorstCase(None if never else Delta / c,
-                     None if never or not c_flip > 0 else Delta / c_flip + 1,
-                     c, c >= c_stat * (1 - 1e-9) and cheap["same_side"] > 0,
-                     c_flip < c * (1 - 1e-9), cycle, note)
+                     None if never or not exact else Delta / c + 1,
+                     c, stationary, c_flip < c * (1 - 1e-9), cycle, note, exact and not never,
+                     flip)
 
 
 def fixed_step_minimax(L0: float, L1: float, M: float, eps: float, Delta: float) -> dict:
-    """inf over h of the 1-D supremum of fixed-step GD's T_ε (the analytic counterpart of a lower
-    bound over every h): sup_f T_ε(h) is infinite for h >= h_2c and decreases in h below it,
-    so the infimum is approached as h → h_2c⁻: Δ/D*(ε, ε, h_2c ε) when the stationary slope
-    is cheapest (``stationary``)."""
+    """A lower estimate of inf over h of the 1-D supremum of fixed-step GD's T_ε (the analytic
+    counterpart of a lower bound over every h): sup_f T_ε(h) is infinite for h >= h_2c, and for
+    h < h_2c it is at least Δ/D*(ε, ε, hε) (the dip witness), which decreases in h; so
+    inf_h sup_f T_ε >= Δ/D*(ε, ε, h_2c ε) (``value``). It is not the infimum itself: for
+    h > h_2c/2 steps can flip the sign of f', and sign-flipping members near h_2c need more
+    steps (their supremum is unbounded as h → h_2c⁻), so the infimum may sit at a smaller h
+    and be larger."""
     h = h_2c(L0, L1, M, Delta)
     below = h * (1 - 1e-9)
     wc = one_d_supremum(lambda g: below, L0, L1, M, eps, Delta, fixed_h=below)
     return {"h_2c": h, "value": wc.sup_T, "stationary": wc.stationary,
-            "flips_cheaper": wc.flips_cheaper}
+            "flips_cheaper": wc.flips_cheaper, "kind": "lower estimate"}
