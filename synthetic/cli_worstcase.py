@@ -3,10 +3,12 @@
 worst-case --method gd|clipped|normalized [--h H | --eta E --gamma G | --eta E --beta B]
     | --rule thm3|thm6|vankov|vankov-clipped, --L0 --L1 --M --eps --delta [--json]
 prints one object: ``sup_T`` (the supremum of T_ε over 1-D members, null when some member never
-converges; :func:`theory.statements.worstcase.one_d_supremum`), ``upper`` (its upper estimate),
+converges; :func:`theory.statements.worstcase.one_d_supremum`; with ``exact`` false, when some
+step can flip the sign of f', a lower estimate), ``upper`` (Δ/c + 1 when exact, else null),
 ``h_2c`` (fixed step only: the exact non-convergence threshold), ``witness`` (the best
 certified witness with sympy pieces: ``name``, ``pieces`` [[expr, lo, hi], ...], ``x0``,
-``certified``, ``iterations``, exact, null = never converges), ``ratio`` (the best certified
+``certified``, ``iterations``, exact, null with ``status`` "never converges" or "censored",
+``iterations_at_least`` then the steps made), ``ratio`` (the best certified
 witness, this or the dip witness, over sup_T),
 and ``dip_witness`` (the slope with one least-decrease dip per step, counted exactly).
 docs/statements.md §5c.
@@ -107,18 +109,40 @@ def _rule(args, L0, L1, M, number):
 
 def _witness(method, params, L0, L1, M, eps, Delta, rule, wc):
     """(name, construction, report) of the best certified witness with sympy pieces."""
-    from theory.functions.witnesses import bowl_slope, extremal_member, walled_member
-    from theory.functions.toolkit import analyse
+    from theory.functions.witnesses import bowl_member, extremal_member, walled_member
 
-    if method == "gd" and wc.two_cycle_gradient is not None:
-        g = wc.two_cycle_gradient  # a short decimal not above it keeps sympy fast
-        c, report = extremal_member(L0, L1, g if g == M else math.floor(g * 1e9) / 1e9, Delta)
+    if wc.two_cycle_gradient is not None:
+        g = _cycling_gradient(method, params, L0, L1, wc.two_cycle_gradient)
+        c, report = extremal_member(L0, L1, g, Delta)
         return "extremal", c, report
     if method == "gd" and M > eps * 1.01 * (1 + 1e-9):
         c, report = walled_member(L0, L1, M, eps, Delta)
         return "walled_slope", c, report
-    c = bowl_slope(eps, Delta, L0)
-    return "B_delta", c, analyse(c, L0, L1, M=M, Delta=Delta)
+    c, report = bowl_member(L0, L1, M, eps, Delta)
+    return "B_delta", c, report
+
+
+def _cycling_gradient(method, params, L0, L1, g: float) -> float:
+    """A short decimal g' <= g (sympy stays fast on it) at which the extremal function still
+    never converges: for fixed-step GD h >= h_2c(g') (h_2c decreases in M, so flooring g can
+    lift the threshold above h); for other rules the 2-cycle gradient itself."""
+    from theory.statements.worstcase import h_2c
+
+    if method != "gd":
+        return g
+    for digits in range(9, 18):
+        cand = math.floor(g * 10**digits) / 10**digits
+        if cand > 0 and params["h"] >= h_2c(L0, L1, cand) * (1 + 1e-12):
+            return cand
+    return g
+
+
+def _never_converges(method, params, L0, L1, report) -> bool:
+    """The extremal witness with M = report.M provably never converges: fixed-step GD with
+    h >= h_2c(M) (its exact 2-cycle, docs/statements.md §5c, and a growing amplitude above)."""
+    from theory.statements.worstcase import h_2c
+
+    return method == "gd" and params["h"] >= h_2c(L0, L1, report.M) * (1 + 1e-12)
 
 
 def _best_ratio(iterations, dip, sup_T):
@@ -158,11 +182,17 @@ def cmd_worst_case(args, number) -> int:
     except ValueError as e:
         raise UsageError(f"no witness for these parameters: {e}") from None
     certified = bool(report.member and report.certified)
-    if name == "extremal":
+    status, at_least = "never converges", None
+    if name == "extremal" and _never_converges(method, params, L0, L1, report):
         iterations = None  # the exact 2-cycle (docs/statements.md §5c), not simulated
     else:
-        count = gd_count(gradient_pieces(c), float(c.x0), eps, rule, time_limit=30.0)
+        # the walled slope's wall is never visited from x0: its f' is built only if it is
+        count = gd_count(gradient_pieces(c, lazy=name == "walled_slope"), float(c.x0), eps,
+                         rule, time_limit=30.0)
         iterations = count.iterations
+        status = {"converged": "converged", "diverged": "never converges"}.get(
+            count.status, "censored")
+        at_least = count.steps if status == "censored" else None
     dip = None
     if wc.sup_T is not None:
         try:
@@ -173,11 +203,13 @@ def cmd_worst_case(args, number) -> int:
         except ValueError as e:
             dip = {"iterations": None, "note": str(e)}
     out = {"method": method, "params": params, "L0": L0, "L1": L1, "M": M, "eps": eps,
-           "Delta": Delta, "sup_T": wc.sup_T, "upper": wc.upper, "per_step": wc.per_step,
-           "stationary": wc.stationary, "flips_cheaper": wc.flips_cheaper,
+           "Delta": Delta, "sup_T": wc.sup_T, "exact": wc.exact, "upper": wc.upper,
+           "per_step": wc.per_step, "stationary": wc.stationary,
+           "flips_cheaper": wc.flips_cheaper, "flip_gradient": wc.flip_gradient,
            "h_2c": h_2c(L0, L1, M, Delta) if method == "gd" else None,
            "witness": {"name": name, "pieces": pieces_json(c), "x0": str(c.x0),
                        "certified": certified, "iterations": iterations,
+                       "status": status, "iterations_at_least": at_least,
                        "M": report.M, "Delta": report.Delta},
            "ratio": _best_ratio(iterations, dip, wc.sup_T),
            "dip_witness": dip, "assumptions": wc.assumptions, "search": None if options is None
@@ -187,10 +219,13 @@ def cmd_worst_case(args, number) -> int:
         from plumbing.jsonio import to_jsonable
         print(json.dumps(to_jsonable(out), allow_nan=False))
         return EXIT_OK
-    sup = "never converges on some member" if wc.sup_T is None else f"{wc.sup_T:.6g}"
+    sup = "never converges on some member" if wc.sup_T is None else f"{wc.sup_T:.6g}" if \
+        wc.exact else f"at least {wc.sup_T:.6g} (steps can flip the sign of f' from " \
+        f"|f'| = {wc.flip_gradient:.4g}: a lower estimate, docs/statements.md §5c)"
     print(f"1-D supremum of T_eps: {sup}" + ("" if out["h_2c"] is None else
                                             f"   (h_2c = {out['h_2c']:.6g})"))
-    its = "never" if iterations is None else str(iterations)
+    its = str(iterations) if iterations is not None else "never" if \
+        status == "never converges" else f"at least {at_least} (censored)"
     print(f"witness {name} ({'certified' if certified else 'NOT certified'}): {its} steps"
           + ("" if out["ratio"] is None else f", {out['ratio']:.4f} of the supremum"))
     if dip is not None and dip.get("iterations") is not None:

@@ -93,7 +93,9 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
     ----------
     pieces : sequence of :class:`theory.functions.gradients.GradientPiece`
         Consecutive pieces covering R (``theory.functions.toolkit.gradient_pieces``); a breakpoint
-        belongs to the piece on its left.
+        belongs to the piece on its left. A sequence that builds its pieces when indexed may
+        carry ``starts``, the ``lo`` of pieces[1:] (:class:`theory.functions.dips.DipPieces`):
+        they are bisected instead of building every piece to read them.
     x0 : float
     eps : float
         Target |f'| <= ε, > 0.
@@ -125,7 +127,9 @@ def gd_count(pieces: Sequence, x0: float, eps: float, rule: Callable[[float], fl
         raise ValueError(f"time_limit must be finite and > 0 seconds, got {time_limit}")
     limit = max(blowup, min(1e300, 1e20 * abs(x0)))
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    starts = [p.lo for p in pieces[1:]]
+    starts = getattr(pieces, "starts", None)
+    if starts is None:
+        starts = [p.lo for p in pieces[1:]]
     x, t, jumped, g = float(x0), 0, 0, math.nan
     i = bisect.bisect_left(starts, x)
     visits = 0

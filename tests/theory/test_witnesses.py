@@ -141,9 +141,9 @@ def test_extremal_member_M_certified_exactly(inst):
 @pytest.mark.parametrize("call,name", [
     (lambda: bowl_slope(0.0, 10.0, 1.0), "eps"),
     (lambda: bowl_slope(-0.1, 10.0, 1.0), "eps"),
-    (lambda: bowl_slope(0.1, 0.01, 1.0), "Delta"),  # below the bowl's depth 5sw/8 ≈ 0.0316
+    (lambda: bowl_slope(0.1, 0.005, 1.0), "Delta"),  # below even the narrow bowl (0.0096)
     (lambda: walled_slope(1.0, 1.0, 10.0, 0.0, 10.0), "eps"),
-    (lambda: walled_slope(1.0, 1.0, 10.0, 0.1, 0.01), "Delta"),
+    (lambda: walled_slope(1.0, 1.0, 10.0, 0.1, 0.005), "Delta"),
     (lambda: walled_slope(1.0, 1.0, 0.1, 0.1, 10.0), "M"),  # M <= s = 0.101
     (lambda: walled_slope(1.0, 1.0, 0.101, 0.1, 10.0), "M"),
     (lambda: walled_member(1.0, 1.0, 0.05, 0.1, 10.0), "M"),

@@ -19,10 +19,15 @@ g. GD lands in the middle of a plateau every step, where f'' = 0, so rounding do
 count is exact (a landing on a dip would be unstable: a plain double loop there drifts).
 Δ is in closed form: the half bowl's (g − a log(1 + g/a))/L1, plus n(g w + D*_dip) and the
 half plateau.
+
+The 2n + 3 pieces (n is ~10⁴-10⁵) are a :class:`DipPieces` sequence that builds each
+:class:`~theory.functions.gradients.GradientPiece` when it is indexed (building them all costs
+more than counting on them) and hands the counters the columns they locate pieces by.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -30,14 +35,76 @@ from typing import Callable
 from theory.functions.gradients import GradientPiece
 from theory.statements.worstcase import extremal_delta, least_decrease
 
-__all__ = ["DipWitness", "dip_slope"]
+__all__ = ["DipPieces", "DipWitness", "dip_slope"]
+
+
+class DipPieces(Sequence):
+    """f' of the dip witness as a sequence of :class:`GradientPiece`, each built when indexed:
+    0 the left tail (−∞, 0], 1 the bowl [0, X_0], 2 + 2k the plateau [X_k, X_k + w] (constant
+    g, exact slope ``gF``), 3 + 2k the dip [X_k + w, X_{k+1}] (``fprime``), 2n + 2 the last
+    plateau [X_n, ∞) (module docstring); pieces[i] equals the list the eager construction made.
+
+    ``starts`` (``lo`` of pieces[1:], what the counters bisect) and ``columns`` (lists of every
+    piece's lo, hi, kind and slope) let a counter locate and jump plateaus without building
+    them (:func:`synthetic.fastcount.gd_count`, ``synthetic.search.plateau_count``).
+    """
+
+    def __init__(self, X: list[float], w: float, g: float, gF: Fraction,
+                 fprime: Callable[[float], float]):
+        self._X, self._w, self._g, self._gF, self._fprime = X, w, g, gF, fprime
+        self._n = len(X) - 1
+        mids = [0.0] * (2 * self._n)
+        mids[0::2] = X[:-1]
+        mids[1::2] = [x + w for x in X[:-1]]
+        self.starts = [0.0] + mids + [X[-1]]
+
+    def __len__(self) -> int:
+        return 2 * self._n + 3
+
+    def _plateau(self, x: float) -> float:
+        return self._g
+
+    def _left(self, x: float) -> float:
+        return -self._g
+
+    def _build(self, i: int) -> GradientPiece:
+        X, w, n = self._X, self._w, self._n
+        if i == 0:
+            return GradientPiece(-math.inf, 0.0, "constant", slope=-self._gF, grad=self._left)
+        if i == 1:
+            return GradientPiece(0.0, X[0], "general", grad=self._fprime)
+        if i == 2 * n + 2:
+            return GradientPiece(X[n], math.inf, "constant", slope=self._gF, grad=self._plateau)
+        k, dip = divmod(i - 2, 2)
+        if dip:
+            return GradientPiece(X[k] + w, X[k + 1], "general", grad=self._fprime)
+        return GradientPiece(X[k], X[k] + w, "constant", slope=self._gF, grad=self._plateau)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._build(j) for j in range(*i.indices(len(self)))]
+        j = i + len(self) if i < 0 else i
+        if not 0 <= j < len(self):
+            raise IndexError(f"piece {i} of {len(self)}")
+        return self._build(j)
+
+    @property
+    def columns(self) -> tuple[list, list, list, list]:
+        """(lo, hi, kind, slope) of every piece, as lists (slope None where not constant)."""
+        n = self._n
+        lo = [-math.inf] + self.starts
+        hi = self.starts + [math.inf]
+        kind = ["constant", "general"] + ["constant", "general"] * n + ["constant"]
+        slope = [-self._gF, None] + [self._gF, None] * n + [self._gF]
+        return lo, hi, kind, slope
 
 
 @dataclass(frozen=True)
 class DipWitness:
-    """f' as pieces for the counter, the start, and the witness's own Δ and M."""
+    """f' as pieces for the counter (a :class:`DipPieces`), the start, and the witness's own
+    Δ and M."""
 
-    pieces: list
+    pieces: Sequence
     x0: float
     Delta: float
     M: float
@@ -93,13 +160,7 @@ def dip_slope(L0: float, L1: float, rule: Callable[[float], float], eps: float, 
         s = x - X[k]
         return g if k == n or s <= w else psi_inv(pg - L1 * min(s - w, d - (s - w)))
 
-    pieces = [GradientPiece(-math.inf, 0.0, "constant", slope=-gF, grad=lambda x: -g),
-              GradientPiece(0.0, xB, "general", grad=fprime)]
-    for k in range(n):
-        pieces.append(GradientPiece(X[k], X[k] + w, "constant", slope=gF, grad=lambda x: g))
-        pieces.append(GradientPiece(X[k] + w, X[k + 1], "general", grad=fprime))
-    pieces.append(GradientPiece(X[n], math.inf, "constant", slope=gF, grad=lambda x: g))
     x0 = X[n] + w / 2
-    return DipWitness(pieces, x0, half_bowl + n * per + g * w / 2, g, n, g, step, w,
-                      "by construction: ψ∘f' piecewise linear with slopes 0, ±L1 (a.e. member, "
+    return DipWitness(DipPieces(X, w, g, gF, fprime), x0, half_bowl + n * per + g * w / 2, g, n,
+                      g, step, w, "by construction: ψ∘f' piecewise linear with slopes 0, ±L1 (a.e. member, "
                       "C¹; mollified below w/2 it is C^∞ with the same count)")

@@ -11,8 +11,9 @@ Thm 4 (docs/statements.md §2, §4) needs
 * M = sup{|f'(x)| : f(x) <= f(x0)} (Assumption 4; :mod:`theory.smoothness.sublevel`).
 
 :func:`analyse` returns all of that as a :class:`ConstructionReport` (each item with whether it
-is certified), and :func:`gradient_pieces` hands f' to the fast iteration counter of
-``synthetic.fastcount`` as plain floats and callables: pieces where f' is constant carry the
+is certified; with ``symmetric=True``, for an even f convex on [0, ∞), M, f* and the left half
+by the argument of :func:`symmetric_sublevel` instead of searches), and :func:`gradient_pieces`
+hands f' to the fast iteration counter of ``synthetic.fastcount`` as plain floats and callables: pieces where f' is constant carry the
 exact rational slope (the counter jumps over them exactly), pieces where f' is affine carry
 (a, b) with f' = a x + b, the others a ``math``-module callable.
 
@@ -21,6 +22,7 @@ The paper's constructions (docs/statements.md §5, reconstructed) are built with
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -32,12 +34,13 @@ from theory.expressions.parsing import parse_expression, real_symbol
 from theory.functions.gradients import GradientPiece
 from theory.smoothness.pieces import Piece, _equal_at, _one_sided
 from theory.smoothness.supremum import piece_supremum
-from theory.expressions.symbolic import ALL, real_roots, safe_limit, to_rational
+from theory.expressions.symbolic import (ALL, DPS, ApproxRoots, real_roots, safe_limit,
+                                         to_rational)
 from theory.smoothness.tails import end_behaviour
 
 __all__ = ["Construction", "JoinCheck", "PieceCheck", "ConstructionReport", "GradientPiece",
            "construction", "from_expression", "analyse", "check_joins", "gradient_pieces",
-           "expression"]
+           "expression", "symmetric_sublevel"]
 
 
 @dataclass(frozen=True)
@@ -201,10 +204,17 @@ def check_joins(c: Construction) -> list[JoinCheck]:
     return out
 
 
-def _check_pieces(c: Construction, L0: float, L1: float, timeout) -> list[PieceCheck]:
+def _check_pieces(c: Construction, L0: float, L1: float, timeout,
+                  mirrored: bool = False) -> list[PieceCheck]:
+    """One :class:`PieceCheck` per piece. ``mirrored``: f is even (checked by the caller), so a
+    piece left of 0 takes the check of its mirror image, |f''(−x)| − L1|f'(−x)| being the
+    mirror's value at x."""
     exact_L1 = sp.Rational(repr(float(L1)))
-    out = []
+    out: list[PieceCheck | None] = []
     for p in c.pieces:
+        if mirrored and not p.hi.is_extended_positive:
+            out.append(None)  # filled from its mirror below
+            continue
         ends = [end_behaviour(p, c.var, e, timeout) for e in (p.lo, p.hi) if e in (sp.oo, -sp.oo)]
         s = piece_supremum(p, c.var, exact_L1, ends, timeout)
         value = None if s.undecided else float(mpmath.mpf(s.value)) if mpmath.isfinite(s.value) \
@@ -212,6 +222,10 @@ def _check_pieces(c: Construction, L0: float, L1: float, timeout) -> list[PieceC
         ok = value is not None and value <= L0 * (1 + 1e-15)
         out.append(PieceCheck(float(p.lo), float(p.hi), str(p.expr), value, ok,
                               bool(s.certified) and value is not None, s.method))
+    for i, (p, check) in enumerate(zip(c.pieces, out)):
+        if check is None:
+            out[i] = dataclasses.replace(out[len(out) - 1 - i], lo=float(p.lo), hi=float(p.hi),
+                                         expression=str(p.expr))
     return out
 
 
@@ -265,24 +279,38 @@ def _infimum(c: Construction, timeout) -> tuple[float, bool]:
 
 
 def analyse(c: Construction, L0: float, L1: float, *, M: float | None = None,
-            Delta: float | None = None, timeout: float | None = 10.0) -> ConstructionReport:
+            Delta: float | None = None, timeout: float | None = 10.0,
+            symmetric: bool = False) -> ConstructionReport:
     """Check every condition of Thm 4's class on a construction (see the module docstring).
 
     ``member`` is true when the joins are C², every piece satisfies |f''| <= L0 + L1|f'|, and,
     when given, the construction's own M and Δ do not exceed the class's ``M`` and ``Delta``.
     ``certified`` adds that every one of these facts was decided exactly.
+
+    M = sup{|f'| : f <= f(x0)} comes from the sublevel root search
+    (:func:`theory.smoothness.sublevel.sublevel_gradient_sup`, exact where the roots of
+    f − f(x0) are) and f* from the critical points and limits of every piece. With
+    ``symmetric`` the argument of :func:`symmetric_sublevel` replaces both searches, each
+    premise decided exactly (f even, C² joins, f'' >= 0 on [0, ∞), f'(0) >= 0, f'(|x0|) > 0):
+    the sublevel set is [−|x0|, |x0|], M = |f'(x0)|, f* = f(0), and a piece left of 0 has the
+    check of its mirror image; it raises ValueError when a premise fails or cannot be decided
+    (the search then decides). Several times cheaper on B_δ and the extremal function.
     """
     from theory.smoothness.sublevel import sublevel_gradient_sup
 
     if not (L0 > 0 and L1 >= 0 and math.isfinite(L0) and math.isfinite(L1)):
         raise ValueError(f"need L0 > 0 and L1 >= 0, got L0={L0}, L1={L1}")
     joins = check_joins(c)
-    pieces = _check_pieces(c, L0, L1, timeout)
-    f_star, f_star_exact = _infimum(c, timeout)
+    if symmetric:  # first: a refusal costs nothing more
+        sub = symmetric_sublevel(c, value_at(c, c.x0), joins, timeout)
+    pieces = _check_pieces(c, L0, L1, timeout, mirrored=symmetric)
+    # even and non-decreasing on [0, ∞): f* = f(0)
+    f_star, f_star_exact = (float(sp.N(value_at(c, sp.Integer(0)), 40)), True) if symmetric \
+        else _infimum(c, timeout)
     level = value_at(c, c.x0)
     Delta_c = float(sp.N(level, 40)) - f_star
-    sub = sublevel_gradient_sup(expression(c), c.var.name, level,
-                                timeout=timeout)
+    if not symmetric:
+        sub = sublevel_gradient_sup(expression(c), c.var.name, level, timeout=timeout)
     reasons = [f"f, f', f'' jump by {j.jumps} at x = {j.point}" for j in joins if not j.ok]
     reasons += [f"sup |f''| - L1|f'| = {p.sup} > L0 = {L0} on [{p.lo}, {p.hi}]"
                 for p in pieces if not p.ok]
@@ -306,16 +334,131 @@ def analyse(c: Construction, L0: float, L1: float, *, M: float | None = None,
                               member, certified, reasons, uncertain)
 
 
-def gradient_pieces(c: Construction) -> list[GradientPiece]:
+def _exact_point(t) -> sp.Expr:
+    """A sympy number as is, an mpmath root (a binary float) as the rational it is exactly."""
+    if isinstance(t, sp.Basic):
+        return t
+    man, exp = mpmath.mpf(t).man_exp
+    return sp.Integer(man) * sp.Integer(2) ** int(exp)
+
+
+def _nonnegative_on(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr, timeout) -> str | None:
+    """Why ``expr`` (smooth on [lo, hi]) is not shown >= 0 there; None when it is.
+
+    The exactly isolated real roots of ``expr`` on [lo, hi]
+    (:func:`theory.expressions.symbolic.real_roots`) cut it into intervals on which its sign
+    is constant; one exact value inside each (sympy decides its sign) is >= 0. The roots are
+    the 40-digit values of exactly isolated roots, as in the sublevel search."""
+    roots = real_roots(expr, x, lo, hi, timeout)
+    if roots is ALL:
+        return None
+    if roots is None or isinstance(roots, ApproxRoots):
+        return f"the roots of {expr} on [{lo}, {hi}] are not known exactly"
+    cuts = [lo] + [_exact_point(r) for r in roots] + [hi]
+    for a, b in zip(cuts, cuts[1:]):
+        if a == b:
+            continue
+        t = (a + b) / 2 if a.is_finite and b.is_finite else a + 1 if a.is_finite else b - 1
+        value = expr.subs(x, t)
+        if value.is_nonnegative is not True:
+            return f"{expr} is not shown >= 0 at x = {t} (value {value})"
+    return None
+
+
+def symmetric_sublevel(c: Construction, level: sp.Expr, joins: list[JoinCheck] | None = None,
+                       timeout: float | None = 10.0):
+    """M on the sublevel set {f <= f(x0)} by symmetry, without the sublevel root search.
+
+    The argument: if f is even (the pieces mirror each other: breaks ±b, f_i(x) = f_j(−x)
+    exactly), f and f' are continuous (the joins are C², :func:`check_joins`), f'' >= 0 on
+    every piece on [0, ∞) (:func:`_nonnegative_on`), f'(0) >= 0 and f'(r) > 0 at r = |x0| > 0,
+    then f' is non-decreasing on [0, ∞), so 0 <= f' <= f'(r) on [0, r] and f' >= f'(r) > 0
+    beyond: f rises strictly past r, {f <= f(r)} = [−r, r] (f even), and
+    M = sup |f'| there = f'(r) = |f'(x0)| (f' odd), exactly; rounded up to a double.
+    ``level`` is f(x0) (exact); ``joins`` those of :func:`check_joins` (computed if None).
+
+    Returns a certified :class:`theory.smoothness.sublevel.SublevelSup` (method
+    ``"symmetry"``). Raises ValueError naming the first premise that fails or that sympy
+    cannot decide exactly (the argument then proves nothing: use the search).
+    """
+    from theory.smoothness.sublevel import SublevelSup, _round_up
+
+    x, pieces = c.var, c.pieces
+    joins = check_joins(c) if joins is None else joins
+    refuse = "the symmetry argument for M does not apply: "
+    if not all(j.ok for j in joins):
+        raise ValueError(refuse + "a join is not C² (f' must be continuous)")
+    for i, (p, q) in enumerate(zip(pieces, reversed(pieces))):
+        if not (p.lo == -q.hi and p.hi == -q.lo):
+            raise ValueError(refuse + f"the breaks are not symmetric (piece {i}: [{p.lo}, "
+                             f"{p.hi}] against [{q.lo}, {q.hi}])")
+        d = p.expr - q.expr.subs(x, -x)
+        if not (d == 0 or sp.expand(d) == 0 or sp.simplify(d) == 0):
+            raise ValueError(refuse + f"f is not even (piece {i}: {p.expr} against "
+                             f"{q.expr} at -x)")
+    r = abs(c.x0)
+    if not r.is_positive:
+        raise ValueError(refuse + "x0 = 0 (no sublevel interval around it)")
+    right = [p for p in pieces if p.hi.is_extended_positive]
+    for p in right:
+        lo = p.lo if p.lo.is_nonnegative else sp.Integer(0)
+        why = _nonnegative_on(sp.diff(p.expr, x, 2), x, lo, p.hi, timeout)
+        if why is not None:
+            raise ValueError(refuse + f"f'' >= 0 on [0, oo) fails: {why}")
+    at_zero = sp.diff(right[0].expr, x).subs(x, 0)
+    if at_zero.is_nonnegative is not True:
+        raise ValueError(refuse + f"f'(0+) = {at_zero} is not shown >= 0")
+    slope = sp.diff(next(p for p in right if p.lo <= r <= p.hi).expr, x).subs(x, r)
+    if slope.is_positive is not True:
+        raise ValueError(refuse + f"f'(|x0|) = {slope} is not shown > 0")
+    with mpmath.workdps(DPS):  # 40 digits, as the search's values, then up to a double
+        M = _round_up(mpmath.mpf(str(sp.N(slope, DPS))))
+    return SublevelSup(M, [(-float(r), float(r))], float(c.x0), True, "symmetry",
+                       float(sp.N(level, 40)))
+
+
+class _LazyGrad:
+    """f' of one piece as the ``math`` callable of :func:`gradient_pieces`,
+    ``lambdify(simplify(f'))``, built at its first call."""
+
+    __slots__ = ("_expr", "_var", "_call")
+
+    def __init__(self, expr: sp.Expr, var: sp.Symbol):
+        self._expr, self._var, self._call = expr, var, None
+
+    def __call__(self, x: float) -> float:
+        if self._call is None:
+            self._call = sp.lambdify(self._var, sp.simplify(sp.diff(self._expr, self._var)),
+                                     "math")
+        return self._call(x)
+
+
+def _not_affine(p: Piece, x: sp.Symbol) -> bool:
+    """f''' is nonzero at one exact point of the piece (sympy decides it), so f'' is not
+    constant and :func:`gradient_pieces` files the piece as ``general`` whatever simplify
+    makes of f' (simplify keeps values)."""
+    lo, hi = p.lo, p.hi
+    t = (lo + hi) / 2 if lo.is_finite and hi.is_finite else lo + 1 if lo.is_finite else \
+        hi - 1 if hi.is_finite else sp.Integer(0)
+    return sp.diff(p.expr, x, 3).subs(x, t).is_zero is False
+
+
+def gradient_pieces(c: Construction, *, lazy: bool = False) -> list[GradientPiece]:
     """f' of each piece for :func:`synthetic.fastcount.gd_count`.
 
     A constant f' becomes an exact Fraction when it is rational (else the nearest double, and
-    the jump is then exact for that double's value).
+    the jump is then exact for that double's value). With ``lazy``, a piece that is not a
+    polynomial and whose f' is not affine (:func:`_not_affine`) gets its callable built at its
+    first call, the same callable (simplifying a transcendental f' takes ~0.1 s, and GD may
+    never visit the piece: the walled slope's wall).
     """
     out = []
     for p in c.pieces:
-        f1 = sp.simplify(sp.diff(p.expr, c.var))
         lo, hi = float(p.lo), float(p.hi)
+        if lazy and not p.expr.is_polynomial(c.var) and _not_affine(p, c.var):
+            out.append(GradientPiece(lo, hi, "general", grad=_LazyGrad(p.expr, c.var)))
+            continue
+        f1 = sp.simplify(sp.diff(p.expr, c.var))
         f2 = sp.simplify(sp.diff(f1, c.var))
         call = sp.lambdify(c.var, f1, "math")
         if f2 == 0:

@@ -7,7 +7,9 @@ piece, f*, Δ and M decided exactly):
 
 * **B_δ** (:func:`bowl_slope`): construction B's quartic bowl of half-width w with the slope
   s = (1 + δ)ε instead of 2ε: f = (s/2)(3x²/(2w) − x⁴/(4w³)) on [−w, w], 5sw/8 + s(|x| − w)
-  beyond; f'' <= 3s/(2w) <= L0 (w = max{1/2, 3s/(2L0)}), f* = 0, M = s, x0 = w + (Δ − 5sw/8)/s.
+  beyond; f'' <= 3s/(2w) <= L0 (w = max{1/2, 3s/(2L0)}), f* = 0, x0 = w + (Δ − 5sw/8)/s;
+  M = s by symmetry (:func:`bowl_member`: even, convex on [0, ∞), so the sublevel set is
+  [−x0, x0]).
   Every step on the slope lowers f by h(s)s², so T_ε ≈ Δ/(h(s)s²): without dips it reaches
   D*(ε, ε, h(ε)ε)/(h(ε)ε²) of the supremum (≈ 1 − (L0 + L1ε)h/4).
 * **the walled slope** (:func:`walled_slope`, for Thm 6, whose step depends on M): B_δ with its
@@ -31,8 +33,8 @@ import sympy as sp
 from theory.expressions.symbolic import to_rational
 from theory.functions.toolkit import Construction, analyse, construction
 
-__all__ = ["DEFAULT_DELTA", "bowl_width", "bowl_slope", "walled_slope", "walled_member",
-           "extremal_member", "pieces_json",
+__all__ = ["DEFAULT_DELTA", "bowl_width", "bowl_slope", "bowl_member", "walled_slope",
+           "walled_member", "extremal_member", "pieces_json",
            "wall_kappa"]
 
 DEFAULT_DELTA = sp.Rational(1, 100)  # the slope is (1 + δ)ε
@@ -79,12 +81,13 @@ def _delta(delta) -> sp.Rational:
 
 
 def bowl_slope(eps: float, Delta: float, L0: float, delta=DEFAULT_DELTA) -> Construction:
-    """B_δ: slope (1 + δ)ε beyond a quartic bowl (module docstring); needs Δ > 5sw/8."""
+    """B_δ: slope (1 + δ)ε beyond a quartic bowl (module docstring); needs Δ > 5sw/8. When Δ
+    is too small for w = max{1/2, 3s/(2L0)}, the narrowest bowl w = 3s/(2L0) (f'' <= L0 still)
+    is used: the 1/2 is in absolute x-units and refused members that exist."""
     _positive(eps=eps, Delta=Delta, L0=L0)
-    s = (1 + _delta(delta)) * _q(eps)
-    w = bowl_width(s, L0)
-    x, depth, bowl = _bowl_pieces(s, w)
+    s, w = _slope_and_width(eps, L0, delta, Delta)
     D = _q(Delta)
+    x, depth, bowl = _bowl_pieces(s, w)
     if not D > depth:
         raise ValueError(f"Delta > {float(depth):.6g} (the bowl's depth 5sw/8) required for "
                          f"B_delta, got Delta={Delta}")
@@ -95,10 +98,16 @@ def bowl_slope(eps: float, Delta: float, L0: float, delta=DEFAULT_DELTA) -> Cons
                         note="docs/statements.md §5c B_δ: slope (1 + δ)ε, certified member")
 
 
-def _slope_and_width(eps: float, L0: float, delta) -> tuple[sp.Rational, sp.Rational]:
-    """The walled slope's s = (1 + δ)ε and its bowl's half-width w (exact rationals)."""
+def _slope_and_width(eps: float, L0: float, delta, Delta: float
+                     ) -> tuple[sp.Rational, sp.Rational]:
+    """s = (1 + δ)ε and the bowl's half-width w (exact rationals): :func:`bowl_width`, or the
+    narrowest bowl 3s/(2L0) (f'' <= L0 still) when Δ leaves no room for that one (its 1/2 is in
+    absolute x-units and refused members that exist)."""
     s = (1 + _delta(delta)) * _q(eps)
-    return s, bowl_width(s, L0)
+    w = bowl_width(s, L0)
+    if not _q(Delta) > 5 * s * w / 8:
+        w = 3 * s / (2 * _q(L0))
+    return s, w
 
 
 def wall_kappa(s: sp.Expr, depth: sp.Expr, L1: float, M: float, Delta: float) -> sp.Rational:
@@ -116,7 +125,7 @@ def walled_slope(L0: float, L1: float, M: float, eps: float, Delta: float,
     """B_δ with a sinh wall on the left reaching |f'| = M on the sublevel set (module
     docstring): the Thm 6 witness. Needs L1 > 0, M > (1 + δ)ε and Δ > 5sw/8."""
     _positive(L0=L0, L1=L1, M=M, eps=eps, Delta=Delta)
-    s, w = _slope_and_width(eps, L0, delta)
+    s, w = _slope_and_width(eps, L0, delta, Delta)
     if not M > float(s):
         raise ValueError(f"M > (1 + delta)*eps required for the wall, got M={M}, eps={eps}")
     x, depth, bowl = _bowl_pieces(s, w)
@@ -134,16 +143,40 @@ def walled_slope(L0: float, L1: float, M: float, eps: float, Delta: float,
                         note="docs/statements.md §5c walled slope: Thm 6's witness")
 
 
+def bowl_member(L0: float, L1: float, M: float, eps: float, Delta: float,
+                delta=DEFAULT_DELTA, *, timeout: float | None = 10.0):
+    """(construction, report) of :func:`bowl_slope`, its M certified by symmetry
+    (:func:`theory.functions.toolkit.analyse` with ``symmetric=True``): B_δ is even, and
+    convex on [0, ∞) (f'' = (3s/(2w))(1 − x²/w²) >= 0 on [0, w], 0 beyond), f'(0) = 0 and
+    f'(x0) = s > 0, so {f <= f(x0)} = [−x0, x0], M = s and f* = f(0) = 0; analyse decides each
+    premise exactly, and searches should it refuse."""
+    c = bowl_slope(eps, Delta, L0, delta)
+    try:
+        return c, analyse(c, L0, L1, M=M, Delta=Delta, timeout=timeout, symmetric=True)
+    except ValueError:
+        return c, analyse(c, L0, L1, M=M, Delta=Delta, timeout=timeout)
+
+
 def extremal_member(L0: float, L1: float, M: float, Delta: float | None = None, *,
                     timeout: float | None = 10.0):
     """(construction, report) of the extremal function from x0 = s₀(M), its M certified by
     the symmetry argument of the module docstring (even, f'' > 0 for x > 0, f'(x0) = M exactly)
-    instead of the sublevel root search."""
+    instead of the sublevel root search: :func:`~theory.functions.toolkit.analyse` with
+    ``symmetric=True`` decides the premises exactly; where it refuses (or the report is
+    not a member), the search's report with the closed-form checks below."""
     from theory.functions.constructions import extremal
 
     c = extremal(L0, L1, M)
-    report = analyse(c, L0, L1, M=M, Delta=Delta, timeout=timeout)
     right = c.pieces[-1].expr
+    gap = sp.diff(right, c.var).subs(c.var, c.x0) - _q(M)
+    if gap == 0 or sp.simplify(gap) == 0:  # f'(x0) = M exactly: M is the class's M as given
+        try:
+            report = analyse(c, L0, L1, M=M, Delta=Delta, timeout=timeout, symmetric=True)
+        except ValueError:
+            report = None
+        if report is not None and report.member:
+            return c, dataclasses.replace(report, M=float(M))
+    report = analyse(c, L0, L1, M=M, Delta=Delta, timeout=timeout)
     slope_at_x0 = sp.simplify(sp.diff(right, c.var).subs(c.var, c.x0))
     exact_M = sp.simplify(slope_at_x0 - _q(M)) == 0
     convex = sp.simplify(sp.diff(right, c.var, 2) - _q(L0) * sp.exp(_q(L1) * c.var)) == 0
@@ -164,13 +197,13 @@ def walled_member(L0: float, L1: float, M: float, eps: float, Delta: float,
     from theory.functions.toolkit import PieceCheck, check_joins
 
     c = walled_slope(L0, L1, M, eps, Delta, delta)
-    base = analyse(bowl_slope(eps, Delta, L0, delta), L0, L1, Delta=Delta)
-    k, (s, w) = _q(c.params["kappa"]), _slope_and_width(eps, L0, delta)
+    _, base = bowl_member(L0, L1, None, eps, Delta, delta)
+    k, (s, w) = _q(c.params["kappa"]), _slope_and_width(eps, L0, delta, Delta)
     u = sp.Symbol("u", nonnegative=True)
     wall = c.pieces[0].expr.subs(c.var, -w - u)
     f1, f2 = -sp.diff(wall, u), sp.diff(wall, u, 2)  # f'(x) = −d/du, f''(x) = d²/du²
-    shape = sp.simplify(f1 + s * sp.cosh(k * u)) == 0 and \
-        sp.simplify(f2 - s * k * sp.sinh(k * u)) == 0
+    shape = all(d == 0 or sp.simplify(d) == 0  # sympy cancels them as built: no simplify
+                for d in (f1 + s * sp.cosh(k * u), f2 - s * k * sp.sinh(k * u)))
     argument = shape and bool(k <= _q(L1))
     wall_check = PieceCheck(float(c.pieces[0].lo), float(c.pieces[0].hi), str(c.pieces[0].expr),
                             0.0 if argument else None, argument, argument,
