@@ -1,5 +1,6 @@
 """The fast counter against brute force: exact jump = rational GD loop; plain double loop within
-its own rounding drift; closed forms on a quadratic; censoring and divergence."""
+its own rounding drift; closed forms on a quadratic; censoring and divergence; a lazy sequence's
+``starts`` (the dip witness's DipPieces) count as its built pieces do."""
 from __future__ import annotations
 
 import math
@@ -173,3 +174,72 @@ def test_breakpoints_belong_to_the_left_piece_in_jumps_too():
     fast = gd_count(pieces, 10.0, 0.01, rule, max_iter=10**4)
     plain = gd_count(pieces, 10.0, 0.01, rule, max_iter=10**4, jump=False)
     assert (fast.status, fast.iterations) == (plain.status, plain.iterations)
+
+
+# ----------------------------------------- lazy pieces: theory.functions.dips.DipPieces, ``starts``
+def _eager_dip_pieces(dw, L0, L1):
+    """The dip witness's pieces as a plain list, written here from the module docstring of
+    theory.functions.dips (the eager construction the lazy sequence replaces)."""
+    from theory.functions.gradients import GradientPiece
+
+    g, gF, step, w, n = dw.slope, Fraction(dw.slope), dw.step, dw.plateau, dw.periods
+    xB = 2 * math.log1p(g * L1 / L0) / L1
+    X = [xB + k * step for k in range(n + 1)]
+    grad = dw.pieces[1].grad  # the witness's global f'
+    out = [GradientPiece(-math.inf, 0.0, "constant", slope=-gF),
+           GradientPiece(0.0, xB, "general", grad=grad)]
+    for k in range(n):
+        out += [GradientPiece(X[k], X[k] + w, "constant", slope=gF),
+                GradientPiece(X[k] + w, X[k + 1], "general", grad=grad)]
+    return out + [GradientPiece(X[n], math.inf, "constant", slope=gF)]
+
+
+@pytest.mark.parametrize("instance,rule", [((1, 1, 10, 0.1, 10), ("vankov", None)),
+                                           ((1, 1, 10, 0.1, 10), ("gd", 0.4316))])
+def test_dip_pieces_are_the_eager_list_and_count_alike(instance, rule):
+    """DipPieces builds the pieces the eager list holds (lo, hi, kind, slope; plateaus return
+    g), its ``starts`` and ``columns`` are theirs, and gd_count gives the same Count on the
+    lazy sequence (bisecting ``starts``) as on the plain list (building its own)."""
+    from theory.functions.dips import dip_slope
+    from theory.statements.steps import rule_parameters
+
+    L0, L1, M, eps, Delta = instance
+    method, params = rule_parameters(rule[0], L0, L1, M=M) if rule[1] is None else \
+        ("gd", {"h": rule[1]})
+    r = step_rule(method, **params)
+    dw = dip_slope(L0, L1, r, eps, Delta)
+    built, eager = list(dw.pieces), _eager_dip_pieces(dw, L0, L1)
+    assert len(built) == len(dw.pieces) == len(eager) == 2 * dw.periods + 3
+    assert [(p.lo, p.hi, p.kind, p.slope) for p in built] == \
+        [(p.lo, p.hi, p.kind, p.slope) for p in eager]
+    assert dw.pieces.starts == [p.lo for p in built[1:]]
+    assert list(map(list, zip(*[(p.lo, p.hi, p.kind, p.slope) for p in built]))) == \
+        list(dw.pieces.columns)
+    assert dw.pieces[-1] == built[-1] and dw.pieces[-2] == built[-2]
+    assert all(p.grad(p.lo + 0.5 * (p.hi - p.lo)) == dw.slope for p in built[2:-1:2])
+    with pytest.raises(IndexError):
+        dw.pieces[len(built)]
+    lazy = gd_count(dw.pieces, dw.x0, eps, r)
+    assert lazy == gd_count(built, dw.x0, eps, r) == gd_count(eager, dw.x0, eps, r)
+    assert lazy.status == "converged" and lazy.iterations > dw.periods
+
+
+def test_negative_control_gd_count_reads_the_sequences_starts():
+    """A list carrying wrong ``starts`` (the plateaus' breaks moved by half a plateau) counts
+    differently: gd_count does locate pieces by them, so they must be the pieces' own."""
+    from theory.functions.dips import dip_slope
+    from theory.statements.steps import rule_parameters
+
+    L0, L1, M, eps, Delta = 1, 1, 10, 0.1, 10
+    method, params = rule_parameters("vankov", L0, L1, M=M)
+    r = step_rule(method, **params)
+    dw = dip_slope(L0, L1, r, eps, Delta)
+
+    class Carrying(list):
+        starts: list
+
+    right, wrong = Carrying(dw.pieces), Carrying(dw.pieces)
+    right.starts = list(dw.pieces.starts)
+    wrong.starts = [s + dw.plateau / 2 if i > 1 else s for i, s in enumerate(dw.pieces.starts)]
+    assert gd_count(right, dw.x0, eps, r) == gd_count(dw.pieces, dw.x0, eps, r)
+    assert gd_count(wrong, dw.x0, eps, r) != gd_count(right, dw.x0, eps, r)

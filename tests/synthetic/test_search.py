@@ -69,6 +69,8 @@ def test_plateau_count_is_gd_count_on_dip_witnesses(instance, rule):
     w = dip_slope(L0, L1, r, eps, Delta)
     exact = gd_count(w.pieces, w.x0, eps, r)
     assert plateau_count(w.pieces, w.x0, eps, r) == exact and exact.iterations > w.periods
+    # the lazy DipPieces (plateau_count reads its columns) and the built list count alike
+    assert plateau_count(list(w.pieces), w.x0, eps, r) == exact
     # negative control: the plain double loop rounds x - h·g differently on the same witness
     assert gd_count(w.pieces, w.x0, eps, r, jump=False) != exact
 

@@ -3,7 +3,9 @@
 B_δ (the slope at (1 + δ)ε beyond a quartic bowl), the walled slope (Thm 6's witness, a sinh
 wall that reaches the class's M) and the extremal function (M certified by symmetry), each
 checked against theory.functions.toolkit.analyse, with negative controls showing that the
-certificates are not vacuous.
+certificates are not vacuous; analyse(symmetric=True) (M, f* and the left half by symmetry)
+against the searches, refused where its premises fail; gradient_pieces(lazy=True) against the
+eager pieces.
 """
 from __future__ import annotations
 
@@ -13,9 +15,13 @@ import pytest
 import sympy as sp
 
 from synthetic.fastcount import gd_count
-from theory.functions.toolkit import analyse, gradient_pieces
-from theory.functions.witnesses import (bowl_slope, bowl_width, extremal_member, walled_member,
-                                        walled_slope)
+from theory.functions import toolkit
+from theory.functions.constructions import extremal
+from theory.functions.toolkit import (analyse, construction, expression, gradient_pieces,
+                                      symmetric_sublevel, value_at)
+from theory.functions.witnesses import (bowl_member, bowl_slope, bowl_width, extremal_member,
+                                        walled_member, walled_slope)
+from theory.smoothness.sublevel import sublevel_gradient_sup
 from theory.statements.steps import rule_parameters, step_rule
 
 SMALL = (1.0, 1.0, 10.0, 0.1, 10.0)  # (L0, L1, M, ε, Δ): L1 ε << L0
@@ -152,3 +158,113 @@ def test_extremal_member_M_certified_exactly(inst):
 def test_bad_inputs_are_refused_naming_the_parameter(call, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         call()
+
+
+# ------------------------------------------------ M and f* by symmetry (analyse(symmetric=True))
+SYMMETRIC = [SMALL, LARGE, (10.0, 1.0, 100.0, 0.1, 5.0), (0.1, 1.0, 10.0, 0.1, 10.0)]
+
+
+@pytest.mark.parametrize("inst", SYMMETRIC, ids=["small", "large", "L0=10", "wide-bowl"])
+def test_symmetric_analyse_of_B_delta_is_the_search_report(inst):
+    """On B_δ, where the sublevel search and the infimum search are exact, the symmetry
+    argument gives the same report field by field (M, f*, Δ, every piece check)."""
+    L0, L1, M, eps, Delta = inst
+    c = bowl_slope(eps, Delta, L0)
+    searched = analyse(c, L0, L1, M=M, Delta=Delta)
+    assert analyse(c, L0, L1, M=M, Delta=Delta, symmetric=True) == searched
+    assert bowl_member(L0, L1, M, eps, Delta)[1] == searched
+    assert searched.certified and searched.M_certified
+
+
+@pytest.mark.parametrize("inst", [SMALL, LARGE], ids=["small", "large"])
+def test_symmetric_M_of_the_extremal_function_against_samples(inst):
+    """The argument's sublevel set [−x0, x0] and M = f'(x0), checked on samples of f and f'
+    (the search can only estimate M here: f = f(x0) has no exact roots)."""
+    L0, L1, M, eps, Delta = inst
+    c = extremal(L0, L1, M)
+    level = value_at(c, c.x0)
+    sub = symmetric_sublevel(c, level)
+    x0 = float(c.x0)
+    assert sub.certified and sub.method == "symmetry" and sub.intervals == [(-x0, x0)]
+    assert M <= sub.M <= math.nextafter(M, math.inf)  # f'(x0) = M, rounded up
+    f = sp.lambdify(c.var, c.pieces[-1].expr.subs(c.var, sp.Abs(c.var)), "mpmath")
+    f1 = sp.lambdify(c.var, sp.diff(c.pieces[-1].expr, c.var), "mpmath")
+    lev = float(level)
+    for t in (0.0, 0.3, 0.9, 0.999):
+        assert float(f(t * x0)) <= lev and float(f(-t * x0)) <= lev
+        assert float(abs(f1(t * x0))) <= sub.M
+    for t in (1.001, 1.5, 3.0):
+        assert float(f(t * x0)) > lev and float(f(-t * x0)) > lev
+    report = analyse(c, L0, L1, M=M, Delta=Delta, symmetric=True)
+    estimated = analyse(c, L0, L1, M=M, Delta=Delta)
+    assert report.certified and not estimated.M_certified
+    assert report.M == pytest.approx(estimated.M, rel=1e-9)  # the padded numeric estimate
+    assert report.f_star == estimated.f_star == 0.0 and report.pieces == estimated.pieces
+
+
+def test_negative_control_symmetry_refused_off_its_premises():
+    """Where a premise fails the argument refuses, and its conclusion would be wrong there:
+    the walled slope is not even (M = 50 on its wall, not |f'(x0)| = s); −e^{−x²}/2 is even but
+    concave beyond 1/√2 (M = e^{−1/2}/√2 at x = 1/√2, not |f'(2)| = 2e^{−4}); x0 = 0."""
+    L0, L1, M, eps, Delta = LARGE
+    c = walled_slope(L0, L1, M, eps, Delta)
+    with pytest.raises(ValueError, match="not even"):
+        analyse(c, L0, L1, M=M, Delta=Delta, symmetric=True)
+    assert walled_member(L0, L1, M, eps, Delta)[1].M > 100 * c.params["slope"]
+    bump = construction("bump", [("-exp(-x**2)/2", "-oo", "oo")], 2)
+    with pytest.raises(ValueError, match="f'' >= 0"):
+        symmetric_sublevel(bump, value_at(bump, bump.x0))
+    searched = sublevel_gradient_sup(expression(bump), "x", value_at(bump, bump.x0))
+    assert searched.M == pytest.approx(math.exp(-0.5) / math.sqrt(2), rel=1e-12)
+    assert searched.M > 10 * 2 * math.exp(-4)
+    flat = construction("x0=0", [("x**2", "-oo", "oo")], 0)
+    with pytest.raises(ValueError, match="x0 = 0"):
+        symmetric_sublevel(flat, value_at(flat, flat.x0))
+
+
+def test_members_fall_back_to_the_search_when_symmetry_refuses(monkeypatch):
+    """bowl_member and extremal_member keep their certified reports when the argument is
+    refused (here forced): the searches decide instead."""
+    L0, L1, M, eps, Delta = LARGE
+    quick_bowl, quick_extremal = bowl_member(L0, L1, M, eps, Delta)[1], \
+        extremal_member(L0, L1, 3.5, Delta)[1]
+
+    def refuse(*args, **kwargs):
+        raise ValueError("the symmetry argument for M does not apply: forced")
+
+    monkeypatch.setattr(toolkit, "symmetric_sublevel", refuse)
+    with pytest.raises(ValueError, match="forced"):
+        analyse(bowl_slope(eps, Delta, L0), L0, L1, M=M, Delta=Delta, symmetric=True)
+    assert bowl_member(L0, L1, M, eps, Delta)[1] == quick_bowl
+    slow = extremal_member(L0, L1, 3.5, Delta)[1]
+    assert slow.certified and slow.M == quick_extremal.M == 3.5
+    assert slow.pieces == quick_extremal.pieces and slow.Delta == quick_extremal.Delta
+
+
+# ------------------------------------------------ gradient_pieces(lazy=True)
+def test_lazy_gradient_pieces_are_the_eager_ones():
+    """The same kinds, slopes and f' values; the wall's callable is built at its first call."""
+    L0, L1, M, eps, Delta = LARGE
+    c = walled_slope(L0, L1, M, eps, Delta)
+    eager, lazy = gradient_pieces(c), gradient_pieces(c, lazy=True)
+    assert [(p.lo, p.hi, p.kind, p.slope, p.a, p.b) for p in eager] == \
+        [(p.lo, p.hi, p.kind, p.slope, p.a, p.b) for p in lazy]
+    wall = lazy[0].grad
+    assert isinstance(wall, toolkit._LazyGrad) and wall._call is None
+    for p, q in zip(eager, lazy):
+        lo = p.lo if math.isfinite(p.lo) else p.hi - 2.0
+        hi = p.hi if math.isfinite(p.hi) else lo + 2.0
+        for t in (0.0, 0.1, 0.5, 0.93, 1.0):
+            x = lo + t * (hi - lo)
+            assert p.grad(x) == q.grad(x)
+    assert wall._call is not None
+    rule = step_rule("gd", h=0.0415)
+    assert gd_count(lazy, float(c.x0), eps, rule) == gd_count(eager, float(c.x0), eps, rule)
+
+
+def test_negative_control_lazy_keeps_an_affine_derivative_affine():
+    """x² + sinh² − cosh² is not a polynomial, but its f' = 2x is affine: lazy must not file it
+    as general (the counter would step instead of using the affine form)."""
+    c = construction("disguised", [("x**2 + sinh(x)**2 - cosh(x)**2", "-oo", "oo")], 1)
+    assert not c.pieces[0].expr.is_polynomial(c.var)
+    assert [p.kind for p in gradient_pieces(c, lazy=True)] == ["affine"]

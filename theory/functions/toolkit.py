@@ -361,7 +361,7 @@ def _nonnegative_on(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr, timeo
         t = (a + b) / 2 if a.is_finite and b.is_finite else a + 1 if a.is_finite else b - 1
         value = expr.subs(x, t)
         if value.is_nonnegative is not True:
-            return f"{expr} is not shown >= 0 at x = {t} (value {value})"
+            return f"{expr} is not shown >= 0 at x = {float(t):.6g}"
     return None
 
 
