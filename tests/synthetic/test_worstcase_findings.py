@@ -67,3 +67,16 @@ def test_a_small_delta_takes_the_narrow_bowl(capsys):
     out = _json(capsys, "--rule", "thm3", "--L0", "10", "--L1", "1", "--M", "1", "--eps",
                 "0.1", "--delta", "0.02")
     assert out["witness"]["certified"] and out["witness"]["iterations"] <= out["sup_T"] + 1
+
+
+def test_an_unproved_cycle_is_censored_at_a_short_cap(capsys):
+    """Clipped GD whose extremal witness has a 2-cycle gradient: the cycle is not exact in
+    doubles, so its count is censored at EXTREMAL_CAP steps (it ran to a 30 s limit before),
+    never reported as converged or as "never" without proof."""
+    from synthetic.cli_worstcase import EXTREMAL_CAP
+
+    out = _json(capsys, "--method", "clipped", "--eta", "0.5", "--gamma", "5", "--L0", "10",
+                "--L1", "1", "--M", "100", "--eps", "0.1", "--delta", "5")
+    w = out["witness"]
+    assert out["sup_T"] is None and w["name"] == "extremal"
+    assert w["status"] == "censored" and w["iterations_at_least"] == EXTREMAL_CAP
