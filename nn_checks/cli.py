@@ -1,6 +1,6 @@
 """``python -m nn_checks``: train with a smoothness probe, then fit (L0, L1).
 
-measure --model lstm|resnet20 --preset smoke|cpu|paper [--run NAME] [--clip C|none] [--lr LR]
+measure --model lstm|resnet20 --preset smoke|cpu|long|paper [--run NAME] [--clip C|none] [--lr LR]
         [--momentum M] [--steps N | --epochs E] [--probe none|secant|hessian|secant+hessian]
         [--probe-every K] [--probe-batches K] [--hessian-every K] [--max-hvps N]
         [--hvp auto|exact|finite-difference] [--batch-size B] [--seed S]
@@ -102,7 +102,7 @@ def _add_measure_parser(sub) -> None:
                        description="Train one of the paper's runs with a smoothness probe; "
                                    "resumable.", epilog=_MEASURE_EPILOG)
     m.add_argument("--model", required=True, choices=["lstm", "resnet20"])
-    m.add_argument("--preset", required=True, choices=["smoke", "cpu", "paper"],
+    m.add_argument("--preset", required=True, choices=["smoke", "cpu", "long", "paper"],
                    help="model and data sizes (listed below)")
     m.add_argument("--run", help="one of the paper's named settings (listed below; default: "
                                  "the first of the model's)")

@@ -37,7 +37,7 @@ class RunConfig:
     """Everything one training run needs; see :func:`resolve`."""
 
     model: str = "lstm"            # lstm | resnet20
-    preset: str = "cpu"            # smoke | cpu | paper
+    preset: str = "cpu"            # smoke | cpu | long | paper
     run: str = "lr30clip0.25"      # one of RUNS[model]
     # data
     dataset: str = "ptb"           # ptb | auto | cifar10 | fashion-mnist
@@ -97,6 +97,11 @@ PRESETS = {
         # 2 epochs over the first 56,000 training tokens (50 steps each)
         "cpu": dict(layers=2, hidden=512, embedding=200, batch_size=16, bptt=70,
                     train_tokens=56_000, epochs=2),
+        # the released model over the full PTB training set (929,589 tokens: 415 steps of 32 x
+        # 70 per epoch) for 4 epochs, probed every 10th step: a few hours on a laptop CPU
+        # (README, "The long preset", has the measured cost per step)
+        "long": dict(layers=2, hidden=512, embedding=200, batch_size=32, bptt=70, epochs=4,
+                     probe_every=10),
         # the standard AWD-LSTM PTB model, for a GPU
         "paper": dict(layers=3, hidden=1150, embedding=400, dropout=0.4, dropouth=0.25,
                       dropouti=0.4, dropoute=0.1, tie_weights=True, batch_size=80,
@@ -107,6 +112,9 @@ PRESETS = {
         # 3 epochs of 62 steps over 8,000 images, tested on 2,000: ~2.5 minutes on 2 cores
         "cpu": dict(dataset="auto", batch_size=128, train_images=8_000, eval_images=2_000,
                     epochs=3),
+        # the full training set (Fashion-MNIST: 60,000 images, 469 steps per epoch) for 20
+        # epochs, tested on the full test set, probed every 10th step: a few hours on a CPU
+        "long": dict(dataset="auto", batch_size=128, epochs=20, probe_every=10),
         # 200 epochs of 390 steps (78,000) on CIFAR-10: the secant probe on every 10th step
         # (a probed step costs about 2.5 plain ones) makes a run ~1.15 x 78,000 plain steps,
         # ~6 GPU-minutes at ~4 ms per step; `python -m nn_checks.gpu_smoke` measures it

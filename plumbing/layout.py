@@ -12,7 +12,14 @@ network runs        ``results/nn_checks/cpu/<model>_<run>/``          ``nn_check
 claims              ``results/nn_checks/cpu/claims.json``             ``nn_checks/P/...``
 figures             ``results/figures/``                              ``results/figures-P/``
 report              ``results/report.{md,html}``                      ``results/report-P.*``
+seed sweep          ``results/nn_checks/cpu-sweep/<model>_<run>/seed<S>/``  ``P-sweep/...``
+sweep figures       ``results/figures-sweep/``                        ``figures-P-sweep/``
+sweep report        ``results/report-sweep.{md,html}``                ``report-P-sweep.*``
 ==================  ================================================  ======================
+
+A *setting folder* ``<model>_<run>/`` holds either one run (its ``config.json``: what ``make
+reproduce`` writes) or, in a seed sweep (``python -m nn_checks sweep``), one run folder per seed,
+``seed<S>/`` (:func:`seed_folder_name`, :func:`setting_runs`).
 
 The Makefile is the one documented exception that spells these paths itself (Make cannot
 import Python); ``make -s layout`` prints its values and ``tests/plumbing/test_layout.py``
@@ -25,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["PRESETS", "LM_RUNS", "RESNET_RUNS", "RUN_NAMES", "CHECK_FOLDERS", "ResultsTree",
-           "results_tree", "make_variables"]
+           "results_tree", "make_variables", "seed_folder_name", "setting_runs"]
 
-PRESETS = ("smoke", "cpu", "paper")  # nn_checks.config's presets (a test keeps them equal)
+PRESETS = ("smoke", "cpu", "long", "paper")  # nn_checks.config's presets (a test keeps them equal)
 LM_RUNS = ("lr30clip0.25", "lr2noclip", "lr2clip0.25")  # paper Fig 2 (a-c)
 RESNET_RUNS = ("sgdmom", "lr1noclip", "lr5clip0.25")  # paper Fig 3 (a-c)
 RUN_NAMES = tuple(f"lstm_{r}" for r in LM_RUNS) + tuple(f"resnet20_{r}" for r in RESNET_RUNS)
@@ -40,11 +47,14 @@ class ResultsTree:
 
     results: Path
     preset: str
+    sweep: bool = False  # the seed sweep's tree (network runs, figures, report)
 
     @property
     def suffix(self) -> str:
-        """'' for the ``cpu`` preset, ``-P`` for another preset P (figures and report)."""
-        return "" if self.preset == "cpu" else f"-{self.preset}"
+        """'' for the ``cpu`` preset, ``-P`` for another preset P (figures and report), then
+        ``-sweep`` for a seed sweep's."""
+        return ("" if self.preset == "cpu" else f"-{self.preset}") + \
+            ("-sweep" if self.sweep else "")
 
     @property
     def catalogue(self) -> Path:
@@ -63,7 +73,8 @@ class ResultsTree:
 
     @property
     def nn(self) -> Path:
-        return self.results / "nn_checks" / self.preset
+        """The setting folders: ``nn_checks/P`` (one run each) or ``nn_checks/P-sweep``."""
+        return self.results / "nn_checks" / (self.preset + ("-sweep" if self.sweep else ""))
 
     def run(self, name: str) -> Path:
         """One network run's folder, ``<nn>/<model>_<run>``."""
@@ -83,12 +94,49 @@ class ResultsTree:
         return self.results / f"report{self.suffix}"
 
 
-def results_tree(results: str | Path = "results", preset: str = "cpu") -> ResultsTree:
-    """The layout of ``preset`` under ``results``; ``ValueError`` for an unknown preset (so a
-    preset never names a path such as ``../x``)."""
+def results_tree(results: str | Path = "results", preset: str = "cpu",
+                 sweep: bool = False) -> ResultsTree:
+    """The layout of ``preset`` (of its seed sweep when ``sweep``) under ``results``;
+    ``ValueError`` for an unknown preset (so a preset never names a path such as ``../x``)."""
     if preset not in PRESETS:
         raise ValueError(f"--preset {preset!r}: unknown preset; choose from {', '.join(PRESETS)}")
-    return ResultsTree(Path(results), preset)
+    return ResultsTree(Path(results), preset, bool(sweep))
+
+
+SEED_PREFIX = "seed"
+MAX_SEED = 2**32 - 1  # nn_checks.config.MAX_SEED (a test keeps them equal)
+
+
+def seed_folder_name(seed: int) -> str:
+    """The run folder of one seed inside a setting folder: ``seed<S>`` (decimal, no padding)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {seed!r}")
+    return f"{SEED_PREFIX}{seed}"
+
+
+def _seed_of(name: str) -> int | None:
+    digits = name[len(SEED_PREFIX):]
+    if not name.startswith(SEED_PREFIX) or not digits.isascii() or not digits.isdigit() or \
+            (len(digits) > 1 and digits[0] == "0") or int(digits) > MAX_SEED:
+        return None
+    return int(digits)
+
+
+def setting_runs(folder: str | Path) -> list[tuple[int | None, Path]]:
+    """The run folders of one setting folder, as (seed, path) in increasing seed order.
+
+    A folder holding ``config.json`` is one run: ``[(None, folder)]`` (its seed is in its
+    config). Otherwise its ``seed<S>/`` subfolders (exactly :func:`seed_folder_name`'s names;
+    ``seed01``, ``seedx`` or files are ignored), possibly none; a missing folder gives ``[]``.
+    """
+    folder = Path(folder)
+    if (folder / "config.json").exists():
+        return [(None, folder)]
+    if not folder.is_dir():
+        return []
+    seeds = [(s, p) for p in folder.iterdir()
+             if (s := _seed_of(p.name)) is not None and p.is_dir() and not p.is_symlink()]
+    return sorted(seeds)
 
 
 def make_variables(results: str = "results", preset: str = "cpu") -> dict[str, str]:
