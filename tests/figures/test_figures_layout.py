@@ -164,7 +164,7 @@ def test_version_and_help(main, prog, capsys):
     assert capsys.readouterr().out.startswith(f"{prog} (l0l1-workbench ")
     assert main(["--help"]) == 0
     shown = capsys.readouterr().out
-    for word in ("smoke, cpu, paper", "(default: cpu)", "(default: results)", "check-quick",
+    for word in ("smoke, cpu, long, paper", "(default: cpu)", "(default: results)", "check-quick",
                  "nn_checks/<preset>/", "figures-<preset>", "exit codes: 0", "--check-dir",
                  "(default: check)"):
         assert word in shown, word

@@ -86,12 +86,13 @@ def test_curvature_defaults_and_schedule():
 
 
 def test_resnet_paper_preset_probes_every_tenth_step():
-    """78,000 steps: the secant on every 10th keeps the three runs within the GPU budget; every
-    other preset probes every step."""
+    """78,000 steps: the secant on every 10th keeps the three runs within the GPU budget; so
+    does the long CPU preset (thousands of steps); every other preset probes every step."""
     assert resolve("resnet20", "paper").probe_every == 10
     for model in RUNS:
+        assert resolve(model, "long").probe_every == 10
         for preset in PRESETS[model]:
-            if (model, preset) != ("resnet20", "paper"):
+            if (model, preset) not in (("resnet20", "paper"), (model, "long")):
                 assert resolve(model, preset).probe_every == 1
 
 
