@@ -102,7 +102,7 @@ def add_source_arguments(parser, results_help: str) -> None:
     parser.add_argument("--results", default="results",
                         help=f"{results_help} (default: %(default)s)")
     parser.add_argument("--preset", default="cpu",
-                        help=f"network-run preset: {', '.join(PRESETS)} (default: %(default)s)")
+                        help=f"network-run preset (default: %(default)s): {', '.join(PRESETS)}")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", default=None,
                        help=f"synthetic check folder results/synthetic/<CHECK>: "

@@ -447,7 +447,7 @@ ARGS = [  # (command, arguments after --results ROOT, text the message must hold
     ("figures", ["--preset", "../x"], "--preset '../x': unknown preset"),
     ("figures", ["--preset", ""], "--preset '': unknown preset"),
     ("figures", ["--preset", "cpu/../paper"], "unknown preset"),
-    ("figures", ["--preset", "gpu"], "choose from smoke, cpu, paper"),
+    ("figures", ["--preset", "gpu"], "choose from smoke, cpu, long, paper"),
     ("figures", ["--check", "check/../x"], "--check 'check/../x': unknown check"),
     ("figures", ["--check-dir", "{root}/nowhere"], "--check-dir"),
     ("figures", ["--check-dir", "{root}/report.md"], "not a folder"),
