@@ -1,12 +1,19 @@
 """The paper's empirical claims (Zhang, He, Sra, Jadbabaie, ICLR 2020, arXiv:1905.11881, Figs
 2-4; docs/statements.md §6, "Claims to test") judged on the six measured runs.
 
-``python -m nn_checks claims DIR`` reads ``DIR/<model>_<run>/{config.json, fit.json, epochs.csv,
-metrics.csv}`` for the six named runs and writes ``DIR/claims.json``: one row per run (status,
-steps, fitted (L0, L1) with bootstrap intervals, log-log correlations, final losses / accuracy,
-wall time) and one verdict per claim with the criterion it used, so the report only formats
+``python -m nn_checks claims DIR`` reads the six setting folders ``DIR/<model>_<run>/``, each
+one run (``{config.json, fit.json, epochs.csv, metrics.csv}`` inside: ``make reproduce``) or one
+run folder per seed, ``seed<S>/`` (``python -m nn_checks sweep``; :func:`plumbing.layout.
+setting_runs`), and writes ``DIR/claims.json`` (schema ``l0l1-claims/2``): ``runs``, one row per
+(setting, seed) (status, steps, fitted (L0, L1) with bootstrap intervals, log-log correlations,
+final losses / accuracy, wall time; ``name`` and ``setting`` the setting, ``seed``, ``folder``
+relative to DIR), ``settings``, each statistic per setting across its seeds (mean, sd, 95%
+interval), and one verdict per claim with the criterion it used, the seeds and steps it rests on
+and its ``aggregation`` (``single seed`` or ``across k seeds``), so the report only formats
 numbers a producer computed. Verdicts: ``supported``, ``not supported``, or ``inconclusive`` when
 a run or its fit is missing. The criteria are ours (the paper states the claims qualitatively).
+Below: the single-seed criteria, used whenever every setting a claim uses holds one run; the
+criteria across seeds are in :mod:`nn_checks.claims_seeds`.
 
 Every file read is checked against its schema first, and one that does not fit is refused (a
 ``ValueError`` naming the file and the field; the command writes nothing): ``config.json``,
@@ -14,8 +21,9 @@ Every file read is checked against its schema first, and one that does not fit i
 are those of the quantile-1.0 entry, picked by value), ``metrics.csv`` as :mod:`nn_checks.metrics`
 reads it; for a settled run, ``fit.json``'s ``correlation.n_used`` must equal the probed pairs in
 ``metrics.csv`` (else it is stale) and ``metrics.csv`` must hold one row per step of
-``config.json``'s ``steps`` (plus the diverged step's row). A missing file is not damage: its
-numbers are missing, and the claims they enter are ``inconclusive``.
+``config.json``'s ``steps`` (plus the diverged step's row); a seed run folder's ``config.json``
+must record the seed of its folder name (else it is a stale or misplaced run). A missing file is
+not damage: its numbers are missing, and the claims they enter are ``inconclusive``.
 
 * Consecutive training steps are not independent samples. Every test below uses the effective
   sample size of Bretherton et al. (1999) for the correlation of two AR(1)-like series,
@@ -51,6 +59,7 @@ from scipy.stats import norm, t as student_t
 from nn_checks.config import RUNS
 from nn_checks.metrics import pairs_of, read_metrics
 from nn_checks.results import last_epoch, read_config, read_fit
+from plumbing.layout import setting_runs
 
 __all__ = ["run_summary", "judge_claims", "effective_n", "claims_file", "CLAIMS"]
 
@@ -99,11 +108,12 @@ def effective_n(folder: Path) -> tuple[int, float | None]:
     return _n_eff(x, y)
 
 
-def run_summary(folder: Path) -> dict:
+def run_summary(folder: Path, setting: str | None = None) -> dict:
     """One run's numbers (None where a file or value is missing), from files checked against
-    their schema (a damaged or foreign file raises ``ValueError`` naming it and the field)."""
+    their schema (a damaged or foreign file raises ``ValueError`` naming it and the field);
+    ``setting`` (default: the folder's name) is the ``<model>_<run>`` the run must be of."""
     folder = Path(folder)
-    config = read_config(folder)
+    config = read_config(folder, setting)
     fit = read_fit(folder)
     last = last_epoch(folder, config["model"] if config else None)
     metrics = folder / "metrics.csv"
@@ -123,7 +133,8 @@ def run_summary(folder: Path) -> dict:
                          f"{folder / 'metrics.csv'} has {n} probed steps with positive values: "
                          f"the fit is stale (rerun python -m nn_checks fit {folder})")
     return {
-        "name": folder.name, "present": config is not None,
+        "name": setting or folder.name, "present": config is not None,
+        "seed": (config or {}).get("seed"),
         "status": (config or {}).get("status"), "steps": (config or {}).get("steps"),
         "dataset": (config or {}).get("dataset"),
         "wall_seconds": (config or {}).get("wall_seconds"),
@@ -233,11 +244,37 @@ def judge_claims(runs: dict[str, dict]) -> list[dict]:
              "verdict": _verdict(ok)} for cid, (ok, crit, measured) in table.items()]
 
 
+def _seed_runs(folder: Path, name: str) -> list[dict]:
+    """The rows of one setting folder's runs (seed order); a seed run folder's config.json must
+    record its folder's seed."""
+    rows = []
+    for seed, path in setting_runs(folder / name):
+        row = run_summary(path, name)
+        if seed is not None:
+            if row["present"] and row["seed"] != seed:
+                shown = "<missing>" if row["seed"] is None else row["seed"]
+                raise ValueError(f"{path / 'config.json'}: field seed = {shown} but the run "
+                                 f"folder is seed{seed}: a stale or misplaced run")
+            row["seed"] = seed
+        rows.append(row | {"setting": name, "folder": path.relative_to(folder).as_posix()})
+    return rows
+
+
 def claims_file(folder: Path) -> dict:
-    """The content of ``claims.json`` for the run folders under ``folder``."""
-    runs = {f"{m}_{r}": run_summary(Path(folder) / f"{m}_{r}") for m in RUNS for r in RUNS[m]}
-    if not any(r["present"] for r in runs.values()):
+    """The content of ``claims.json`` (schema ``l0l1-claims/2``) for the setting folders under
+    ``folder``."""
+    from nn_checks.claims_seeds import judge_across_seeds, setting_entry
+
+    folder = Path(folder)
+    by, absent, rows = {}, {}, []
+    for name in (f"{m}_{r}" for m in RUNS for r in RUNS[m]):
+        by[name] = _seed_runs(folder, name)
+        if not by[name]:  # no run folder: today's row of a missing run (its files still checked)
+            absent[name] = run_summary(folder / name, name) | {"setting": name, "folder": name}
+        rows += by[name] or [absent[name]]
+    if not any(r["present"] for r in rows):
         raise ValueError(f"no run folders under {folder} (expected e.g. {folder}/lstm_lr30clip0.25;"
                          " run python -m nn_checks measure first)")
-    return {"schema": "l0l1-claims/1", "alpha": ALPHA, "runs": list(runs.values()),
-            "claims": judge_claims(runs)}
+    return {"schema": "l0l1-claims/2", "alpha": ALPHA, "runs": rows,
+            "settings": [setting_entry(n, r) for n, r in by.items() if r],
+            "claims": judge_across_seeds(by, absent)}

@@ -7,8 +7,10 @@ does not fit is refused with a ``ValueError`` naming the file and the field (the
 writes nothing):
 
 * ``config.json`` must name the folder's own model and run (``config.model``/``config.run`` =
-  ``<model>_<run>``), a known status (:data:`nn_checks.runfolder.STATUSES`), a data set of that
-  model (``ptb`` for the LSTM), steps an integer >= 0 and ``wall_seconds`` a number >= 0;
+  ``<model>_<run>``: the run folder's name, or its setting folder's for a seed run folder
+  ``<model>_<run>/seed<S>/``), a known status (:data:`nn_checks.runfolder.STATUSES`), a data set
+  of that model (``ptb`` for the LSTM), steps an integer >= 0, ``wall_seconds`` a number >= 0
+  and ``seed`` (when present) an integer >= 0 equal to ``config.seed`` (when present);
 * ``fit.json`` must be an ``l0l1-fit/1`` record (:data:`FIT_SCHEMA`, written by ``nn_checks fit``
   from ``theory.fitting.fit_all``; docs/statements.md §6, "Fitting (L0, L1)") with a non-empty
   ``envelope`` list of one entry per quantile in (0, 1], constants >= 0, intervals [lo, hi] with
@@ -129,12 +131,13 @@ class _Fields:
         return [lo, hi]
 
 
-def read_config(folder: Path) -> dict | None:
+def read_config(folder: Path, setting: str | None = None) -> dict | None:
     """``config.json`` of a run folder, checked (None when absent).
 
-    Returns ``{"status", "steps", "dataset", "wall_seconds", "model", "run"}``. Refused: damaged
-    JSON, a status outside :data:`STATUSES`, a ``config.model``/``config.run`` that is not the
-    folder's ``<model>_<run>``, a negative or non-integer ``steps``, a bad ``wall_seconds``.
+    Returns ``{"status", "steps", "dataset", "wall_seconds", "model", "run", "seed"}`` (seed
+    None when not recorded). Refused: damaged JSON, a status outside :data:`STATUSES`, a
+    ``config.model``/``config.run`` that is not ``setting`` (default: the folder's name), a
+    negative or non-integer ``steps``, a bad ``wall_seconds``, a bad or self-contradicting seed.
     """
     path = Path(folder) / "config.json"
     data = _read_json(path)
@@ -144,15 +147,20 @@ def read_config(folder: Path) -> dict | None:
     cfg = top.obj("config")
     model = cfg.choice("model", tuple(RUNS))
     run = cfg.choice("run", tuple(RUNS[model]))
-    if Path(folder).name != f"{model}_{run}":
+    setting = Path(folder).name if setting is None else setting
+    if setting != f"{model}_{run}":
         cfg.fail("run", f"(model {model}): this config is of run {model}_{run}, but the folder is "
-                        f"{Path(folder).name}; results copied into the wrong folder?")
+                        f"{setting}; results copied into the wrong folder?")
+    seed = top.integer("seed", 0, required=False)
+    if seed is not None and cfg.integer("seed", 0, required=False) not in (None, seed):
+        cfg.fail("seed", f"differs from the field seed = {seed}: damaged file")
     dataset = top.text("dataset")
     if dataset is not None and (dataset == "ptb") != (model == "lstm"):
         top.fail("dataset", f"is not data of a {model} run")
     return {"status": top.choice("status", STATUSES),
             "steps": top.integer("steps", 0, required=False), "dataset": dataset,
-            "wall_seconds": top.number("wall_seconds", 0.0), "model": model, "run": run}
+            "wall_seconds": top.number("wall_seconds", 0.0), "model": model, "run": run,
+            "seed": seed}
 
 
 def read_fit(folder: Path) -> dict | None:

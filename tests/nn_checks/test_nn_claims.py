@@ -150,7 +150,10 @@ def test_cli_writes_claims_json_and_rejects_an_empty_folder(tmp_path, capsys):
     paper_like(tmp_path)
     assert main(["claims", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "claims.json").read_text())
-    assert [r["name"] for r in data["runs"]] == NAMES
+    assert data["schema"] == "l0l1-claims/2"
+    assert [r["name"] for r in data["runs"]] == [r["folder"] for r in data["runs"]] == NAMES
+    assert [s["name"] for s in data["settings"]] == NAMES
+    assert {(c["aggregation"], c["seeds"]) for c in data["claims"]} == {("single seed", 1)}
     assert main(["claims", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("nn_checks: error:") and "\n" not in err
