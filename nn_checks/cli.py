@@ -14,6 +14,9 @@ data [--ptb-dir D] [--image-dir D] [--provision] [--verify] [--json]
 fit DIR [--seed S] [--n-boot N] [--allow-insufficient]
     writes DIR/fit.json: (L0, L1) by envelope and regression with bootstrap intervals and the
     correlation of log gradient norm with log smoothness (theory.fitting.fit_all).
+sweep --runs all|NAMES --seeds 0-4 --preset P [--engine local|dask] [--workers N] ...
+    settings x seeds (measure, fit) locally or on Dask, then the claims across seeds
+    (nn_checks.cli_sweep; results/nn_checks/<preset>-sweep/<setting>/seed<S>/).
 claims DIR
     writes DIR/claims.json: the paper's empirical claims judged on the six runs under DIR
     (DIR/<model>_<run>/), with the criterion of each verdict (nn_checks.claims).
@@ -27,6 +30,7 @@ import sys
 from pathlib import Path
 
 from nn_checks import analyse
+from nn_checks.cli_sweep import add_sweep_parser, cmd_sweep
 from nn_checks.config import HVP_CHOICES, PROBES, RunConfig, describe_presets
 from plumbing.cli import EXIT_CODES_HELP, OneLineParser, UsageError, add_version, guarded
 
@@ -163,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_data_parser(sub)
     analyse.add_fit_parser(sub)
     analyse.add_claims_parser(sub)
+    add_sweep_parser(sub)
     return parser
 
 
@@ -172,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
         if args.command is None:
-            raise UsageError("choose a command: measure, data, fit or claims")
+            raise UsageError("choose a command: measure, data, fit, claims or sweep")
         return {"measure": _cmd_measure, "data": analyse.cmd_data, "fit": _cmd_fit,
-                "claims": analyse.cmd_claims}[args.command](args)
+                "claims": analyse.cmd_claims, "sweep": cmd_sweep}[args.command](args)
     return guarded("nn_checks", command, "interrupted (rerun with the same --out to resume)")

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"plumbing", "theory", "synthetic", "nn_checks", "figures"}
+OURS = {"plumbing", "theory", "sweeps", "synthetic", "nn_checks", "figures"}
 ALLOWED = {  # package: (our packages, third-party); docs/architecture.md, "Rooms"
     "plumbing": (set(), set()),  # standard library only: every package may import it
     "theory": ({"plumbing"}, {"numpy", "scipy", "sympy", "mpmath"}),
-    "synthetic": ({"plumbing", "theory"}, {"numpy", "scipy"}),
-    "nn_checks": ({"plumbing", "theory"}, {"torch", "numpy", "scipy"}),  # scipy: Lanczos eigsh
+    "sweeps": ({"plumbing"}, {"dask", "distributed", "dask_jobqueue"}),  # imported lazily
+    "synthetic": ({"plumbing", "theory", "sweeps"}, {"numpy", "scipy"}),
+    "nn_checks": ({"plumbing", "theory", "sweeps"}, {"torch", "numpy", "scipy"}),  # eigsh
     "figures": ({"plumbing"}, {"matplotlib", "numpy", "markdown"}),  # markdown: report.html
 }
 # Command-line entry points may add progress bars (docs/architecture.md: entry points print and

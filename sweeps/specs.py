@@ -1,0 +1,68 @@
+"""Parsing of sweep specifications: seed ranges and lists, comma-separated parameter lists."""
+from __future__ import annotations
+
+import math
+
+__all__ = ["parse_seeds", "parse_values", "MAX_SEEDS", "MAX_SEED"]
+
+MAX_SEEDS = 1000  # seeds of one sweep: more is a typo, not an experiment
+MAX_SEED = 2**32 - 1  # nn_checks.config.MAX_SEED
+
+
+def _seed(text: str, spec: str) -> int:
+    text = text.strip()
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"--seeds {spec!r}: {text!r} is not a non-negative integer")
+    value = int(text)
+    if value > MAX_SEED:
+        raise ValueError(f"--seeds {spec!r}: seed {value} is above {MAX_SEED}")
+    return value
+
+
+def parse_seeds(spec: str) -> tuple[int, ...]:
+    """Seeds from ``"0-4"``, ``"1,3,7"`` or a mix (``"0-2,10"``): increasing, without repeats.
+
+    ``ValueError`` (one line naming the spec) for an empty spec, a negative or non-integer
+    seed, a decreasing range (``"4-0"``), a seed above 2^32 − 1, or more than
+    :data:`MAX_SEEDS` seeds.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError("--seeds: empty; give a range (0-4) or a list (1,3,7)")
+    seeds: set[int] = set()
+    for part in spec.split(","):
+        if not part.strip():
+            raise ValueError(f"--seeds {spec!r}: an empty item")
+        low, sep, high = part.partition("-")
+        if sep:
+            a, b = _seed(low, spec), _seed(high, spec)
+            if b < a:
+                raise ValueError(f"--seeds {spec!r}: range {part.strip()} decreases")
+            if b - a + 1 > MAX_SEEDS:
+                raise ValueError(f"--seeds {spec!r}: more than {MAX_SEEDS} seeds")
+            seeds.update(range(a, b + 1))
+        else:
+            seeds.add(_seed(part, spec))
+        if len(seeds) > MAX_SEEDS:
+            raise ValueError(f"--seeds {spec!r}: more than {MAX_SEEDS} seeds")
+    return tuple(sorted(seeds))
+
+
+def parse_values(option: str, spec: str, limit: int = 1000) -> tuple[float, ...]:
+    """Finite numbers from a comma-separated list (``"1,10,100"``), in the order given,
+    without repeats. ``ValueError`` naming ``option`` for an empty item, a non-number, nan or
+    inf, or more than ``limit`` values."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"{option}: empty; give a number or a comma-separated list")
+    values: list[float] = []
+    for part in spec.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(f"{option} {spec!r}: {part.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{option} {spec!r}: {part.strip()} is not finite")
+        if value not in values:
+            values.append(value)
+        if len(values) > limit:
+            raise ValueError(f"{option} {spec!r}: more than {limit} values")
+    return tuple(values)
