@@ -10,7 +10,7 @@ RESULTS ?= results
 export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: install data test test-slow bench reproduce catalogue synthetic-check synthetic-quick \
-	frontiers nn nn-cpu figures report gpu-smoke layout clean
+	frontiers nn nn-cpu figures report gpu-smoke layout clean sweep
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -123,6 +123,28 @@ synthetic-quick: install
 
 # The GPU smoke check (one GPU, under 10 minutes): paper LSTM steps, kill and resume on the GPU,
 # exact vs finite-difference top eigenvalue on ResNet20 with TF32 off, ms per step.
+# Seed sweeps (python -m nn_checks sweep): the six settings (SWEEP_RUNS) over SEEDS seeds
+# 0..SEEDS-1 (or SEED_LIST=1,3,7) at PRESET, on ENGINE=local (default: one run at a time) or
+# ENGINE=dask (WORKERS=N local workers, or SCHEDULER=tcp://host:8786 for a running cluster);
+# then the claims across seeds, Figs 1-5 with the seeds overlaid and the sweep's report
+# (results/figures[-P]-sweep/, results/report[-P]-sweep.html). Rerun to resume.
+SEEDS ?= 5
+SEED_LIST ?= 0-$(shell expr $(SEEDS) - 1)
+SWEEP_RUNS ?= all
+ENGINE ?= local
+WORKERS ?=
+SCHEDULER ?=
+THREADS ?=
+SWEEP_DIR := $(RESULTS)/nn_checks/$(PRESET)-sweep
+sweep: data
+	$(PY) -m nn_checks sweep --runs $(SWEEP_RUNS) --seeds $(SEED_LIST) --preset $(PRESET) \
+		--engine $(ENGINE) $(if $(WORKERS),--workers $(WORKERS)) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) \
+		$(if $(THREADS),--threads-per-run $(THREADS)) --out $(SWEEP_DIR) $(DATA_ARGS)
+	$(PY) -m figures --results $(RESULTS) --preset $(PRESET) --sweep \
+		--only fig1,fig2,fig3,fig4,fig5
+	$(PY) -m figures.report --results $(RESULTS) --preset $(PRESET) --sweep
+
 gpu-smoke: install
 	$(PY) -m nn_checks.gpu_smoke $(if $(PTB_DIR),--ptb-dir $(PTB_DIR))
 
@@ -131,7 +153,7 @@ gpu-smoke: install
 layout:
 	@printf '%s\n' "NN_DIR=$(NN_DIR)" "NN_RUNS=$(NN_RUNS)" "CHECK_DIR=$(CHECK_DIR)" \
 		"FRONTIERS=$(FRONTIERS)" "CATALOGUE=$(CATALOGUE)" "FIG_DIR=$(FIG_DIR)" \
-		"REPORT=$(REPORT)" "CLAIMS=$(NN_DIR)/claims.json"
+		"REPORT=$(REPORT)" "CLAIMS=$(NN_DIR)/claims.json" "SWEEP_DIR=$(SWEEP_DIR)"
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -145,4 +145,5 @@ def make_variables(results: str = "results", preset: str = "cpu") -> dict[str, s
     return {"NN_DIR": str(tree.nn), "NN_RUNS": " ".join(RUN_NAMES),
             "CHECK_DIR": str(tree.check()), "FRONTIERS": str(tree.frontiers),
             "CATALOGUE": str(tree.catalogue / "records.jsonl"), "FIG_DIR": str(tree.figures),
-            "REPORT": str(tree.report) + ".html", "CLAIMS": str(tree.claims)}
+            "REPORT": str(tree.report) + ".html", "CLAIMS": str(tree.claims),
+            "SWEEP_DIR": str(results_tree(results, preset, sweep=True).nn)}

@@ -90,7 +90,7 @@ def _start(workers: int | None, scheduler: str | None, gpus: int | None):
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError, ValueError) as exc:
             raise EngineError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    quiet = dict(dashboard_address=None, silence_logs=logging.ERROR)
+    quiet = dict(dashboard_address=":0", silence_logs=logging.ERROR)  # any free port
     if gpus:
         from distributed import Nanny, Scheduler, SpecCluster
 
@@ -98,7 +98,7 @@ def _start(workers: int | None, scheduler: str | None, gpus: int | None):
             "nthreads": 1, "memory_limit": 0, "resources": {"GPU": 1},
             "env": {"CUDA_VISIBLE_DEVICES": str(i)}}} for i in range(gpus)}
         cluster = SpecCluster(workers=specs, scheduler={"cls": Scheduler, "options": {
-            "dashboard_address": None}}, silence_logs=logging.ERROR)
+            "dashboard_address": ":0"}}, silence_logs=logging.ERROR)
     else:
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                processes=True, memory_limit=0, **quiet)

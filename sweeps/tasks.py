@@ -76,7 +76,10 @@ _SHIM = ("import ctypes, os, signal, sys\n"
          "try:\n    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
          "except Exception:\n    pass\n"
          "if os.getppid() != int(sys.argv[1]):\n    os._exit(137)\n"
-         "os.execvp(sys.argv[2], sys.argv[2:])\n")
+         "try:\n    os.execvp(sys.argv[2], sys.argv[2:])\n"
+         "except OSError as exc:\n"
+         "    print(f'cannot start {sys.argv[2]}: {exc.strerror}', file=sys.stderr)\n"
+         "    os._exit(127)\n")
 
 
 def _with_shim(argv) -> list[str]:

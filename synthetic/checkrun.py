@@ -47,7 +47,8 @@ from plumbing.locks import RunLock
 from plumbing.files import check_output_folder, read_file, replace_together
 
 __all__ = ["CHECKS", "PUBLISHED", "RunState", "config_of", "read_state", "run_checks",
-           "summary_rows", "algorithm_of", "total_units", "check_of"]
+           "summary_rows", "algorithm_of", "total_units", "check_of", "part_path",
+           "part_is_current"]
 
 PUBLISHED = ("records.jsonl", "summary.json", "config.json", "env.json")
 
@@ -239,15 +240,32 @@ def _load_part(part: Path, tag: str) -> tuple[list[dict], float | None] | None:
     return done[1:], seconds if isinstance(seconds, (int, float)) else None
 
 
+def part_path(out: str | Path, name: str) -> Path:
+    """The resume cache of check ``name`` in the run folder ``out``."""
+    return Path(out) / "parts" / f"{name}.jsonl"
+
+
+def part_is_current(path: str | Path, name: str, quick: bool) -> bool:
+    """Whether ``path`` holds a finished, undamaged part of check ``name`` at these sizes."""
+    return _load_part(Path(path), _fingerprint(config_of(name, quick))) is not None
+
+
 def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
-               progress: Callable[[str], None] | None = None, command: str = "synthetic check"
-               ) -> list[dict]:
+               progress: Callable[[str], None] | None = None, command: str = "synthetic check",
+               compute_parts: Callable[[list[str]], None] | None = None,
+               engine: str = "local") -> list[dict]:
     """Run (or resume) the checks ``names`` into the run folder ``out``; return the run's records.
 
     Holds :class:`plumbing.locks.RunLock` on ``out`` throughout. The records of the run's other
     checks are kept (see the module docstring), so the list returned -- and ``records.jsonl`` --
     is the union, in :data:`CHECKS` order. ``progress(label)`` is called once per unit of work
     (:func:`total_units`), kept parts included.
+
+    ``compute_parts(missing)``, when given, is called under the lock with the selected checks
+    whose parts are missing or stale, and must write them (:func:`part_path`), e.g. on other
+    processes (``synthetic check --engine dask``); a check it did not write is run here. The
+    records do not depend on who wrote a part; the invocation names the ``engine`` and which
+    checks it ran.
 
     Raises
     ------
@@ -269,15 +287,23 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
         configs = {n: config_of(n, quick) for n in names}
         new_rows: dict[str, list[dict]] = {}
         timings: dict[str, float | None] = {}
-        ran, resumed = [], []
+        ran, resumed, by_engine = [], [], []
+        if compute_parts is not None:
+            missing = [n for n in CHECKS if n in names and
+                       _load_part(part_path(out, n), _fingerprint(configs[n])) is None]
+            if missing:
+                compute_parts(missing)
+                by_engine = [n for n in missing if _load_part(
+                    part_path(out, n), _fingerprint(configs[n])) is not None]
         for name in (n for n in CHECKS if n in names):
-            part = out / "parts" / f"{name}.jsonl"
+            part = part_path(out, name)
             tag = _fingerprint(configs[name])
             loaded = _load_part(part, tag)
             if loaded is not None:
                 new_rows[name], timings[name] = loaded
-                resumed.append(name)
-                for _ in range(_module(name).units(configs[name]) if progress else 0):
+                (ran if name in by_engine else resumed).append(name)
+                for _ in range(_module(name).units(configs[name])
+                               if progress and name not in by_engine else 0):
                     progress(f"{name} (kept)")
                 continue
             start = time.perf_counter()
@@ -293,7 +319,8 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
         text = jsonl_text(rows)
         env = environment_info(seed=None)
         invocation = {"checks": [n for n in CHECKS if n in names], "ran": ran,
-                      "resumed": resumed, "git_revision": env.get("git_revision"),
+                      "resumed": resumed, "engine": engine,
+                      "git_revision": env.get("git_revision"),
                       "finished_utc": _dt.datetime.now(_dt.timezone.utc)
                       .isoformat(timespec="seconds")}
         keep = set(state.kept)

@@ -20,11 +20,15 @@ worst-case --method gd|clipped|normalized [--h H | --eta E --gamma G | --eta E -
     the 1-D supremum of T_ε over the class for one rule, its best certified witness and the
     dip witness (:mod:`synthetic.cli_worstcase`).
 
-check [--quick] [--out DIR] [--only NAMES]
+check [--quick] [--out DIR] [--only NAMES] [--engine local|dask] [--workers N] [--scheduler A]
     every theorem check (thm3, thm4, rem5, thm6, thm7, thm8, followup) with a progress bar;
     writes DIR/records.jsonl, DIR/summary.json, DIR/config.json, DIR/env.json and prints the
     verdict table. A rerun with the same DIR and sizes resumes (finished checks are kept in
     DIR/parts/); ``--only`` adds checks to the run in DIR (see :mod:`synthetic.checkrun`).
+
+grid lower-bound|worst-case [--L0 A,B ... | --grid-file FILE] --out DIR [--engine local|dask]
+    one lower-bound or worst-case subprocess per point of a grid, resumably, into
+    DIR/records.jsonl and DIR/grid.json (:mod:`synthetic.cli_grid`).
 
 Exit codes (:mod:`plumbing.cli`): 0 ran, no verdict failed; 1 ``check`` ran and wrote its
 results, some verdict is ``fail`` (``lower-bound`` verdicts are pass or inconclusive);
@@ -262,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m synthetic`` (every default shown in --help)."""
     description = __doc__.partition("\n\n")[0]
     parser = _Parser(prog="python -m synthetic", description=" ".join(description.split()),
-                     epilog="commands: run, lower-bound, worst-case, check "
+                     epilog="commands: run, lower-bound, worst-case, check, grid "
                             "(python -m synthetic COMMAND --help for each)\n" + EXIT_CODES_HELP)
     add_version(parser)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -346,8 +350,20 @@ def build_parser() -> argparse.ArgumentParser:
                                   "results/synthetic/check-quick with --quick)")
     ck.add_argument("--only", help="comma-separated checks to run and add to the run in --out "
                                    "(default: every check)")
+    ck.add_argument("--engine", default="local", choices=["local", "dask"],
+                    help="local: the checks one after another in this process; dask: each "
+                         "missing check as a subprocess task on a Dask cluster (default: "
+                         "%(default)s)")
+    ck.add_argument("--workers", type=int,
+                    help="Dask LocalCluster workers (default: one per core)")
+    ck.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    ck.add_argument("--timeout", type=float,
+                    help="wall-clock seconds per check on the Dask engine; a check past it is "
+                         "killed (default: none)")
     ck.add_argument("--json", action="store_true",
                     help="print the summary as one JSON object (default: off)")
+    from synthetic.cli_grid import add_grid_parser
+    add_grid_parser(sub)
     return parser
 
 
@@ -375,11 +391,14 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("choose a command: run, lower-bound, worst-case or check (see "
-                             "--help)")
+            raise UsageError("choose a command: run, lower-bound, worst-case, check or grid "
+                             "(see --help)")
         if args.command == "worst-case":
             from synthetic.cli_worstcase import cmd_worst_case
             return cmd_worst_case(args, _number)
+        if args.command == "grid":
+            from synthetic.cli_grid import cmd_grid
+            return cmd_grid(args)
         return {"run": _cmd_run, "lower-bound": _cmd_lower_bound,
                 "check": cmd_check}[args.command](args)
     return guarded("synthetic", command, "interrupted (rerun check with the same --out to "

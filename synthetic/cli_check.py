@@ -28,6 +28,12 @@ run folder (--out): parts/<check>.jsonl (finished checks, resumed by a rerun wit
   which checks each call ran. Refused (exit 2, nothing changed): a run made with the other
   --quick setting whose other checks would be kept, a folder holding another command's files,
   damaged or mismatching published files, a folder another process is writing.
+engines: --engine local (default) runs the checks one after another in this process;
+  --engine dask runs each missing check as its own subprocess (python -m synthetic check --only
+  NAME --out DIR/.engine/NAME) on a LocalCluster of --workers processes (default: one per core)
+  or on a running cluster (--scheduler tcp://host:8786), longest first, then assembles the run
+  from the parts as a local run does: records.jsonl and summary.json are byte-identical.
+  --timeout S kills a check past S seconds (its part is not kept).
 exit 1 when a record of the selected checks has verdict "fail" (results written all the same).
 {EXIT_CODES_HELP}"""
 
@@ -70,6 +76,25 @@ def _check_names(only: str | None) -> tuple[str, ...]:
     return tuple(n for n in CHECKS if n in names)
 
 
+def _engine_parts(args, out, bar: LazyBar):
+    """``compute_parts`` for ``--engine dask`` (:mod:`synthetic.checkengine`); the options of
+    the engine are checked here, before anything runs."""
+    from synthetic.checkengine import part_computer
+    from synthetic.checkrun import config_of
+    from synthetic.checks import module
+    from sweeps import describe_engine
+
+    describe_engine(args.engine, args.workers, args.scheduler)  # EngineError: exit 2
+    if args.timeout is not None and not (args.engine == "dask" and 0 < args.timeout < 1e9):
+        raise UsageError("--timeout needs --engine dask and a positive number of seconds")
+
+    def progress(name: str, ok: bool) -> None:
+        for _ in range(module(name).units(config_of(name, args.quick))):
+            bar.step(f"{name} ({'done' if ok else 'FAILED'})")
+    return part_computer(out, args.quick, args.engine, args.workers, args.scheduler,
+                         args.timeout, progress)
+
+
 def cmd_check(args) -> int:
     from synthetic.checkrun import check_of, read_state, run_checks, summary_rows, total_units
     from plumbing.files import check_output_folder
@@ -82,8 +107,13 @@ def cmd_check(args) -> int:
     bar = LazyBar(total_units(names, args.quick), "check", "instance", disable=args.json)
     command = "synthetic check" + (" --quick" if args.quick else "") + \
         (f" --only {','.join(names)}" if args.only is not None else "")
+    compute = None
+    if args.engine != "local" or args.workers is not None or args.scheduler is not None \
+            or args.timeout is not None:
+        compute = _engine_parts(args, out, bar)
     try:
-        rows = run_checks(out, names, args.quick, bar.step, command=command)
+        rows = run_checks(out, names, args.quick, bar.step, command=command,
+                          compute_parts=compute, engine=args.engine)
     finally:
         bar.close()
     table = summary_rows(rows)

@@ -1,0 +1,85 @@
+"""The theorem checks' parts computed in parallel: ``python -m synthetic check --engine dask``.
+
+Each missing part is one :mod:`sweeps` task, the existing resumable command ``python -m
+synthetic check --only NAME [--quick] --out DIR/.engine/NAME`` run as a subprocess (so every
+time limit of the check, sympy's included, holds in its own process, whichever worker or thread
+starts it). When a task ends its part is checked (fingerprint of the check's sizes and the record
+format, :func:`synthetic.checkrun.part_is_current`), copied atomically into ``DIR/parts/`` and
+its scratch folder removed; :func:`synthetic.checkrun.run_checks` then assembles the published
+files from the parts exactly as for a local run, so ``records.jsonl`` and ``summary.json`` are
+byte-identical whatever the engine or the number of workers.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from plumbing.files import atomic_write, read_file
+from plumbing.jsonio import MAX_JSONL_BYTES
+from synthetic.checkrun import part_is_current, part_path
+from sweeps import Task, run_tasks
+from sweeps.tasks import python_command
+
+__all__ = ["part_computer", "SCRATCH", "LONGEST_FIRST"]
+
+SCRATCH = ".engine"
+# Submission order: the longest checks first, so that the last one to start is short (measured
+# compute seconds of the full check on 2 cores, config.json "seconds")
+LONGEST_FIRST = ("thm4", "thm3", "followup", "thm6", "thm7", "rem5", "thm8")
+
+
+def part_computer(out: str | Path, quick: bool, engine: str = "dask", workers: int | None = None,
+                  scheduler: str | None = None, timeout: float | None = None,
+                  progress: Callable[[str, bool], None] | None = None
+                  ) -> Callable[[list[str]], None]:
+    """A ``compute_parts`` for :func:`synthetic.checkrun.run_checks` that runs each missing
+    check as a subprocess task on ``engine``.
+
+    ``progress(name, ok)`` is called as each task ends. Raises ``RuntimeError`` naming the
+    failed checks (their parts are not copied; the finished ones are, for a resume) when a
+    task exits with a status other than 0 or 1 (1: some verdict failed, a normal outcome) or
+    runs past ``timeout`` seconds.
+    """
+    out = Path(out)
+
+    def compute(missing: list[str]) -> None:
+        order = sorted(missing, key=lambda n: LONGEST_FIRST.index(n)
+                       if n in LONGEST_FIRST else len(LONGEST_FIRST))
+        scratch = out.absolute() / SCRATCH
+        tasks = [Task(name, (python_command(
+            "-m", "synthetic", "check", "--only", name, *(("--quick",) if quick else ()),
+            f"--out={scratch / name}", "--json"),), timeout=timeout,
+            env=(("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")),
+            log=str(scratch / f"{name}.log")) for name in order]
+        failed = []
+
+        def done(result):
+            ok = result.returncode in (0, 1) and not result.timed_out
+            if ok:
+                ok = _adopt(out, scratch, result.key, quick)
+            if not ok:
+                failed.append(result)
+            if progress:
+                progress(result.key, ok)
+        run_tasks(tasks, engine, workers, scheduler, progress=done)
+        if failed:
+            shown = "; ".join(f"{r.key} ({'timed out' if r.timed_out else f'exit {r.returncode}'}"
+                              f": {r.tail[-200:] or 'no output'})" for r in failed)
+            raise RuntimeError(f"checks failed on the {engine} engine: {shown} (logs in "
+                               f"{scratch}; finished checks are kept in {out / 'parts'})")
+        if scratch.is_dir() and not any(scratch.iterdir()):
+            scratch.rmdir()
+    return compute
+
+
+def _adopt(out: Path, scratch: Path, name: str, quick: bool) -> bool:
+    """Copy a task's finished part into ``out/parts`` (atomically) and drop its scratch."""
+    source = part_path(scratch / name, name)
+    if not part_is_current(source, name, quick):
+        return False
+    data = read_file(source, MAX_JSONL_BYTES)
+    atomic_write(part_path(out, name), lambda handle: handle.write(data))
+    shutil.rmtree(scratch / name, ignore_errors=True)
+    (scratch / f"{name}.log").unlink(missing_ok=True)
+    return True
