@@ -36,10 +36,11 @@ def part_computer(out: str | Path, quick: bool, engine: str = "dask", workers: i
     """A ``compute_parts`` for :func:`synthetic.checkrun.run_checks` that runs each missing
     check as a subprocess task on ``engine``.
 
-    ``progress(name, ok)`` is called as each task ends. Raises ``RuntimeError`` naming the
-    failed checks (their parts are not copied; the finished ones are, for a resume) when a
-    task exits with a status other than 0 or 1 (1: some verdict failed, a normal outcome) or
-    runs past ``timeout`` seconds.
+    ``progress(name, ok)`` is called as each task ends. When a task exits with a status other
+    than 0 or 1 (1: some verdict failed, a normal outcome) or runs past ``timeout`` seconds,
+    the error names the failed checks (their parts are not copied; the finished ones are, for
+    a resume): ``ValueError`` (exit 2) when each was refused or timed out, else
+    ``RuntimeError``.
     """
     out = Path(out)
 
@@ -66,8 +67,10 @@ def part_computer(out: str | Path, quick: bool, engine: str = "dask", workers: i
         if failed:
             shown = "; ".join(f"{r.key} ({'timed out' if r.timed_out else f'exit {r.returncode}'}"
                               f": {r.tail[-200:] or 'no output'})" for r in failed)
-            raise RuntimeError(f"checks failed on the {engine} engine: {shown} (logs in "
-                               f"{scratch}; finished checks are kept in {out / 'parts'})")
+            kind = ValueError if all(r.timed_out or r.returncode == 2 for r in failed) \
+                else RuntimeError
+            raise kind(f"checks failed on the {engine} engine: {shown} (logs in {scratch}; "
+                       f"finished checks are kept in {out / 'parts'}; rerun to resume)")
         if scratch.is_dir() and not any(scratch.iterdir()):
             scratch.rmdir()
     return compute
