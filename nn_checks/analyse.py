@@ -93,11 +93,13 @@ def add_fit_parser(sub) -> None:
 
 def add_claims_parser(sub) -> None:
     """The ``claims`` subcommand's arguments."""
-    cl = sub.add_parser("claims", help="judge the paper's empirical claims on the six runs",
+    cl = sub.add_parser("claims", help="judge the paper's empirical claims on the six settings",
                         description="Judge the paper's empirical claims on DIR/<model>_<run>/ "
-                                    "and write DIR/claims.json.",
+                                    "(one run each, or seed<S>/ run folders: judged across "
+                                    "seeds) and write DIR/claims.json.",
                         epilog=EXIT_CODES_HELP)
-    cl.add_argument("dir", help="folder holding the six run folders (e.g. results/nn_checks/cpu)")
+    cl.add_argument("dir", help="folder holding the six setting folders (e.g. "
+                                "results/nn_checks/cpu or results/nn_checks/cpu-sweep)")
 
 
 def cmd_data(args) -> int:

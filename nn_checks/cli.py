@@ -18,8 +18,9 @@ sweep --runs all|NAMES --seeds 0-4 --preset P [--engine local|dask] [--workers N
     settings x seeds (measure, fit) locally or on Dask, then the claims across seeds
     (nn_checks.cli_sweep; results/nn_checks/<preset>-sweep/<setting>/seed<S>/).
 claims DIR
-    writes DIR/claims.json: the paper's empirical claims judged on the six runs under DIR
-    (DIR/<model>_<run>/), with the criterion of each verdict (nn_checks.claims).
+    writes DIR/claims.json: the paper's empirical claims judged on the six settings under DIR
+    (DIR/<model>_<run>/, one run, or its seed<S>/ runs: then across seeds), with the
+    criterion of each verdict and the seeds and steps it rests on (nn_checks.claims).
 
 Bad input: one line ``nn_checks: error: ...`` on stderr, exit code 2, never a traceback.
 """
