@@ -118,3 +118,23 @@ def test_value_lists():
     for bad in ("", "1,nan", "1,inf", "x", "1,,2"):
         with pytest.raises(ValueError, match="--L0"):
             parse_values("--L0", bad)
+
+
+def test_gpu_workers_see_one_gpu_each_and_run_one_gpu_task_at_a_time(tmp_path):
+    """The GPU engine's mechanism, without a GPU: two workers, CUDA_VISIBLE_DEVICES 0 and 1,
+    each offering GPU=1; four tasks that need GPU=1 and record their device and time span.
+    No two tasks overlap on one device (at most one training run per GPU)."""
+    code = ("import os, time; a = time.time(); time.sleep(1.0); "
+            "open(%r, 'w').write(os.environ.get('CUDA_VISIBLE_DEVICES', '?') + ' ' + "
+            "str(a) + ' ' + str(time.time()))")
+    tasks = [Task(f"g{i}", (py(code % str(tmp_path / f"{i}.txt")),), resources=(("GPU", 1),))
+             for i in range(4)]
+    assert all(r.ok for r in run_tasks(tasks, "dask", gpus=2))
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for i in range(4):
+        device, start, end = (tmp_path / f"{i}.txt").read_text().split()
+        spans.setdefault(device, []).append((float(start), float(end)))
+    assert set(spans) == {"0", "1"}
+    for device, times in spans.items():
+        times.sort()
+        assert all(b[0] >= a[1] for a, b in zip(times, times[1:])), (device, times)
