@@ -119,14 +119,20 @@ def plan_sweep(out, preset: str, runs, seeds, threads_per_run: int | None, devic
                ptb_dir=None, image_dir=None, timeout: float | None = None) -> SweepPlan:
     """A :class:`SweepPlan`, checked against ``out``'s manifest (:func:`read_manifest`).
 
-    Raises ``ValueError`` for an empty plan, more than :data:`MAX_RUNS` runs, a preset or a
-    thread count other than those of the sweep already in ``out``."""
+    Raises ``ValueError`` for an empty plan, more than :data:`MAX_RUNS` runs, a setting folder
+    of ``out`` that holds a single run (``make reproduce``'s layout), a preset or a thread
+    count other than those of the sweep already in ``out``."""
     if not runs or not seeds:
         raise ValueError("the sweep has no runs: give --runs and --seeds")
     if len(runs) * len(seeds) > MAX_RUNS:
         raise ValueError(f"{len(runs)} settings x {len(seeds)} seeds is more than {MAX_RUNS} "
                          "runs")
     out = Path(out)
+    single = [r for r in runs if (out / r / "config.json").exists()]
+    if single:
+        raise ValueError(f"--out {out}: {out / single[0]} holds one run (the layout of make "
+                         "reproduce), not seed<S>/ run folders: choose another --out (default: "
+                         "results/nn_checks/<preset>-sweep)")
     previous = read_manifest(out)
     if previous is not None:
         if previous["preset"] != preset:

@@ -110,6 +110,16 @@ def test_bad_sweeps_are_one_line_and_exit_2(tmp_path, capsys, args, words):
     assert not out.exists()
 
 
+def test_a_folder_of_single_runs_is_not_a_sweep_folder(tmp_path, capsys):
+    out = tmp_path / "cpu"
+    (out / "lstm_lr2noclip").mkdir(parents=True)
+    (out / "lstm_lr2noclip" / "config.json").write_text("{}")
+    assert main(["sweep", "--runs", "lstm_lr2noclip", "--seeds", "0", "--preset", "smoke",
+                 "--out", str(out)]) == 2
+    assert "holds one run" in capsys.readouterr().err
+    assert sorted(p.name for p in (out / "lstm_lr2noclip").iterdir()) == ["config.json"]
+
+
 @pytest.mark.parametrize("content, words", [
     ("{", "cannot read it as JSON"),
     ('{"schema": "other"}', "not a sweep manifest"),
