@@ -1,8 +1,10 @@
 """One script per figure, reading result files only (matplotlib, numpy).
 
-Every module ``figN_<name>`` has ``draw(results, out, preset="cpu", check=None) -> list[Path]``
-writing ``out/figN_<name>.png`` and ``.pdf`` (``check``: the synthetic check folder, default
-``results/synthetic/check``) and ``inputs(layout) -> list[Path]``, every file it reads; the
+Every module ``figN_<name>`` has ``draw(results, out, preset="cpu", check=None, sweep=False) ->
+list[Path]`` writing ``out/figN_<name>.png`` and ``.pdf`` (``check``: the synthetic check folder,
+default ``results/synthetic/check``; ``sweep``: read the seed sweep's runs,
+``nn_checks/<preset>-sweep/<model>_<run>/seed<S>/``) and ``inputs(layout) -> list[Path]``,
+every file it reads; the
 scripts never train or refit and import nothing of ours but :mod:`figures.style`.
 ``python -m figures`` draws them all; :data:`figures.__main__.FIGURES` maps the keys below to
 the modules (kept there so that ``import figures`` stays light). ``python -m figures.report``
@@ -11,11 +13,13 @@ writes the report.
 Support modules: :mod:`figures.style` (the one name the scripts import, gathering
 :mod:`figures.look` -- rcParams, notes, saving --, :mod:`figures.values` -- numbers and axes --,
 :mod:`figures.inputs` -- checked readers, record selection, input paths -- and
-:mod:`figures.panels` -- panels shared by figures), :mod:`figures.layout` (one layout of the
+:mod:`figures.panels` -- panels shared by figures --, :mod:`figures.seeds` -- a setting over
+its seeds: pooled points, the binned median, mean curves), :mod:`figures.layout` (one layout of the
 result tree for the figures, the report and the Makefile), :mod:`figures.readers` and
 :mod:`figures.schemas` (every result file checked against what its producer writes),
 :mod:`figures.markup` (file text escaped for the report), :mod:`figures.report_env` (the
-report's hardware table). Exit codes, one-line errors, atomic fsync-ed writes and the folder
+report's hardware table), :mod:`figures.report_seeds` (the seeds and steps behind each claim,
+each setting across its seeds). Exit codes, one-line errors, atomic fsync-ed writes and the folder
 lock come from :mod:`plumbing`, shared by every package.
 
 =====  ===============================  ====================================================

@@ -1,8 +1,9 @@
-"""Command line: ``python -m figures [--results DIR] [--preset P] [--check C | --check-dir DIR]
-[--out DIR] [--only ...]``.
+"""Command line: ``python -m figures [--results DIR] [--preset P] [--sweep] [--check C |
+--check-dir DIR] [--out DIR] [--only ...]``.
 
 Draws every figure of :data:`FIGURES` (or those named in ``--only``, by key ``fig1`` or full
-name ``fig1_lm_smoothness``) into the preset's figure folder (:func:`figures.style.layout`),
+name ``fig1_lm_smoothness``) into the preset's figure folder (:func:`figures.style.layout`;
+with ``--sweep`` the seed sweep's runs, into its own figure folder),
 printing one line per file written. Every input of the requested figures is checked against
 what its producer writes before anything is drawn: a malformed file is one line naming the file
 and the field, exit status 2, nothing written. A figure whose inputs are all missing is one line
@@ -52,6 +53,9 @@ read (under --results):
   nn_checks/<preset>/<model>_<run>/{{metrics.csv,epochs.csv,config.json,fit.json}}
       for the six runs {", ".join(style.RUN_NAMES[:3])},
       {", ".join(style.RUN_NAMES[3:])}          (Figs 1-5, 8)
+  --sweep: nn_checks/<preset>-sweep/<model>_<run>/seed<S>/{{...the same files}} instead, every
+      seed of each setting (make sweep): seeds faint, with the binned median of their points
+      and its 25-75% band (Figs 1-3, 5), the mean over seeds with its min-max band (Fig 4)
   synthetic/<check>/records.jsonl (Figs 6, 7, 10) and summary.json (Fig 9): --check check
       (make synthetic-check, the default) or check-quick (make synthetic-quick), or any check
       folder given by --check-dir
@@ -59,8 +63,9 @@ read (under --results):
 
 written:
   <results>/figures/figN_<name>.{{png,pdf}} for the cpu preset, <results>/figures-<preset>/ for
-  the others (the Makefile's FIG_DIR), or --out DIR; one line per file written. Each file is
-  replaced atomically; nothing is written when an input is malformed.
+  the others (the Makefile's FIG_DIR), with --sweep figures-sweep/ (cpu) or
+  figures-<preset>-sweep/, or --out DIR; one line per file written. Each file is replaced
+  atomically; nothing is written when an input is malformed (in any seed's folder too).
 
 figures (--only takes the key or the name):
 {chr(10).join(f"  {k}  {m.NAME}" for k, m in FIGURES.items())}
@@ -79,7 +84,7 @@ def parser() -> OneLineParser:
     add_source_arguments(p, "results folder read")
     p.add_argument("--out", default=None,
                    help="output folder (default: RESULTS/figures for cpu, "
-                        "RESULTS/figures-<preset> otherwise)")
+                        "RESULTS/figures-<preset> otherwise; -sweep appended with --sweep)")
     p.add_argument("--only", default=None,
                    help="comma-separated figures, e.g. fig1,fig6 (default: all)")
     add_version(p)
@@ -101,7 +106,7 @@ def parse(argv: list[str] | None):
                          "synthetic check --out DIR` to write one)")
     try:
         args.where = style.layout(args.results, args.preset, args.check or "check",
-                                  args.check_dir)
+                                  args.check_dir, sweep=args.sweep)
     except ValueError as err:
         raise UsageError(str(err)) from None
     args.out = check_output_folder(args.out if args.out is not None else args.where.figures)
@@ -135,7 +140,8 @@ def _draw(args, where) -> int:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)  # overflow in a mean: drawn nan
-                written = FIGURES[key].draw(where.results, args.out, where.preset, where.check)
+                written = FIGURES[key].draw(where.results, args.out, where.preset, where.check,
+                                            where.sweep)
         except FileNotFoundError as err:  # style.require: none of the inputs exists
             if err.filename is not None:  # not require's message: an input vanished
                 raise

@@ -3,7 +3,8 @@
 Three log-log panels like Fig 1 for ``lstm_lr30clip0.25`` (lr 30 with clipping),
 ``lstm_lr2noclip`` (lr 2 without clipping) and ``lstm_lr2clip0.25`` (lr 2 with clipping);
 darker = earlier iterations; axis spans are not shared. Reads each run's ``metrics.csv`` and
-``fit.json`` under ``results/nn_checks/<preset>/``.
+``fit.json`` under ``results/nn_checks/<preset>/`` (in a seed sweep, each seed's: drawn faint,
+with the binned median of all seeds' points and its 25-75 % band, :mod:`figures.seeds`).
 The paper's caption: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
@@ -20,8 +21,9 @@ def inputs(where: style.Layout) -> list[Path]:
     return style.run_inputs([where.run("lstm", r) for r in style.LM_RUNS])
 
 
-def draw(results: Path, out: Path, preset: str = "cpu",
-         check: Path | None = None) -> list[Path]:
-    """Draw the figure from ``results`` into ``out``; return the files written."""
-    return style.runs_figure(style.layout(results, preset, check_dir=check), out, "lstm",
-                             style.LM_RUNS, NAME, "LSTM language model")
+def draw(results: Path, out: Path, preset: str = "cpu", check: Path | None = None,
+         sweep: bool = False) -> list[Path]:
+    """Draw the figure from ``results`` into ``out`` (the seed sweep's runs when ``sweep``);
+    return the files written."""
+    where = style.layout(results, preset, check_dir=check, sweep=sweep)
+    return style.runs_figure(where, out, "lstm", style.LM_RUNS, NAME, "LSTM language model")

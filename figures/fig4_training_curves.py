@@ -9,7 +9,10 @@ at its 4th of 50 steps thus ends at x = 3/50 (the diverging update is never made
 after 4 steps is evaluated at 4/50. Training loss: per-step cross-entropy of ``metrics.csv``
 (without the weight-decay term), raw (faint) and as a running mean over :data:`WINDOW` steps
 (fewer at the start). A run whose ``config.json`` says ``diverged`` ends in an "×" and is
-labelled "(diverged)" (still going: "(running)"); a missing run is named in its panel. Loss
+labelled "(diverged)" (still going: "(running)"); a missing run is named in its panel. A setting
+of a seed sweep is drawn as the mean over its seeds at every x all seeds reached, with the band
+min..max over the seeds, each seed faint (:func:`figures.seeds.draw_curves`; the legend says how
+many seeds, and how many diverged). Loss
 panels switch to a log y-axis when the values span more than a factor :data:`LOG_SPAN`. The
 paper's panels: docs/statements.md §6, "Figures".
 """
@@ -33,28 +36,25 @@ YLABEL = {"loss": "training loss\n(cross-entropy, no weight-decay term)",
 
 
 def panel(ax, where: style.Layout, model: str, runs, column: str) -> None:
-    """All runs of one model in one panel; missing runs are named in the panel."""
-    lost, values, guessed = [], [], False
+    """All settings of one model in one panel, each over its seeds (one run, or the mean of its
+    seeds with the band min..max); missing runs are named in the panel."""
+    lost, values, guessed, drawn = [], [], False, 0
+    file = "metrics.csv" if column == "loss" else "epochs.csv"
     for i, name in enumerate(runs):
-        run = where.run(model, name)
-        path = run / ("metrics.csv" if column == "loss" else "epochs.csv")
-        if not path.exists():
-            lost.append(path)
-            continue
-        config = style.read_run_config(run / "config.json") if (run / "config.json").exists() \
-            else {}
-        x, y, guess = style.training_curve(run, column, config)
-        guessed, status = guessed or guess, config.get("status")
-        label = name + (f" ({status})" if status in ("diverged", "running") else "")
-        if column == "loss":
-            ax.plot(x, y, color=f"C{i}", lw=0.7, alpha=0.25)
-            ax.plot(x, style.running_mean(y, WINDOW), color=f"C{i}", label=label)
-        else:
-            ax.plot(x, y, "o-", color=f"C{i}", ms=4, label=label)
-        if status == "diverged" and len(y):
-            ax.plot(x[-1], y[-1], "x", color=f"C{i}", ms=10, mew=2.5)
-        values.append(y)
-    if len(lost) == len(runs):
+        folders = style.run_folders(where.run(model, name))
+        lost += [f / file for f in folders if not (f / file).exists()]
+        curves = []
+        for run in (f for f in folders if (f / file).exists()):
+            config = style.read_run_config(run / "config.json") \
+                if (run / "config.json").exists() else {}
+            x, y, guess = style.training_curve(run, column, config)
+            guessed = guessed or guess
+            curves.append((x, y, config.get("status")))
+            values.append(y)
+        if curves:
+            drawn += 1
+            style.draw_curves(ax, curves, column, f"C{i}", name, WINDOW)
+    if not drawn:
         return style.missing(ax, style.compact(lost))
     acc = column == "test_acc"
     y = np.concatenate(values)
@@ -78,13 +78,14 @@ def inputs(where: style.Layout) -> list[Path]:
     return style.run_inputs(where.runs(), ("metrics.csv", "epochs.csv", "config.json"))
 
 
-def draw(results: Path, out: Path, preset: str = "cpu",
-         check: Path | None = None) -> list[Path]:
-    """Draw the figure from ``results`` into ``out``; return the files written."""
+def draw(results: Path, out: Path, preset: str = "cpu", check: Path | None = None,
+         sweep: bool = False) -> list[Path]:
+    """Draw the figure from ``results`` into ``out`` (the seed sweep's runs when ``sweep``);
+    return the files written."""
     style.apply()
-    where = style.layout(results, preset, check_dir=check)
-    style.require([where.run(m, r) / f for m, runs, _, _ in PANELS
-                   for r in runs for f in ("metrics.csv", "epochs.csv")], where.make_nn)
+    where = style.layout(results, preset, check_dir=check, sweep=sweep)
+    style.require(style.run_inputs([where.run(m, r) for m, runs, _, _ in PANELS for r in runs],
+                                   ("metrics.csv", "epochs.csv")), where.make_nn)
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     for ax, (model, runs, column, title) in zip(axes.flat, PANELS):
         data = style.dataset_of([where.run(model, r) for r in runs])

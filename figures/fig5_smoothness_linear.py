@@ -3,7 +3,9 @@
 Two panels, ``lstm_lr30clip0.25`` and ``resnet20_sgdmom``: gradient norm vs the secant smoothness
 estimate on linear scales (so points at or near zero stay visible), coloured by iteration
 (darker = earlier), with the fitted envelope L0 + L1 ‖∇f‖ and the regression line of
-``fit.json``. Reads ``results/nn_checks/<preset>/<run>/{metrics.csv,fit.json}``.
+``fit.json``. Reads ``results/nn_checks/<preset>/<run>/{metrics.csv,fit.json}``; in a seed
+sweep every seed's run, faint, with the binned median of the pooled points (of x and y
+themselves on these linear axes) and its 25-75 % band (:mod:`figures.seeds`).
 The paper's caption: docs/statements.md §6, "Figures".
 """
 from __future__ import annotations
@@ -24,13 +26,14 @@ def inputs(where: style.Layout) -> list[Path]:
     return style.run_inputs([where.run(model, run) for model, run, _ in PANELS])
 
 
-def draw(results: Path, out: Path, preset: str = "cpu",
-         check: Path | None = None) -> list[Path]:
-    """Draw the figure from ``results`` into ``out``; return the files written."""
+def draw(results: Path, out: Path, preset: str = "cpu", check: Path | None = None,
+         sweep: bool = False) -> list[Path]:
+    """Draw the figure from ``results`` into ``out`` (the seed sweep's runs when ``sweep``);
+    return the files written."""
     style.apply()
-    where = style.layout(results, preset, check_dir=check)
+    where = style.layout(results, preset, check_dir=check, sweep=sweep)
     runs = [where.run(model, run) for model, run, _ in PANELS]
-    style.require([r / "metrics.csv" for r in runs], where.make_nn)
+    style.require(style.run_inputs(runs, ("metrics.csv",)), where.make_nn)
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.8))
     for ax, run, (_, _, title) in zip(axes, runs, PANELS):
         style.smoothness_panel(ax, run, title, log=False)

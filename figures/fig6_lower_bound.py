@@ -87,9 +87,10 @@ def inputs(where: style.Layout) -> list[Path]:
     return [where.check / "records.jsonl"]
 
 
-def draw(results: Path, out: Path, preset: str = "cpu",
-         check: Path | None = None) -> list[Path]:
-    """Draw the figure from ``results`` into ``out``; return the files written."""
+def draw(results: Path, out: Path, preset: str = "cpu", check: Path | None = None,
+         sweep: bool = False) -> list[Path]:
+    """Draw the figure from ``results`` into ``out``; return the files written (``sweep``: the
+    common interface; this figure reads no network run)."""
     style.apply()
     where, path, records = style.check_records(results, preset, check)
     groups = instances(records)

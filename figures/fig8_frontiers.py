@@ -2,8 +2,9 @@
 
 Log-log lines L0*(L1) of every function in ``results/theory/frontiers/frontiers.json`` (filled
 markers: certified points), and on the same axes the envelope constants (quantile 1) fitted on
-each network run's ``fit.json`` with their bootstrap intervals [lo, hi] as segments (drawn as
-they are, and counted, when a percentile interval excludes its estimate). The network constants
+each network run's ``fit.json`` (each seed's, in a seed sweep) with their bootstrap intervals
+[lo, hi] as segments (drawn as they are, and counted, when a percentile interval excludes its
+estimate). The network constants
 are in units of their loss (cross-entropy), so only their placement relative to the lines is
 meaningful, not a comparison of magnitudes across functions. Values ≤ ZERO = 1e-12 (L1 = 0, a
 lower CI end at 0, an envelope intercept of 1.8e-15 that is rounding in the hull) cannot sit on
@@ -27,9 +28,16 @@ ZERO = 1e-12  # values at or below are zero on these axes
 MAX_FUNCTIONS = 40
 
 
+def fits(where: style.Layout) -> list[tuple[str, str, Path]]:
+    """(label, marker, ``fit.json``) of every network run (each seed's in a sweep: the
+    setting's marker, :func:`figures.seeds.labelled_runs`)."""
+    return [(label, MARKERS[i], f / "fit.json")
+            for label, i, f in style.labelled_runs(where, RUNS)]
+
+
 def fit_paths(where: style.Layout) -> list[Path]:
     """``fit.json`` of every network run."""
-    return [where.run(model, run) / "fit.json" for model, run in RUNS]
+    return [path for *_, path in fits(where)]
 
 
 def inputs(where: style.Layout) -> list[Path]:
@@ -40,13 +48,13 @@ def inputs(where: style.Layout) -> list[Path]:
 def nn_constants(where: style.Layout) -> list[tuple[str, str, np.ndarray]]:
     """(label, marker, [L1, L0, L1_lo, L1_hi, L0_lo, L0_hi]) of each run with an envelope fit."""
     found = []
-    for (model, run), path, marker in zip(RUNS, fit_paths(where), MARKERS):
+    for label, marker, path in fits(where):
         env = style.envelope(style.read_fit(path)) if path.exists() else None
         if env is not None:
             ci1, ci0 = env.get("ci_L1") or [None] * 2, env.get("ci_L0") or [None] * 2
             vals = style.tame([style.num(v) for v in (env.get("L1"), env.get("L0"), *ci1, *ci0)])
             if np.isfinite(vals[:2]).all():
-                found.append((f"{model} {run}", marker, vals))
+                found.append((label, marker, vals))
     return found
 
 
@@ -59,11 +67,12 @@ def curves(funcs: list[dict]) -> list[tuple[str, np.ndarray, np.ndarray]]:
             for f in funcs]
 
 
-def draw(results: Path, out: Path, preset: str = "cpu",
-         check: Path | None = None) -> list[Path]:
-    """Draw the figure from ``results`` into ``out``; return the files written."""
+def draw(results: Path, out: Path, preset: str = "cpu", check: Path | None = None,
+         sweep: bool = False) -> list[Path]:
+    """Draw the figure from ``results`` into ``out`` (the seed sweep's runs when ``sweep``);
+    return the files written."""
     style.apply()
-    where = style.layout(results, preset, check_dir=check)
+    where = style.layout(results, preset, check_dir=check, sweep=sweep)
     path = inputs(where)[0]
     style.require(inputs(where), f"{style.MAKE_FRONTIERS}` and `{where.make_nn}")
     nn = nn_constants(where)
@@ -94,8 +103,8 @@ def draw(results: Path, out: Path, preset: str = "cpu",
              (len(funcs) > MAX_FUNCTIONS,
               f"{len(funcs) - MAX_FUNCTIONS} more function(s) not drawn"),
              (outside, f"{outside} interval(s) excluding their estimate"),
-             (len(nn) < len(RUNS), f"{len(RUNS) - len(nn)} network run(s) without an envelope "
-                                   "fit")]
+             (len(nn) < len(fits(where)), f"{len(fits(where)) - len(nn)} network run(s) "
+                                          "without an envelope fit")]
     ax.set(xscale="log", yscale="log", xlabel="L1", ylabel="L0 (frontier L0*(L1))",
            title="(L0, L1) frontiers of the catalogue and envelope fits on networks")
     style.legend_with_notes(fig, ax, [text for shown, text in notes if shown],

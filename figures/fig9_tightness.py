@@ -46,11 +46,12 @@ def inputs(where: style.Layout) -> list[Path]:
     return [where.check / "summary.json"]
 
 
-def draw(results: Path, out: Path, preset: str = "cpu",
-         check: Path | None = None) -> list[Path]:
-    """Draw the figure from ``results`` into ``out``; return the files written."""
+def draw(results: Path, out: Path, preset: str = "cpu", check: Path | None = None,
+         sweep: bool = False) -> list[Path]:
+    """Draw the figure from ``results`` into ``out``; return the files written (``sweep``: the
+    common interface; this figure reads no network run)."""
     style.apply()
-    where = style.layout(results, preset, check_dir=check)
+    where = style.layout(results, preset, check_dir=check, sweep=sweep)
     path = inputs(where)[0]
     style.require([path], where.make_check)
     found = rows(style.read_summary(path))

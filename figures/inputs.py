@@ -7,8 +7,10 @@
   :func:`validate` reads every input of a figure before anything is drawn;
 * :func:`select`: the records of one check family and quantity (their ``check`` and
   ``quantity`` fields, never their ``check_id``);
-* where the inputs are: :func:`run_dir`, :func:`run_inputs`, :func:`require` (a figure without
-  any input is one line naming the ``make`` target), :func:`compact`, :func:`dataset_of`.
+* where the inputs are: :func:`run_dir`, :func:`run_inputs` (every run of a setting: the folder
+  itself or each of its ``seed<S>/`` folders, :func:`figures.layout.run_folders`),
+  :func:`require` (a figure without any input is one line naming the ``make`` target),
+  :func:`compact`, :func:`dataset_of`.
 
 Re-exported by :mod:`figures.style`.
 """
@@ -17,12 +19,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from figures import schemas
-from figures.layout import Layout, layout, plain
+from figures.layout import Layout, layout, plain, run_folders
 from figures.readers import Table
 
 __all__ = ["read_metrics", "read_epochs", "read_run_config", "read_fit", "read_records",
            "read_summary", "read_frontiers", "READERS", "validate", "select", "run_dir",
-           "run_inputs", "compact", "require", "check_records", "DATASETS", "dataset_of"]
+           "run_inputs", "run_folders", "compact", "require", "check_records", "DATASETS",
+           "dataset_of"]
 
 _CACHE: dict[tuple, object] = {}
 
@@ -111,8 +114,9 @@ def run_dir(results: Path, preset: str, model: str, run: str) -> Path:
 
 
 def run_inputs(folders, names=("metrics.csv", "fit.json", "config.json")) -> list[Path]:
-    """The files ``names`` of each run folder (the inputs of a smoothness figure)."""
-    return [Path(f) / n for f in folders for n in names]
+    """The files ``names`` of every run of each setting folder (the inputs of a smoothness
+    figure): of the folder itself (one run) or of each of its ``seed<S>/`` run folders."""
+    return [run / n for f in folders for run in run_folders(f) for n in names]
 
 
 def _brace(part: list[str]) -> str:
@@ -157,8 +161,9 @@ DATASETS = {"ptb": "Penn Treebank", "cifar10": "CIFAR-10", "fashion-mnist": "Fas
 
 def dataset_of(runs) -> str:
     """Human name of the data set the runs actually read (``config.json`` "dataset"), e.g.
-    Fashion-MNIST where CIFAR-10 was absent; "data set unknown" when no run says."""
-    for run in runs:
+    Fashion-MNIST where CIFAR-10 was absent; "data set unknown" when no run says. A setting
+    folder of a seed sweep is read through its seeds' run folders."""
+    for run in (r for folder in runs for r in run_folders(folder)):
         path = Path(run) / "config.json"
         name = read_run_config(path).get("dataset") if path.exists() else None
         if name:

@@ -21,7 +21,7 @@ import re
 
 from figures.layout import plain
 
-__all__ = ["text", "code", "cell", "number"]
+__all__ = ["text", "code", "cell", "number", "Raw", "table"]
 
 _MARKDOWN = {ord(c): "\\" + c for c in "\\`*_[]{}|"}
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_.,:;=+\-/() ]+")  # nothing a code span could misread
@@ -55,3 +55,15 @@ def number(value, digits: int = 3) -> str:
 def cell(value, digits: int = 3) -> str:
     """One table cell: a number formatted, a string escaped (its ``|`` cannot split the row)."""
     return number(value, digits)
+
+
+class Raw(str):
+    """A table cell already formatted by the template (not escaped again)."""
+
+
+def table(head: list[str], rows: list[list]) -> list[str]:
+    """A Markdown table; ``head`` is template text, every cell not :class:`Raw` goes through
+    :func:`cell`."""
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return out + ["| " + " | ".join(c if isinstance(c, Raw) else cell(c) for c in row) + " |"
+                  for row in rows]

@@ -6,9 +6,12 @@ request, named in the report), ``theory/catalogue/{records.jsonl, env.json}``,
 ``theory/frontiers/{config.json, env.json}``, ``nn_checks/<preset>/claims.json`` (runs, fitted
 constants, the paper's claims judged with their criteria, computed by ``nn_checks claims``) and
 each run's ``config.json`` / ``env.json`` -- plus the figure files, and formats them: verdict
-table, claims, fitted constants, figures, runtime and hardware. Every file is checked against
-what its producer writes (:mod:`figures.schemas`) before anything is written; a malformed one is
-one line naming the file and the field (exit 2, the old report untouched). It computes nothing
+table, claims (with the seeds and steps each rests on, :mod:`figures.report_seeds`), fitted
+constants, each setting across its seeds, figures, runtime and hardware. ``--sweep`` reads the
+seed sweep's tree (``nn_checks/<preset>-sweep/``, its figure folder) and writes its own report.
+Every file is checked against what its producer writes (:mod:`figures.schemas`) before
+anything is written; a malformed one is one line naming the file and the field (exit 2, the old
+report untouched). It computes nothing
 but sums of runtimes; a missing input becomes a line saying so (and which ``make`` target writes
 it), never an invented number. Text from the files is escaped (:mod:`figures.markup`): only the
 report's template makes markup. The HTML is the Markdown rendered by the ``markdown`` package
@@ -26,11 +29,15 @@ import markdown
 
 from figures import schemas
 from figures.layout import CHECKS, Layout, add_source_arguments, layout
-from figures.markup import cell, code, number, text
+from figures.markup import Raw as _Raw
+from figures.markup import code, number, text
+from figures.markup import table as _table
 from plumbing.cli import EXIT_OK, OneLineParser, UsageError, add_version, guarded
 from plumbing.files import replace_together
 from plumbing.locks import FolderLock
 from figures.report_env import hardware
+from figures.report_seeds import (claim_basis, figure_hint, measured, run_states, settings_table,
+                                  sweep_sentence)
 
 PROG = "figures.report"
 CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;line-height:1.4}"
@@ -56,21 +63,6 @@ def _load(reader, path: Path):
 
 def _ci(pair) -> str:
     return "–" if not pair or None in pair else f"[{number(pair[0])}, {number(pair[1])}]"
-
-
-class _Raw(str):
-    """A cell already formatted by the template (not escaped again)."""
-
-
-def _cells(row: list) -> list:
-    return [c if isinstance(c, _Raw) else cell(c) for c in row]
-
-
-def _table(head: list[str], rows: list[list]) -> list[str]:
-    """A Markdown table; ``head`` is template text, every cell not :class:`_Raw` goes through
-    :func:`figures.markup.cell`."""
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return out + ["| " + " | ".join(_cells(row)) + " |" for row in rows]
 
 
 def _check_origin(where: Layout, config: dict | None) -> str:
@@ -150,36 +142,18 @@ def _summary(summary: dict | None, claims: dict | None, where: Layout) -> list[s
 def _claims(claims: dict | None, where: Layout) -> list[str]:
     if claims is None:
         return [f"*missing: {code(where.nn / 'claims.json')} (run {code(where.make_nn)})*"]
-    rows = [[c["claim"], c["criterion"],
-             _Raw(", ".join(f"{text(k)} = {number(v)}" for k, v in c["measured"].items())),
-             _Raw(f"**{text(c['verdict'])}**")] for c in claims["claims"]]
-    return _table(["paper's claim", "criterion (ours)", "measured", "verdict"], rows)
-
-
-def _run_states(where: Layout) -> list[str]:
-    """Which of the six run folders are absent or unfinished (their config.json says)."""
-    absent, unfinished = [], []
-    for folder in where.runs():
-        config = _load(schemas.run_config, folder / "config.json")
-        if config is None:
-            absent.append(folder.name)
-        elif config["status"] == "running":
-            unfinished.append(folder.name)
-    out = []
-    if absent:
-        out.append(f"Missing runs ({len(absent)} of 6, no config.json under "
-                   f"{code(where.shown(where.nn))}): {', '.join(code(n) for n in absent)}; run "
-                   f"{code(where.make_nn)} to train them.")
-    if unfinished:
-        out.append(f"Unfinished runs (status running): {', '.join(code(n) for n in unfinished)};"
-                   f" rerun {code(where.make_nn)} to resume them.")
-    return out
+    rows = [[c["claim"], c["criterion"], _Raw(measured(c["measured"])),
+             _Raw(claim_basis(c, claims)), _Raw(f"**{text(c['verdict'])}**")]
+            for c in claims["claims"]]
+    return _table(["paper's claim", "criterion (ours)", "measured", "rests on", "verdict"],
+                  rows)
 
 
 def _runs(claims: dict | None) -> list[str]:
     if claims is None:
         return []
-    rows = [[r["name"], r.get("dataset") or "–", r.get("status") or "missing", r.get("steps"),
+    rows = [[r.get("folder") or r["name"], r.get("dataset") or "–", r.get("status") or "missing",
+             r.get("steps"),
              r.get("n_eff"), r.get("L0"), _Raw(_ci(r.get("ci_L0"))), r.get("L1"),
              _Raw(_ci(r.get("ci_L1"))), r.get("reg_L0"), r.get("reg_L1"), r.get("pearson_r"),
              r.get("spearman_rho"), r.get("final_train_loss"),
@@ -205,7 +179,8 @@ def _runtime(where: Layout, check_config: dict | None, claims: dict | None) -> l
     if front.get("wall_seconds") is not None:
         rows.append([_Raw("catalogue frontiers"), front["wall_seconds"]])
     for r in (claims or {}).get("runs", []):
-        rows.append([_Raw(f"nn_checks {where.preset} {text(r['name'])}"), r.get("wall_seconds")])
+        rows.append([_Raw(f"nn_checks {where.preset} {text(r.get('folder') or r['name'])}"),
+                     r.get("wall_seconds")])
     total = sum(s for _, s in rows if isinstance(s, (int, float)))
     shown = [[n, None if s is None else round(float(s), 1)] for n, s in rows]
     return _table(["step", "seconds"], shown) + [
@@ -213,10 +188,13 @@ def _runtime(where: Layout, check_config: dict | None, claims: dict | None) -> l
         "figures and this report not included).", ""] + hardware(where)
 
 
-def _scale(preset: str, claims: dict | None) -> str:
+def _scale(preset: str, claims: dict | None, sweep: bool = False) -> str:
     data = sorted({r.get("dataset") for r in (claims or {}).get("runs", []) if r.get("dataset")})
     what = f"data read: {', '.join(text(d) for d in data)}" if data else \
         "data sets not recorded"
+    if sweep:
+        return (f"{sweep_sentence(claims)} Preset `{preset}` ({what}); every claim says how many "
+                "seeds and steps it rests on.")
     if preset == "paper":
         return (f"Six training runs at the `paper` preset ({what}); the paper's ResNet results "
                 "are on CIFAR-10, Fashion-MNIST is the offline fallback.")
@@ -225,35 +203,38 @@ def _scale(preset: str, claims: dict | None) -> str:
             "on CIFAR-10).")
 
 
-def names(preset: str) -> tuple[str, str]:
+def names(preset: str, sweep: bool = False) -> tuple[str, str]:
     """(figure folder, report stem) under results/ (:func:`figures.layout.layout`)."""
-    where = layout("results", preset)
+    where = layout("results", preset, sweep=sweep)
     return where.figures.name, where.report.name
 
 
-def build(results: Path, preset: str = "cpu", check: str = "check", check_dir=None) -> str:
-    """The report as Markdown (image links relative to ``results``); ``InputError`` naming the
-    file and field for the first malformed input."""
-    where = layout(Path(results), preset, check, check_dir)
+def build(results: Path, preset: str = "cpu", check: str = "check", check_dir=None,
+          sweep: bool = False) -> str:
+    """The report as Markdown (image links relative to ``results``), of the seed sweep's runs
+    when ``sweep``; ``InputError`` naming the file and field for the first malformed input."""
+    where = layout(Path(results), preset, check, check_dir, sweep)
     claims = _load(schemas.claims, where.nn / "claims.json")
     summary = _load(schemas.summary, where.check / "summary.json")
     check_config = _load(schemas.check_config, where.check / "config.json")
-    lines = [f"# l0l1-workbench report (preset `{preset}`)", "",
+    lines = [f"# l0l1-workbench report (preset `{preset}`{', seed sweep' if sweep else ''})", "",
              "Everything below is read from result files written by `make reproduce`.",
              "", "## Summary", ""] + _summary(summary, claims, where)
     lines += ["", "## Theorem checks (synthetic/)", ""] + _theorems(where, summary, check_config)
-    lines += ["", "## The paper's empirical claims (nn_checks/)", "", _scale(preset, claims),
-              ""]
-    states = _run_states(where)
+    lines += ["", "## The paper's empirical claims (nn_checks/)", "",
+              _scale(preset, claims, sweep), ""]
+    states = run_states(where)
     lines += (states + [""] if states else []) + _claims(claims, where)
     lines += ["", "## Fitted (L0, L1) and correlations", ""] + _runs(claims)
+    across = settings_table(claims)
+    lines += ["", "## Each setting across its seeds", ""] + across if across else []
     lines += ["", "## Figures", ""]
     folder = where.figures.name
     for name, caption in figure_captions().items():
         png = where.figures / f"{name}.png"
         lines += [f"**{name}** — {caption}", "",
                   f"![{name}]({folder}/{name}.png)" if png.exists()
-                  else f"*missing: {code(png)} (run {code(where.make_figures)})*", ""]
+                  else f"*missing: {code(png)} (run {code(figure_hint(where, name))})*", ""]
     lines += ["## Runtime and hardware", ""] + _runtime(where, check_config, claims)
     return "\n".join(lines) + "\n"
 
@@ -275,9 +256,13 @@ read (under --results; a missing file becomes a line naming it and its make targ
   theory/catalogue/{{records.jsonl,env.json}}, theory/frontiers/{{config.json,env.json}}
   nn_checks/<preset>/claims.json (make nn) and <model>_<run>/{{config.json,env.json}}
   figures/ (cpu) or figures-<preset>/: the png files linked (make figures)
+  --sweep: nn_checks/<preset>-sweep/claims.json and <model>_<run>/seed<S>/{{config.json,
+      env.json}} of the seed sweep (make sweep), figures-sweep/ (cpu) or figures-<preset>-sweep/;
+      each claim says how many seeds and steps it rests on, each setting its spread over seeds
 
-written: <results>/report.{{md,html}} for the cpu preset, report-<preset>.{{md,html}} otherwise,
-  both replaced together (or neither); nothing is written when an input is malformed.
+written: <results>/report.{{md,html}} for the cpu preset, report-<preset>.{{md,html}} otherwise
+  (report-sweep.* or report-<preset>-sweep.* with --sweep), both replaced together (or neither);
+  nothing is written when an input is malformed.
 
 exit codes: 0 written; 2 bad input or refused (one line on stderr naming the file and the
   field, nothing written); 3 internal error; 130 interrupted
@@ -302,10 +287,10 @@ def run(argv: list[str] | None) -> int:
         raise UsageError(f"--check-dir {args.check_dir!r}: not a folder")
     check = args.check or "check"
     try:
-        where = layout(results, args.preset, check, args.check_dir)
+        where = layout(results, args.preset, check, args.check_dir, args.sweep)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    text_md = build(results, args.preset, check, args.check_dir)
+    text_md = build(results, args.preset, check, args.check_dir, args.sweep)
     md, page_path = where.report.with_suffix(".md"), where.report.with_suffix(".html")
     with FolderLock(md.parent):  # one writer of the report at a time
         replace_together({md: text_md.encode("utf-8"),

@@ -4,7 +4,7 @@ Every producer writes ``env.json`` beside its results (plumbing.provenance.envir
 platform, machine, processor, CPU count, Python and package versions, device, git revision,
 time; the network runs add their GPU, CUDA, cuDNN, TF32 settings and thread count). One row
 per producer whose folder exists -- the synthetic check read, the catalogue, the frontiers, each
-network run
+network run (each seed's run folder in a seed sweep)
 -- with "not recorded" for every field its env.json lacks (or for all, without an env.json),
 never a guess. A run's thread count and device may also come from its ``config.json``.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from figures import schemas
-from figures.layout import Layout
+from figures.layout import Layout, run_folders
 from figures.markup import code, text
 
 __all__ = ["hardware", "GPU_FIELDS"]
@@ -84,7 +84,8 @@ def hardware(where: Layout) -> list[str]:
         (f"synthetic check ({text(where.shown(where.check))})", where.check, None),
         ("theory catalogue", where.results / "theory" / "catalogue", None),
         ("theory frontiers", where.results / "theory" / "frontiers", None)]
-    producers += [(f"nn_checks {text(f.name)}", f, f / "config.json") for f in where.runs()]
+    producers += [(f"nn_checks {text(where.run_name(r))}", r, r / "config.json")
+                  for f in where.runs() for r in run_folders(f)]  # each seed's in a sweep
     rows = []
     for name, folder, config in producers:
         if not folder.is_dir():

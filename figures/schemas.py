@@ -34,7 +34,7 @@ from figures.readers import Fields, InputError, Table, read_csv_table, read_json
     read_jsonl_docs
 from plumbing.contract import BOUND_KINDS, MARKS, VERDICTS
 from plumbing.contract import RUN_STATUSES as RECORD_STATUSES  # how a run behind a record ended
-from plumbing.layout import LM_RUNS, PRESETS, RESNET_RUNS, RUN_NAMES
+from plumbing.layout import LM_RUNS, PRESETS, RESNET_RUNS, RUN_NAMES, seed_folder_name
 
 __all__ = ["LM_RUNS", "RESNET_RUNS", "RUN_NAMES", "PRESETS", "VERDICTS", "INSTANCE", "metrics",
            "epochs", "run_config", "run_rows", "env", "fit", "claims", "records", "summary",
@@ -63,19 +63,43 @@ def epochs(path: Path) -> Table:
     return table
 
 
+def _seed_folder(name: str) -> int | None:
+    """S of a seed run folder's name ``seed<S>`` (:func:`plumbing.layout.seed_folder_name`)."""
+    digits = name[len("seed"):]
+    if not name.startswith("seed") or not digits.isascii() or not digits.isdigit():
+        return None
+    try:
+        return int(digits) if seed_folder_name(int(digits)) == name else None
+    except ValueError:  # above the largest seed
+        return None
+
+
 def run_config(path: Path) -> dict:
-    """A run's ``config.json``: status, the resolved config, the data set read, counters."""
+    """A run's ``config.json``: status, the resolved config, the data set read, counters. The
+    folder is ``<preset>/<model>_<run>/`` or, in a seed sweep, ``<preset>-sweep/<model>_<run>/
+    seed<S>/``: the config must name that model, run and preset, and the seed S (top-level
+    ``seed`` and ``config.seed``, where recorded)."""
     doc, f = read_json_doc(path), Fields(path)
     f.choice(doc.get("status"), "status", RUN_STATUSES)
     inner = f.obj(doc.get("config"), "config", optional=True) or {}
     folder = Path(path).parent
-    expected = {"preset": folder.parent.name if folder.parent.name in PRESETS else None}
-    if folder.name in RUN_NAMES:
-        expected["model"], expected["run"] = folder.name.split("_", 1)
+    seed = _seed_folder(folder.name)
+    setting = folder.parent if seed is not None else folder
+    preset = setting.parent.name.removesuffix("-sweep") if seed is not None else \
+        setting.parent.name
+    expected = {"preset": preset if preset in PRESETS else None}
+    if setting.name in RUN_NAMES:
+        expected["model"], expected["run"] = setting.name.split("_", 1)
     for key, want in expected.items():
         got = f.text(inner.get(key), f"config.{key}", optional=True)
         if want is not None and got is not None and got != want:
-            f.fail(f"config.{key}", f"is {got!r} but the folder {folder.name} holds {want!r}")
+            f.fail(f"config.{key}", f"is {got!r} but the folder {setting.name} holds {want!r}")
+    for key, value in (("config.seed", inner.get("seed")), ("seed", doc.get("seed"))):
+        got = f.integer(value, key, optional=True)
+        if seed is not None and got is not None and got != seed:
+            f.fail(key, f"is {got} but the run folder is {folder.name}: a stale or misplaced run")
+        if got is not None and inner.get("seed") is not None and got != inner["seed"]:
+            f.fail(key, f"is {got} but config.seed is {inner['seed']}")
     f.text(doc.get("device"), "device", optional=True)
     f.text(doc.get("dataset"), "dataset", optional=True)
     f.integer(doc.get("steps"), "steps", optional=True)
@@ -156,22 +180,35 @@ def fit(path: Path) -> dict:
 
 
 _RUN_NUMBERS = ("L0", "L1", "reg_L0", "reg_L1", "final_train_loss", "final_val_loss")
+CLAIMS_SCHEMAS = ("l0l1-claims/1", "l0l1-claims/2")  # /2: seed sweeps (nn_checks.claims_seeds)
+SEED_STATS = ("pearson_r", "spearman_rho", "L0", "L1", "reg_L0", "reg_L1", "final_train_loss",
+              "final_val_loss", "final_test_acc")  # settings[].stats of l0l1-claims/2
+_RANGES = {"pearson_r": (-1, 1), "spearman_rho": (-1, 1), "final_test_acc": (0, 1)}
 
 
 def claims(path: Path) -> dict:
     """``claims.json``: one row per run (status, fitted constants, correlations, final losses)
-    and one verdict per claim with its criterion."""
+    and one verdict per claim with its criterion. Schema ``l0l1-claims/2`` (seed sweeps) has a
+    row per (setting, seed) -- ``name`` the setting, ``seed``, ``folder`` --, the ``settings``
+    across their seeds (:func:`_settings`) and, per claim, the ``seeds`` and ``steps`` it rests
+    on, its ``settings`` and ``aggregation`` ("single seed" or "across k seeds")."""
     doc, f = read_json_doc(path), Fields(path)
-    f.choice(doc.get("schema"), "schema", ("l0l1-claims/1",))
+    two = f.choice(doc.get("schema"), "schema", CLAIMS_SCHEMAS) == "l0l1-claims/2"
     f.number(doc.get("alpha"), "alpha", optional=True, low=0, high=1)
     seen = set()
     for i, run in enumerate(f.lst(doc.get("runs"), "runs")):
         at = f"runs[{i}]"
         f.obj(run, at)
         name = f.choice(run.get("name"), f"{at}.name", RUN_NAMES)
-        if name in seen:
-            f.fail(f"{at}.name", f"repeats {name}")
-        seen.add(name)
+        seed = f.integer(run.get("seed"), f"{at}.seed", optional=True) if two else None
+        if (name, seed) in seen:
+            f.fail(f"{at}.name", f"repeats {name}" + (f" seed {seed}" if two else ""))
+        seen.add((name, seed))
+        if two:
+            setting = f.choice(run.get("setting"), f"{at}.setting", RUN_NAMES, optional=True)
+            if setting not in (None, name):
+                f.fail(f"{at}.setting", f"is {setting} but the row's name is {name}")
+            f.text(run.get("folder"), f"{at}.folder", optional=True)
         f.boolean(run.get("present"), f"{at}.present", optional=True)
         f.choice(run.get("status"), f"{at}.status", RUN_STATUSES, optional=True)
         f.integer(run.get("steps"), f"{at}.steps", optional=True)
@@ -188,15 +225,78 @@ def claims(path: Path) -> dict:
         f.number(run.get("n_eff"), f"{at}.n_eff", optional=True, low=0)
         f.number(run.get("final_test_acc"), f"{at}.final_test_acc", optional=True, low=0,
                  high=1)
+    if two:
+        _settings(f, f.lst(doc.get("settings"), "settings"))
     for i, claim in enumerate(f.lst(doc.get("claims"), "claims")):
         at = f"claims[{i}]"
         f.obj(claim, at)
         for key in ("id", "claim", "criterion"):
             f.text(claim.get(key), f"{at}.{key}", nonempty=key == "id")
         f.choice(claim.get("verdict"), f"{at}.verdict", CLAIM_VERDICTS)
-        for key, value in f.obj(claim.get("measured"), f"{at}.measured").items():
-            f.number(value, f"{at}.measured.{key}", optional=True, non_finite=True)
+        _measured(f, f.obj(claim.get("measured"), f"{at}.measured"), f"{at}.measured")
+        if two:
+            f.integer(claim.get("seeds"), f"{at}.seeds", optional=True)
+            steps = f.lst(claim.get("steps"), f"{at}.steps", optional=True, length=2) or []
+            for j, value in enumerate(steps):
+                f.integer(value, f"{at}.steps[{j}]")
+            if steps and steps[0] > steps[1]:
+                f.fail(f"{at}.steps", f"is [{steps[0]}, {steps[1]}], not [min, max]")
+            for j, name in enumerate(f.lst(claim.get("settings"), f"{at}.settings",
+                                           optional=True) or []):
+                f.text(name, f"{at}.settings[{j}]")
+            f.text(claim.get("aggregation"), f"{at}.aggregation", optional=True)
     return doc
+
+
+def _measured(f: Fields, measured: dict, at: str, depth: int = 0) -> None:
+    """A claim's measured values: numbers (or null, "inf", "nan"), lists of them (one per seed)
+    and, in l0l1-claims/2, objects of these (one per setting or task, 3 levels at most)."""
+    for key, value in measured.items():
+        where = f"{at}.{key}"
+        if isinstance(value, dict) and depth < 2:
+            _measured(f, value, where, depth + 1)
+        elif isinstance(value, list):
+            for j, v in enumerate(value):
+                f.number(v, f"{where}[{j}]", optional=True, non_finite=True)
+        else:
+            f.number(value, where, optional=True, non_finite=True)
+
+
+def _settings(f: Fields, settings: list) -> None:
+    """``settings`` of l0l1-claims/2: per setting its seeds, and per statistic of
+    :data:`SEED_STATS` the values per seed, n, mean, sd and the interval of the mean."""
+    seen = set()
+    for i, entry in enumerate(settings):
+        at = f"settings[{i}]"
+        f.obj(entry, at)
+        name = f.choice(entry.get("name"), f"{at}.name", RUN_NAMES)
+        if name in seen:
+            f.fail(f"{at}.name", f"repeats {name}")
+        seen.add(name)
+        k = f.integer(entry.get("n_seeds"), f"{at}.n_seeds")
+        for key in ("seeds", "steps", "statuses"):
+            values = f.lst(entry.get(key), f"{at}.{key}", length=k)
+            for j, v in enumerate(values):
+                if key == "statuses":
+                    f.choice(v, f"{at}.{key}[{j}]", RUN_STATUSES, optional=True)
+                else:
+                    f.integer(v, f"{at}.{key}[{j}]", optional=True)
+        for stat, found in (f.obj(entry.get("stats"), f"{at}.stats") or {}).items():
+            if stat not in SEED_STATS:
+                continue
+            where = f"{at}.stats.{stat}"
+            f.obj(found, where)
+            low, high = _RANGES.get(stat, (-math.inf, math.inf))
+            for j, v in enumerate(f.lst(found.get("values"), f"{where}.values", length=k)):
+                f.number(v, f"{where}.values[{j}]", optional=True, non_finite=True, low=low,
+                         high=high)
+            n = f.integer(found.get("n"), f"{where}.n")
+            if n > k:
+                f.fail(f"{where}.n", f"is {n}, more than the {k} seeds")
+            for key in ("mean", "sd", "ci_low", "ci_high"):
+                f.number(found.get(key), f"{where}.{key}", optional=True, non_finite=True,
+                         low=0 if key == "sd" else -math.inf)
+            f.number(found.get("level"), f"{where}.level", optional=True, low=0, high=1)
 
 
 RECORD_FIELDS = ("check", "quantity", "status", "censored")  # theory.records, l0l1-record/2

@@ -166,8 +166,12 @@ def test_version_and_help(main, prog, capsys):
     shown = capsys.readouterr().out
     for word in ("smoke, cpu, long, paper", "(default: cpu)", "(default: results)", "check-quick",
                  "nn_checks/<preset>/", "figures-<preset>", "exit codes: 0", "--check-dir",
-                 "(default: check)"):
+                 "(default: check)", "--sweep", "nn_checks/<preset>-sweep/", "figures-sweep/",
+                 "figures-<preset>-sweep/", "make sweep", "seed<S>/"):
         assert word in shown, word
+    written = "report-sweep.* or report-<preset>-sweep.*" if "report" in prog else \
+        "with --sweep figures-sweep/ (cpu) or"
+    assert written in " ".join(shown.split()), written
 
 
 def test_figure_text_from_files_is_drawn_literally(produced_copy, capsys):
