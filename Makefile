@@ -45,6 +45,7 @@ bench: install
 	$(PY) benchmarks/bench_fastcount.py
 	$(PY) benchmarks/bench_probe.py
 	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_engine.py --quick
 
 # Result paths (plumbing/layout.py is the Python side of this layout; `make -s layout` prints
 # these values and a test compares the two).
