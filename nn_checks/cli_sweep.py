@@ -150,7 +150,9 @@ def cmd_sweep(args) -> int:
                       args.image_dir, args.timeout)
     tasks = plan.tasks()
     with RunLock(out, "nn_checks sweep"):
-        previous = read_manifest(out)  # again, under the lock
+        plan = plan_sweep(out, args.preset, runs, seeds, threads, device, args.ptb_dir,
+                          args.image_dir, args.timeout)  # again, under the lock
+        previous = read_manifest(out)
         bar = tqdm(total=len(tasks), desc=f"sweep {args.preset}", unit="run",
                    disable=True if args.json else None)
 

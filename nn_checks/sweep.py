@@ -32,7 +32,7 @@ from pathlib import Path
 
 from plumbing.files import read_file
 from plumbing.jsonio import write_json
-from plumbing.layout import RUN_NAMES, seed_folder_name
+from plumbing.layout import MAX_SEED, RUN_NAMES, seed_folder_name
 from plumbing.provenance import git_revision
 from sweeps.tasks import Task, python_command
 
@@ -119,20 +119,17 @@ def plan_sweep(out, preset: str, runs, seeds, threads_per_run: int | None, devic
                ptb_dir=None, image_dir=None, timeout: float | None = None) -> SweepPlan:
     """A :class:`SweepPlan`, checked against ``out``'s manifest (:func:`read_manifest`).
 
-    Raises ``ValueError`` for an empty plan, more than :data:`MAX_RUNS` runs, a setting folder
-    of ``out`` that holds a single run (``make reproduce``'s layout), a preset or a thread
-    count other than those of the sweep already in ``out``."""
+    Raises ``ValueError`` for an empty plan, more than :data:`MAX_RUNS` runs, an ``out`` that
+    is a run folder, has a setting folder holding a single run (``make reproduce``'s layout) or
+    holds files of another command, a preset or a thread count other than those of the sweep
+    already in ``out``."""
     if not runs or not seeds:
         raise ValueError("the sweep has no runs: give --runs and --seeds")
     if len(runs) * len(seeds) > MAX_RUNS:
         raise ValueError(f"{len(runs)} settings x {len(seeds)} seeds is more than {MAX_RUNS} "
                          "runs")
     out = Path(out)
-    single = [r for r in runs if (out / r / "config.json").exists()]
-    if single:
-        raise ValueError(f"--out {out}: {out / single[0]} holds one run (the layout of make "
-                         "reproduce), not seed<S>/ run folders: choose another --out (default: "
-                         "results/nn_checks/<preset>-sweep)")
+    _refuse_foreign(out)
     previous = read_manifest(out)
     if previous is not None:
         if previous["preset"] != preset:
@@ -146,6 +143,39 @@ def plan_sweep(out, preset: str, runs, seeds, threads_per_run: int | None, devic
                              f"{previous.get('threads_per_run')} or choose another --out")
     return SweepPlan(out, preset, tuple(runs), tuple(seeds), threads_per_run, device,
                      ptb_dir, image_dir, timeout)
+
+
+OWN = frozenset({"sweep.json", "claims.json", "logs", *RUN_NAMES})  # what a sweep writes in out
+
+
+def _refuse_foreign(out: Path) -> None:
+    """``ValueError`` when ``out`` is not (or cannot become) a sweep folder: it is a run folder
+    itself, one of its setting folders holds a single run (``make reproduce``'s layout, whose
+    ``claims.json`` a sweep would overwrite), or it holds files of another command."""
+    if not out.is_dir():
+        return
+    if (out / "config.json").exists():
+        raise ValueError(f"--out {out}: holds a run (config.json), not a sweep: choose another "
+                         "--out (default: results/nn_checks/<preset>-sweep)")
+    single = [r for r in RUN_NAMES if (out / r / "config.json").exists()]
+    if single:
+        raise ValueError(f"--out {out}: {out / single[0]} holds one run (the layout of make "
+                         "reproduce), not seed<S>/ run folders: choose another --out (default: "
+                         "results/nn_checks/<preset>-sweep)")
+    other = sorted(p.name for p in out.iterdir() if not p.name.startswith(".") and
+                   p.name not in OWN)
+    if other:
+        raise ValueError(f"--out {out}: holds files of another command ({', '.join(other[:3])}"
+                         "); choose a folder of its own for the sweep")
+
+
+def _manifest_lists(data: dict) -> bool:
+    """Whether the manifest's ``runs_all`` and ``seeds_all`` (when present) are lists of known
+    settings and of seeds (a rerun merges them)."""
+    runs, seeds = data.get("runs_all", []), data.get("seeds_all", [])
+    return isinstance(runs, list) and all(isinstance(r, str) and r in RUN_NAMES for r in runs) \
+        and isinstance(seeds, list) and all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in seeds)
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -164,9 +194,10 @@ def read_manifest(out: Path) -> dict | None:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or \
             data.get("preset") not in ("smoke", "cpu", "long", "paper") or \
             not (threads is None or (isinstance(threads, int) and not isinstance(threads, bool)
-                                     and threads >= 1)):
-        raise ValueError(f"{path}: not a sweep manifest ({SCHEMA}) with a preset and "
-                         "threads_per_run: remove it or choose another --out")
+                                     and threads >= 1)) or not _manifest_lists(data):
+        raise ValueError(f"{path}: not a sweep manifest ({SCHEMA}) with a preset, "
+                         "threads_per_run and lists of settings and seeds: remove it or choose "
+                         "another --out")
     return data
 
 

@@ -133,3 +133,40 @@ def test_a_damaged_or_foreign_manifest_is_refused(tmp_path, capsys, content, wor
                  "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert words in err and sorted(p.name for p in out.iterdir()) == ["sweep.json"]
+
+
+@pytest.mark.parametrize("layout, words", [
+    # a make-reproduce tree: another setting than the one swept holds a run (and its claims.json)
+    ({"lstm_lr30clip0.25/config.json": "{}", "claims.json": "{}"}, "holds one run"),
+    ({"config.json": "{}"}, "holds a run (config.json)"),  # a run folder itself
+    ({"records.jsonl": "", "summary.json": "{}"}, "files of another command"),  # synthetic check
+    ({"seed0/config.json": "{}"}, "files of another command"),  # a setting folder of a sweep
+])
+def test_a_folder_of_another_layout_or_command_is_refused_untouched(tmp_path, capsys, layout,
+                                                                    words):
+    out = tmp_path / "out"
+    for name, content in layout.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(content)
+    before = {str(p): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["sweep", "--runs", "lstm_lr2noclip", "--seeds", "0", "--preset", "smoke",
+                 "--timeout", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("nn_checks: error:") and "\n" not in err and words in err, err
+    assert {str(p): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("field", ['"runs_all": 5', '"runs_all": [[1]]', '"seeds_all": ["a", 1]',
+                                   '"seeds_all": {"x": 1}', '"seeds_all": [-1]',
+                                   '"runs_all": ["lstm_x"]'])
+def test_a_manifest_with_damaged_lists_is_refused_before_anything_runs(tmp_path, capsys, field):
+    out = tmp_path / "out"
+    out.mkdir()
+    text = '{"schema": "l0l1-sweep/1", "preset": "smoke", "threads_per_run": 1, ' + field + "}"
+    (out / "sweep.json").write_text(text)
+    assert main(["sweep", "--runs", "lstm_lr2noclip", "--seeds", "0", "--preset", "smoke",
+                 "--threads-per-run", "1", "--timeout", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "not a sweep manifest" in err and "\n" not in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["sweep.json"]
+    assert (out / "sweep.json").read_text() == text
