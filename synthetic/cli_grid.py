@@ -195,7 +195,12 @@ def _refuse_foreign(out: Path) -> None:
         raise UsageError(f"--out {out}: holds files of another command ({', '.join(other[:3])}); "
                          "choose a folder of its own for the grid")
     if (out / "grid.json").exists():
-        meta = json.loads(read_file(out / "grid.json", G.MAX_POINT_BYTES))
+        try:
+            meta = json.loads(read_file(out / "grid.json", G.MAX_POINT_BYTES))
+        except ValueError as exc:  # not JSON, not UTF-8
+            raise UsageError(f"--out {out}: grid.json is damaged ({' '.join(str(exc).split())}"
+                             "): remove it (the points are kept) or choose another --out"
+                             ) from None
         if not isinstance(meta, dict) or meta.get("schema") != G.SCHEMA:
             raise UsageError(f"--out {out}: grid.json is not a grid's ({G.SCHEMA})")
 

@@ -224,16 +224,39 @@ def point_record(index: int, command: str, point: dict, returncode: int | None,
 
 def stored_points(folder: Path) -> dict:
     """``{fingerprint: (file name, payload)}`` of the readable point files in ``folder`` (a
-    damaged one is ignored: its point is redone)."""
+    damaged one -- not JSON, or a field missing or of the wrong type -- is ignored: its point
+    is redone)."""
     found = {}
     for path in sorted(folder.glob("*.json")):
         try:
             payload = json.loads(read_file(path, MAX_POINT_BYTES))
-            if isinstance(payload["record"]["outcome"], str):
-                found[payload["fingerprint"]] = (path.name, payload)
-        except (ValueError, KeyError, TypeError, OSError):
+        except (ValueError, OSError):
             continue
+        if _stored_payload(payload):
+            found[payload["fingerprint"]] = (path.name, payload)
     return found
+
+
+RECORD_KEYS = ("point", "params", "command", "exit_code", "outcome", "result", "error")
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _stored_payload(payload) -> bool:
+    """Whether a point file holds what :mod:`synthetic.cli_grid` writes: a fingerprint, a
+    record with every field of :func:`point_record` (a known outcome), the seconds, the host and
+    the timeout it ran under."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("fingerprint"), str):
+        return False
+    record = payload.get("record")
+    return isinstance(record, dict) and all(k in record for k in RECORD_KEYS) and \
+        record["outcome"] in (*OUTCOMES.values(), "crashed", "timed-out") and \
+        isinstance(record["params"], dict) and (record["error"] is None or
+                                                isinstance(record["error"], str)) and \
+        _number(payload.get("seconds")) and \
+        isinstance(payload.get("host"), str) and _number(payload.get("timeout"))
 
 
 def keep_point(payload: dict | None, timeout: float) -> bool:

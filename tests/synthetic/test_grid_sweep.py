@@ -218,3 +218,41 @@ def test_output_parsing_takes_the_last_json_line_and_drops_timings():
                              "[1]\nsynthetic: error: --L0 bad\nmore")
     assert (refused["result"], refused["error"]) == (None, "synthetic: error: --L0 bad")
     assert G.parse_output("[1, 2]\n{\"a\": 1}\n", "lower-bound") == ([1, 2], "{\"a\": 1}")
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A finished grid that no test changes (``local`` is rerun with other points)."""
+    out = tmp_path_factory.mktemp("grid") / "pristine"
+    assert main([*LB, "--h", "0.01,5", "--out", str(out), "--json"]) == 0
+    return out, (out / "records.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d.pop("seconds"), lambda d: d.pop("host"), lambda d: d.update(timeout="x"),
+    lambda d: d["record"].update(outcome="timed-out") or d.update(timeout="x"),
+    lambda d: d.update(record={"outcome": "ran"}), lambda d: d["record"].update(outcome="odd"),
+    lambda d: d.update(record=[1]), lambda d: d["record"].update(params=3)])
+def test_a_damaged_point_file_is_redone_not_a_crash(pristine, tmp_path, capsys, damage):
+    out, records = pristine
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "points").mkdir()
+    for path in (out / "points").glob("*.json"):
+        (copy / "points" / path.name).write_bytes(path.read_bytes())
+    payload = json.loads((copy / "points" / "0.json").read_text())
+    assert G.keep_point(payload, 600.0)  # undamaged, it is kept
+    damage(payload)
+    (copy / "points" / "0.json").write_text(json.dumps(payload))
+    assert payload["fingerprint"] not in G.stored_points(copy / "points")
+    code, text, err = run(capsys, *LB, "--h", "0.01,5", "--out", str(copy), "--json")
+    assert code == 0, err
+    assert (json.loads(text)["kept"], json.loads(text)["ran"]) == (3, 1)
+    assert (copy / "records.jsonl").read_bytes() == records
+
+
+def test_a_damaged_grid_json_is_a_one_line_refusal_naming_it(tmp_path, capsys):
+    (tmp_path / "grid.json").write_text("{")
+    code, _, err = run(capsys, *LB, "--h", "0.1", "--out", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1 and "grid.json is damaged" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.json"]
