@@ -48,6 +48,7 @@ def part_computer(out: str | Path, quick: bool, engine: str = "dask", workers: i
         order = sorted(missing, key=lambda n: LONGEST_FIRST.index(n)
                        if n in LONGEST_FIRST else len(LONGEST_FIRST))
         scratch = out.absolute() / SCRATCH
+        _check_scratch(scratch, order)
         tasks = [Task(name, (python_command(
             "-m", "synthetic", "check", "--only", name, *(("--quick",) if quick else ()),
             f"--out={scratch / name}", "--json"),), timeout=timeout,
@@ -74,6 +75,20 @@ def part_computer(out: str | Path, quick: bool, engine: str = "dask", workers: i
         if scratch.is_dir() and not any(scratch.iterdir()):
             scratch.rmdir()
     return compute
+
+
+def _check_scratch(scratch: Path, names: list[str]) -> None:
+    """``ValueError`` (nothing run) when the scratch folder, a check's folder in it or its log
+    is a symbolic link (the tasks would write, and append their logs, where it points) or a
+    file where a folder belongs."""
+    paths = [scratch] + [p for n in names for p in (scratch / n, scratch / f"{n}.log")]
+    for path in paths:
+        folder = path.suffix != ".log"
+        if path.is_symlink() or (path.exists() and (path.is_dir() != folder)):
+            what = "a symbolic link" if path.is_symlink() else \
+                "a file" if folder else "not a file"
+            raise ValueError(f"{path}: {what}, not the engine's scratch "
+                             f"{'folder' if folder else 'log'}: remove it")
 
 
 def _adopt(out: Path, scratch: Path, name: str, quick: bool) -> bool:

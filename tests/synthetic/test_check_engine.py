@@ -50,3 +50,27 @@ def test_engine_options_are_checked_before_any_work(tmp_path, capsys):
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1, err
         assert not (out / "records.jsonl").exists()
+
+
+def test_a_damaged_scratch_folder_is_refused_before_any_task(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine")
+    for make in (lambda s: s.write_text("x"),  # .engine a file
+                 lambda s: s.symlink_to(elsewhere),  # .engine a link
+                 lambda s: (s.mkdir(), (s / "thm7").symlink_to(elsewhere)),
+                 lambda s: (s.mkdir(), (s / "thm7.log").symlink_to(elsewhere / "keep.txt")),
+                 lambda s: (s.mkdir(), (s / "thm7").write_text("x"))):
+        out = tmp_path / "run"
+        if out.exists():
+            import shutil
+            shutil.rmtree(out)
+        out.mkdir()
+        make(out / ".engine")
+        code = main(["check", "--quick", "--only", "thm7", "--out", str(out), "--engine", "dask",
+                     "--workers", "1"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "remove it" in err, err
+        assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
+        assert (elsewhere / "keep.txt").read_text() == "mine"
+        assert not (out / "records.jsonl").exists() and not (out / "parts").exists()
