@@ -43,6 +43,32 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+SCHEMES = ("tcp", "tls", "ws", "wss")  # the network protocols of a Dask scheduler address
+
+
+def _check_address(scheduler: str) -> None:
+    """:class:`EngineError` unless ``scheduler`` reads ``[PROTOCOL://]HOST:PORT`` with a
+    protocol of :data:`SCHEMES` (default tcp), a host (IPv6 in brackets) and a port in
+    [1, 65535]; checked before anything is written (connecting can fail only later)."""
+    usage = f"--scheduler {scheduler!r}: give an address such as tcp://host:8786"
+    if not scheduler.strip() or any(c.isspace() for c in scheduler) or len(scheduler) > 1000:
+        raise EngineError(usage)
+    scheme, sep, rest = scheduler.partition("://")
+    if not sep:
+        scheme, rest = "tcp", scheduler
+    if scheme not in SCHEMES:
+        raise EngineError(f"--scheduler {scheduler!r}: protocol {scheme!r} is not one of "
+                          f"{', '.join(SCHEMES)} (e.g. tcp://host:8786)")
+    host, colon, port = rest.rpartition(":")
+    if host.startswith("["):
+        host = host[1:-1] if host.endswith("]") and len(host) > 2 else ""
+    elif ":" in host or "[" in host or "]" in host:
+        host = ""  # an IPv6 address needs brackets: [::1]:8786
+    if not colon or not host or "/" in host or not (port.isascii() and port.isdigit()) or \
+            not 1 <= int(port) <= 65535:
+        raise EngineError(usage)
+
+
 def describe_engine(engine: str, workers: int | None = None, scheduler: str | None = None,
                     gpus: int | None = None) -> dict:
     """The engine as data (for a sweep's manifest): name, workers, scheduler, gpus.
@@ -59,9 +85,8 @@ def describe_engine(engine: str, workers: int | None = None, scheduler: str | No
     if scheduler is not None and (workers is not None or gpus):
         raise EngineError("--scheduler connects to a running cluster: its workers are its own "
                           "(leave out --workers)")
-    if scheduler is not None and (not scheduler.strip() or any(c.isspace() for c in scheduler)):
-        raise EngineError(f"--scheduler {scheduler!r}: give an address such as "
-                          "tcp://host:8786")
+    if scheduler is not None:
+        _check_address(scheduler)
     if engine == "local":
         return {"engine": "local", "workers": 1, "scheduler": None, "gpus": None}
     count = None if scheduler else (gpus or workers or default_workers())
@@ -88,8 +113,9 @@ def _start(workers: int | None, scheduler: str | None, gpus: int | None):
     if scheduler is not None:
         try:
             return Client(scheduler, timeout="20s"), None
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise EngineError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - whatever the cause, the cluster is not there
+            shown = " ".join(str(exc).split())[:300] or type(exc).__name__
+            raise EngineError(f"--scheduler {scheduler}: cannot connect ({shown})") from None
     quiet = dict(dashboard_address=":0", silence_logs=logging.ERROR)  # any free port
     if gpus:
         from distributed import Nanny, Scheduler, SpecCluster

@@ -138,3 +138,35 @@ def test_gpu_workers_see_one_gpu_each_and_run_one_gpu_task_at_a_time(tmp_path):
     for device, times in spans.items():
         times.sort()
         assert all(b[0] >= a[1] for a, b in zip(times, times[1:])), (device, times)
+
+
+@pytest.mark.parametrize("address", ["garbage", "tcp://host", "ucx://127.0.0.1:1",
+                                     "inproc://nothing", "tcp://[::1", "tcp://::1:8786",
+                                     "tcp://h:0", "tcp://h:99999", "tcp://h:8x", "tcp://:8786",
+                                     "tcp://a/b:1", "tcp://h:٣"])
+def test_a_malformed_scheduler_address_is_refused_before_anything_starts(address):
+    with pytest.raises(EngineError, match="--scheduler"):
+        describe_engine("dask", scheduler=address)
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "h:1", "tls://[::1]:8786",
+                                     "ws://host.example:80"])
+def test_well_formed_scheduler_addresses_are_accepted(address):
+    assert describe_engine("dask", scheduler=address)["scheduler"] == address
+
+
+def test_a_malformed_scheduler_writes_nothing(tmp_path):
+    """The commands check the address before they create their folder (was: a .lock, and a
+    TypeError, exit 3, for ucx://)."""
+    import subprocess
+    import sys
+    for argv in (["synthetic", "check", "--quick", "--only", "thm7", "--engine", "dask"],
+                 ["synthetic", "grid", "lower-bound", "--L0", "1", "--L1", "1", "--M", "10",
+                  "--eps", "0.1", "--delta", "10", "--h", "0.01", "--engine", "dask"]):
+        for address in ("garbage", "ucx://127.0.0.1:1"):
+            out = tmp_path / "out"
+            done = subprocess.run([sys.executable, "-m", *argv, "--scheduler", address,
+                                   "--out", str(out)], capture_output=True, text=True,
+                                  timeout=120)
+            assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+            assert "--scheduler" in done.stderr and not out.exists(), done.stderr
