@@ -134,6 +134,9 @@ def _start(workers: int | None, scheduler: str | None, gpus: int | None):
 def _dask(tasks, progress, workers, scheduler, gpus):
     from distributed import as_completed
 
+    if scheduler is None:  # never more local workers than tasks (--workers 1024 on 2 tasks)
+        workers, gpus = (min(n, len(tasks)) if n else None for n in (workers or
+                                                                      default_workers(), gpus))
     client, cluster = _start(workers, scheduler, gpus)
     token = uuid.uuid4().hex[:12]  # fresh keys: a shared scheduler never returns old results
     try:

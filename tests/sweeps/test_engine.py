@@ -170,3 +170,28 @@ def test_a_malformed_scheduler_writes_nothing(tmp_path):
                                   timeout=120)
             assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
             assert "--scheduler" in done.stderr and not out.exists(), done.stderr
+
+
+def test_a_local_cluster_has_no_more_workers_than_tasks(monkeypatch):
+    """--workers 1024 (or 8 GPUs) for two tasks starts two worker processes, not 1024."""
+    import distributed
+
+    started = []
+
+    class Refused(Exception):
+        pass
+
+    def local_cluster(n_workers, **_):
+        started.append(("cpu", n_workers))
+        raise Refused
+
+    def spec_cluster(workers, **_):
+        started.append(("gpu", len(workers)))
+        raise Refused
+    monkeypatch.setattr(distributed, "LocalCluster", local_cluster)
+    monkeypatch.setattr(distributed, "SpecCluster", spec_cluster)
+    tasks = [Task("a", (py("pass"),)), Task("b", (py("pass"),))]
+    for options in (dict(workers=1024), dict(gpus=8), dict(workers=1)):
+        with pytest.raises(Refused):
+            run_tasks(tasks, "dask", **options)
+    assert started == [("cpu", 2), ("gpu", 2), ("cpu", 1)]
