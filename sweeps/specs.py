@@ -11,11 +11,15 @@ MAX_SEED = 2**32 - 1  # nn_checks.config.MAX_SEED
 
 def _seed(text: str, spec: str) -> int:
     text = text.strip()
+    shown = spec if len(spec) <= 60 else spec[:57] + "..."
     if not text.isascii() or not text.isdigit():
-        raise ValueError(f"--seeds {spec!r}: {text!r} is not a non-negative integer")
-    value = int(text)
+        what = "a negative number or an empty range end" if not text else repr(text[:40])
+        raise ValueError(f"--seeds {shown!r}: {what} is not a non-negative integer")
+    if len(text.lstrip("0")) > len(str(MAX_SEED)):  # int() of 4300+ digits is a ValueError
+        raise ValueError(f"--seeds {shown!r}: a seed of {len(text)} digits is above {MAX_SEED}")
+    value = int(text.lstrip("0") or "0")
     if value > MAX_SEED:
-        raise ValueError(f"--seeds {spec!r}: seed {value} is above {MAX_SEED}")
+        raise ValueError(f"--seeds {shown!r}: seed {value} is above {MAX_SEED}")
     return value
 
 

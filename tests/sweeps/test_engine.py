@@ -113,6 +113,19 @@ def test_bad_seed_specs_are_refused(spec):
         parse_seeds(spec)
 
 
+def test_a_seed_of_thousands_of_digits_is_refused_in_the_words_of_seeds():
+    """int() refuses 4300+ digits with a message about sys.set_int_max_str_digits."""
+    for spec in ("9" * 5000, "0-" + "9" * 5000, "0" * 5000 + "7"):
+        if spec.startswith("000"):
+            assert parse_seeds(spec) == (7,)
+            continue
+        with pytest.raises(ValueError, match=r"^--seeds '9{57}\.\.\.'|^--seeds '0-9") as info:
+            parse_seeds(spec)
+        assert "above 4294967295" in str(info.value) and len(str(info.value)) < 200
+    with pytest.raises(ValueError, match="negative"):
+        parse_seeds("-1")
+
+
 def test_value_lists():
     assert parse_values("--L0", "1,10,1e2,10") == (1.0, 10.0, 100.0)
     for bad in ("", "1,nan", "1,inf", "x", "1,,2"):
