@@ -151,7 +151,8 @@ OWN = frozenset({"sweep.json", "claims.json", "logs", *RUN_NAMES})  # what a swe
 def _refuse_foreign(out: Path) -> None:
     """``ValueError`` when ``out`` is not (or cannot become) a sweep folder: it is a run folder
     itself, one of its setting folders holds a single run (``make reproduce``'s layout, whose
-    ``claims.json`` a sweep would overwrite), or it holds files of another command."""
+    ``claims.json`` a sweep would overwrite), one of its own entries (``logs``, a setting
+    folder, ...) is a symbolic link, or it holds files of another command."""
     if not out.is_dir():
         return
     if (out / "config.json").exists():
@@ -162,6 +163,10 @@ def _refuse_foreign(out: Path) -> None:
         raise ValueError(f"--out {out}: {out / single[0]} holds one run (the layout of make "
                          "reproduce), not seed<S>/ run folders: choose another --out (default: "
                          "results/nn_checks/<preset>-sweep)")
+    linked = sorted(p.name for p in out.iterdir() if p.name in OWN and p.is_symlink())
+    if linked:
+        raise ValueError(f"--out {out}: {out / linked[0]} is a symbolic link (the runs would "
+                         "write where it points): remove it or choose another --out")
     other = sorted(p.name for p in out.iterdir() if not p.name.startswith(".") and
                    p.name not in OWN)
     if other:

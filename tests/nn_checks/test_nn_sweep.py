@@ -170,3 +170,19 @@ def test_a_manifest_with_damaged_lists_is_refused_before_anything_runs(tmp_path,
     assert "not a sweep manifest" in err and "\n" not in err, err
     assert sorted(p.name for p in out.iterdir()) == ["sweep.json"]
     assert (out / "sweep.json").read_text() == text
+
+
+@pytest.mark.parametrize("name", ["logs", "lstm_lr2noclip", "sweep.json"])
+def test_a_linked_entry_of_the_sweep_folder_is_refused(tmp_path, capsys, name):
+    """The logs (appended), the run folders and the manifest would be written where a link
+    points, outside the sweep folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(elsewhere)
+    assert main(["sweep", "--runs", "lstm_lr2noclip", "--seeds", "0", "--preset", "smoke",
+                 "--timeout", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is a symbolic link" in err and "\n" not in err, err
+    assert list(elsewhere.iterdir()) == [] and sorted(p.name for p in out.iterdir()) == [name]
