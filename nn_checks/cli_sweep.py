@@ -165,15 +165,15 @@ def cmd_sweep(args) -> int:
                                 progress)
         finally:
             bar.close()
-        write_manifest(out, manifest(plan, engine, results, previous))
+        written = manifest(plan, engine, results, previous)
+        write_manifest(out, written)
         present = any((out / r).is_dir() for r in runs)
         claims = claims_file(out) if present else None
         if claims is not None:
             write_json(out / "claims.json", claims)
     failed = [r for r in results if not r.ok]
     if args.json:
-        print(json.dumps({"out": str(out), "manifest": manifest(plan, engine, results,
-                                                                  previous),
+        print(json.dumps({"out": str(out), "manifest": written,  # what sweep.json holds
                           "claims": claims}, allow_nan=False, default=str))
     else:
         print("\n".join(_table(claims)))

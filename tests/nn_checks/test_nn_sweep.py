@@ -186,3 +186,18 @@ def test_a_linked_entry_of_the_sweep_folder_is_refused(tmp_path, capsys, name):
     err = capsys.readouterr().err.strip()
     assert "is a symbolic link" in err and "\n" not in err, err
     assert list(elsewhere.iterdir()) == [] and sorted(p.name for p in out.iterdir()) == [name]
+
+
+@needs_data
+def test_the_printed_manifest_is_the_one_written(tmp_path, capsys, monkeypatch):
+    """--json printed a second manifest() (its own finished_utc and git revision)."""
+    import nn_checks.sweep as sweep_module
+
+    stamps = iter(range(100))
+    monkeypatch.setattr(sweep_module, "git_revision", lambda: f"rev{next(stamps)}")
+    out = tmp_path / "out"
+    code = main(["sweep", "--runs", "lstm_lr2noclip", "--seeds", "0", "--preset", "smoke",
+                 "--threads-per-run", "1", "--timeout", "1e-9", "--out", str(out), "--json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 3 and printed["manifest"]["tasks"][0]["timed_out"] is True
+    assert printed["manifest"] == json.loads((out / "sweep.json").read_text())
