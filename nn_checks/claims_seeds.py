@@ -13,6 +13,11 @@ s = sqrt(Σ(x_i − x̄)²/(k − 1)), the one-sided (1 − α) lower confidence
 
     lower = x̄ − t_{1−α, k−1} · s / sqrt(k)          (Student t, k − 1 degrees of freedom).
 
+Each claim that rests on a lower limit has three outcomes: *supported* when the limit passes
+the criterion, *not supported* when the between-seed mean (the point estimate) fails it, and
+*inconclusive* when the mean passes but the limit does not (too few or too spread seeds to
+decide: with 2 seeds t_{0.99, 1} = 31.8).
+
 * ``lm-correlation``: lower(r) > 0 for Pearson r of lstm_lr30clip0.25's seeds.
 * ``image-weaker``: lm-correlation holds and the Welch lower limit of r̄_LM − r̄_img is > 0:
   d = x̄ − ȳ, se² = s_x²/k_x + s_y²/k_y, ν = se⁴ / ((s_x²/k_x)²/(k_x − 1) + (s_y²/k_y)²/(k_y − 1))
@@ -126,9 +131,22 @@ def _correlation(runs: list[dict]) -> tuple[bool | None, dict, list[dict]]:
     used, out = _usable(runs, "pearson_r")
     r = [u["pearson_r"] for u in used]
     low = lower_limit(r)
-    return (None if low is None else low > 0,
+    return (_three_way(low, float(np.mean(r)) if r else None, 0.0),
             {"seeds": [u["seed"] for u in used], "r": r, "mean_r": float(np.mean(r)) if r else
              None, "lower": low, "k": len(used), "left_out": out}, used)
+
+
+def _three_way(lower: float | None, mean: float | None, criterion: float,
+               strict: bool = True) -> bool | None:
+    """Supported when the lower confidence limit passes the criterion (> it, or >= it when not
+    ``strict``); not supported when the between-seed mean itself fails it; inconclusive when
+    the mean passes but the limit does not: the seeds are too few or too spread to decide (with
+    2 seeds t_{0.99, 1} = 31.8, so even r = 0.83 and 0.89 are not enough), which is not
+    evidence against the claim."""
+    if lower is None or mean is None:
+        return None
+    passes = (lambda v: v > criterion) if strict else (lambda v: v >= criterion)
+    return True if passes(lower) else False if not passes(mean) else None
 
 
 def _paired(by: dict[str, list[dict]], names: list[str]) -> dict:
@@ -166,7 +184,7 @@ def _accuracy(by):
             diffs.append(clip["final_test_acc"] - img["final_test_acc"])
     low = lower_limit(diffs)
     ok = False if lost else None if len(used) < 2 else True if not diffs else \
-        None if low is None else low >= -ACC_MARGIN
+        _three_way(low, float(np.mean(diffs)), -ACC_MARGIN, strict=False)
     measured = {"seeds": used, "left_out": [s for s in seeds if s not in used], "diff": diffs,
                 "mean_diff": float(np.mean(diffs)) if diffs else None, "lower": low,
                 "k": len(used)}
@@ -186,7 +204,8 @@ def _across(cid: str, by: dict[str, list[dict]]) -> tuple:
         lm_ok, m_lm, u_lm = _correlation(by[LM])
         _, m_img, u_img = _correlation(by[IMG])
         d, low, dof = welch_lower(m_lm["r"], m_img["r"])
-        ok = None if lm_ok is None or low is None else lm_ok and low > 0
+        weaker = _three_way(low, d, 0.0)
+        ok = False if False in (lm_ok, weaker) else None if None in (lm_ok, weaker) else True
         return ok, f"LM claim holds and the one-sided {100 * (1 - ALPHA):g}% Welch lower " \
                    f"limit of mean r({LM}) - mean r({IMG}) > 0 (k >= 2 each)", \
             {"r_lm": m_lm["r"], "r_image": m_img["r"], "seeds_lm": m_lm["seeds"],
@@ -195,7 +214,7 @@ def _across(cid: str, by: dict[str, list[dict]]) -> tuple:
             min(m_lm["k"], m_img["k"]), u_lm + u_img
     if cid == "clipped-correlation":
         (a, ma, ua), (b, mb, ub) = _correlation(by[LM]), _correlation(by[CLIP_IMG])
-        return None if None in (a, b) else a and b, \
+        return False if False in (a, b) else None if None in (a, b) else True, \
             f"{level} of the between-seed mean Pearson r > 0 in {LM} and in {CLIP_IMG} " \
             "(k >= 2 each)", {"lm": ma, "image": mb}, min(ma["k"], mb["k"]), ua + ub
     if cid == "clip-fastest-train":
