@@ -35,8 +35,9 @@ threads: each run uses --threads-per-run threads (default: the cores of this mac
   equal --threads-per-run, and a sweep folder refuses another thread count.
 A rerun with the same --out resumes: finished runs are kept, interrupted ones continue from
   their checkpoints, new seeds or settings are added. One sweep writes a folder at a time.
-exit codes: 0 every run finished (claims written); 2 bad input, refused, or a run refused its
-  input (one line); 3 a run failed otherwise (its log named); 130 interrupted"""
+exit codes: 0 every run finished (claims written); 2 bad input, refused, a run refused its
+  input or ran past --timeout (one line); 3 a run failed otherwise (its log named);
+  130 interrupted"""
 
 
 def add_sweep_parser(sub) -> None:
@@ -185,4 +186,5 @@ def cmd_sweep(args) -> int:
     more = f"; {len(failed) - 3} more in {out / 'sweep.json'}" if len(failed) > 3 else ""
     print(f"nn_checks: error: {len(failed)} of {len(results)} runs failed: {shown}{more} "
           f"(logs in {Path(out) / 'logs'}; rerun to resume)", file=sys.stderr)
-    return EXIT_BAD_INPUT if all(r.returncode == 2 for r in failed) else EXIT_INTERNAL
+    return EXIT_BAD_INPUT if all(r.returncode == 2 or r.timed_out for r in failed) \
+        else EXIT_INTERNAL

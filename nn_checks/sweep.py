@@ -141,6 +141,11 @@ def plan_sweep(out, preset: str, runs, seeds, threads_per_run: int | None, devic
                              f"{previous.get('threads_per_run')} (torch's CPU results depend "
                              f"on it), not {threads_per_run}: pass --threads-per-run "
                              f"{previous.get('threads_per_run')} or choose another --out")
+        old = previous.get("device")
+        if isinstance(old, str) and old != device and "auto" not in (old, device):
+            raise ValueError(f"--out {out}: this sweep's runs used device {old!r}, not "
+                             f"{device!r} (results differ between devices): pass --device "
+                             f"{old} or choose another --out")
     return SweepPlan(out, preset, tuple(runs), tuple(seeds), threads_per_run, device,
                      ptb_dir, image_dir, timeout)
 

@@ -41,7 +41,7 @@ def without_wall_time(path: Path) -> dict:
 def test_local_and_dask_with_two_workers_write_identical_files(tmp_path):
     local, dask = tmp_path / "local", tmp_path / "dask"
     a = sweep(local, "--threads-per-run", "1")
-    b = sweep(dask, "--engine", "dask", "--workers", "2")  # 2 cores / 2 workers: 1 thread
+    b = sweep(dask, "--engine", "dask", "--workers", "2", "--threads-per-run", "1")
     assert a.returncode == 0, a.stderr[-2000:]
     assert b.returncode == 0, b.stderr[-2000:]
     fa, fb = files(local), files(dask)
@@ -60,8 +60,10 @@ def test_local_and_dask_with_two_workers_write_identical_files(tmp_path):
     # the seeds differ: the sweep really ran two seeds, not one twice
     assert fa["lstm_lr30clip0.25/seed0/metrics.csv"] != fa["lstm_lr30clip0.25/seed1/metrics.csv"]
     # a rerun resumes: nothing is retrained, the files stay as they are
+    stamps = {p: p.stat().st_mtime_ns for p in local.rglob("metrics.csv")}
     c = sweep(local, "--threads-per-run", "1")
     assert c.returncode == 0 and files(local) == fa
+    assert {p: p.stat().st_mtime_ns for p in local.rglob("metrics.csv")} == stamps  # not rerun
     # and another thread count is refused before anything runs (its results would differ)
     d = sweep(local, "--threads-per-run", "2")
     assert d.returncode == 2 and "threads_per_run = 1" in d.stderr and files(local) == fa
@@ -199,5 +201,16 @@ def test_the_printed_manifest_is_the_one_written(tmp_path, capsys, monkeypatch):
     code = main(["sweep", "--runs", "lstm_lr2noclip", "--seeds", "0", "--preset", "smoke",
                  "--threads-per-run", "1", "--timeout", "1e-9", "--out", str(out), "--json"])
     printed = json.loads(capsys.readouterr().out)
-    assert code == 3 and printed["manifest"]["tasks"][0]["timed_out"] is True
+    assert code == 2 and printed["manifest"]["tasks"][0]["timed_out"] is True  # a time limit
     assert printed["manifest"] == json.loads((out / "sweep.json").read_text())
+
+
+def test_another_device_than_the_sweeps_is_refused(tmp_path):
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "sweep.json").write_text(json.dumps({
+        "schema": "l0l1-sweep/1", "preset": "smoke", "threads_per_run": 1, "device": "cpu",
+        "runs_all": ["lstm_lr2noclip"], "seeds_all": [0]}))
+    assert plan_sweep(out, "smoke", ("lstm_lr2noclip",), (1,), 1, "cpu").seeds == (1,)
+    with pytest.raises(ValueError, match="device 'cpu', not 'cuda'"):
+        plan_sweep(out, "smoke", ("lstm_lr2noclip",), (1,), 1, "cuda")
