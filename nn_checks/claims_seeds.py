@@ -258,6 +258,6 @@ def judge_across_seeds(by: dict[str, list[dict]], absent: dict[str, dict]) -> li
         ok, criterion, measured, k, used = _across(claim["id"], by)
         out.append({"id": claim["id"], "claim": CLAIMS[claim["id"]], "criterion": criterion,
                     "measured": measured, "verdict": _verdict(ok), "seeds": k,
-                    "steps": _steps(used), "settings": names,
-                    "aggregation": f"across {k} seeds"})
+                    "steps": _steps(used) if k else None, "settings": names,
+                    "aggregation": f"across {k} seeds"})  # no seeds decided: no steps either
     return out

@@ -299,3 +299,11 @@ def test_cli_writes_schema_2_atomically(tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert (tmp_path / "claims.json").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_claim_resting_on_no_seed_names_no_steps(tmp_path):
+    """Only the LSTM setting swept: clipped-correlation rests on 0 seeds (the image side is
+    missing), so it names no steps either (it took the LM side's before)."""
+    sweep(tmp_path, names=[LM])
+    c = claims(tmp_path)["clipped-correlation"]
+    assert (c["seeds"], c["steps"], c["verdict"]) == (0, None, "inconclusive")
