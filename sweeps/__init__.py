@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sweeps.tasks import Task, TaskResult, run_task
 from sweeps.engine import ENGINES, EngineError, describe_engine, run_tasks
-from sweeps.specs import parse_seeds, parse_values
+from sweeps.specs import parse_seeds
 
 __all__ = ["Task", "TaskResult", "run_task", "ENGINES", "EngineError", "describe_engine",
-           "run_tasks", "parse_seeds", "parse_values"]
+           "run_tasks", "parse_seeds"]

@@ -1,9 +1,9 @@
-"""Parsing of sweep specifications: seed ranges and lists, comma-separated parameter lists."""
+"""Parsing of sweep specifications: seed ranges and lists (comma-separated numbers are
+:func:`plumbing.cli.number_list`)."""
 from __future__ import annotations
 
-import math
 
-__all__ = ["parse_seeds", "parse_values", "MAX_SEEDS", "MAX_SEED"]
+__all__ = ["parse_seeds", "MAX_SEEDS", "MAX_SEED"]
 
 MAX_SEEDS = 1000  # seeds of one sweep: more is a typo, not an experiment
 MAX_SEED = 2**32 - 1  # nn_checks.config.MAX_SEED
@@ -49,24 +49,3 @@ def parse_seeds(spec: str) -> tuple[int, ...]:
         if len(seeds) > MAX_SEEDS:
             raise ValueError(f"--seeds {spec!r}: more than {MAX_SEEDS} seeds")
     return tuple(sorted(seeds))
-
-
-def parse_values(option: str, spec: str, limit: int = 1000) -> tuple[float, ...]:
-    """Finite numbers from a comma-separated list (``"1,10,100"``), in the order given,
-    without repeats. ``ValueError`` naming ``option`` for an empty item, a non-number, nan or
-    inf, or more than ``limit`` values."""
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"{option}: empty; give a number or a comma-separated list")
-    values: list[float] = []
-    for part in spec.split(","):
-        try:
-            value = float(part)
-        except ValueError:
-            raise ValueError(f"{option} {spec!r}: {part.strip()!r} is not a number") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{option} {spec!r}: {part.strip()} is not finite")
-        if value not in values:
-            values.append(value)
-        if len(values) > limit:
-            raise ValueError(f"{option} {spec!r}: more than {limit} values")
-    return tuple(values)

@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 
 from plumbing.files import read_file
-from sweeps import parse_values
+from plumbing.cli import UsageError, number_list
 
 __all__ = ["AXES", "INTEGER_AXES", "REQUIRED", "MAX_POINTS", "axis_values", "product_points",
            "read_grid_file", "check_keys", "point_args", "fingerprint", "parse_output",
@@ -47,7 +47,11 @@ def axis_values(command: str, lists: dict[str, str | None]) -> dict[str, tuple]:
     ``ValueError`` (one line) for a bad number or an integer axis given a fraction."""
     values = {}
     for axis in (a for a in AXES[command] if lists.get(a) is not None):
-        items = parse_values(f"--{axis}", lists[axis], MAX_POINTS)
+        try:  # finite numbers, at most MAX_POINTS; a repeated value dropped
+            items = tuple(dict.fromkeys(number_list(lists[axis], f"--{axis}",
+                                                    max_count=MAX_POINTS)))
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
         if axis in INTEGER_AXES:
             items = tuple(_integer(f"--{axis}", v, "") for v in items)
         values[axis] = items

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sweeps import EngineError, Task, describe_engine, parse_seeds, parse_values, run_tasks
+from sweeps import EngineError, Task, describe_engine, parse_seeds, run_tasks
 from sweeps.tasks import run_task
 
 
@@ -125,12 +125,6 @@ def test_a_seed_of_thousands_of_digits_is_refused_in_the_words_of_seeds():
     with pytest.raises(ValueError, match="negative"):
         parse_seeds("-1")
 
-
-def test_value_lists():
-    assert parse_values("--L0", "1,10,1e2,10") == (1.0, 10.0, 100.0)
-    for bad in ("", "1,nan", "1,inf", "x", "1,,2"):
-        with pytest.raises(ValueError, match="--L0"):
-            parse_values("--L0", bad)
 
 
 def test_gpu_workers_see_one_gpu_each_and_run_one_gpu_task_at_a_time(tmp_path):

@@ -256,3 +256,10 @@ def test_a_damaged_grid_json_is_a_one_line_refusal_naming_it(tmp_path, capsys):
     code, _, err = run(capsys, *LB, "--h", "0.1", "--out", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "grid.json is damaged" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.json"]
+
+
+def test_value_lists_are_finite_numbers_without_repeats():
+    assert G.axis_values("lower-bound", {"L0": "1,10,1e2,10"}) == {"L0": (1.0, 10.0, 100.0)}
+    for bad in ("", "1,nan", "1,inf", "x", "1,,2"):
+        with pytest.raises(ValueError, match="--L0"):
+            G.axis_values("lower-bound", {"L0": bad})
