@@ -287,14 +287,11 @@ def run_checks(out: str | Path, names=CHECKS, quick: bool = False,
         configs = {n: config_of(n, quick) for n in names}
         new_rows: dict[str, list[dict]] = {}
         timings: dict[str, float | None] = {}
-        ran, resumed, by_engine = [], [], []
-        if compute_parts is not None:
-            missing = [n for n in CHECKS if n in names and
-                       _load_part(part_path(out, n), _fingerprint(configs[n])) is None]
-            if missing:
-                compute_parts(missing)
-                by_engine = [n for n in missing if _load_part(
-                    part_path(out, n), _fingerprint(configs[n])) is not None]
+        ran, resumed, by_engine = [], [], set()
+        if compute_parts is not None:  # the engine writes the missing parts; read once below
+            by_engine = {n for n in names if not part_is_current(part_path(out, n), n, quick)}
+            if by_engine:
+                compute_parts([n for n in CHECKS if n in by_engine])
         for name in (n for n in CHECKS if n in names):
             part = part_path(out, name)
             tag = _fingerprint(configs[name])
