@@ -130,7 +130,7 @@ def cmd_sweep(args) -> int:
     from plumbing.jsonio import write_json
     from plumbing.layout import results_tree
     from plumbing.locks import RunLock
-    from sweeps import describe_engine, parse_seeds, run_tasks
+    from sweeps import TaskResult, describe_engine, parse_seeds, run_tasks
     from sweeps.engine import default_workers
 
     runs, seeds = parse_runs(args.runs), parse_seeds(args.seeds)
@@ -161,12 +161,18 @@ def cmd_sweep(args) -> int:
             bar.set_postfix_str(f"{result.key} {'ok' if result.ok else 'FAILED'}",
                                 refresh=False)
             bar.update(1)
+        kept = {t.key for t in tasks if plan.is_done(t.key)}
+        for key in sorted(kept):
+            progress(TaskResult(key, 0, None, 0.0))
         try:
-            results = run_tasks(tasks, args.engine, args.workers, args.scheduler, gpus,
-                                progress)
+            ran = iter(run_tasks([t for t in tasks if t.key not in kept], args.engine,
+                                 args.workers, args.scheduler, gpus, progress)
+                       if len(kept) < len(tasks) else ())
         finally:
             bar.close()
-        written = manifest(plan, engine, results, previous)
+        results = [TaskResult(t.key, 0, None, 0.0) if t.key in kept else next(ran)
+                   for t in tasks]
+        written = manifest(plan, engine, results, previous, kept)
         write_manifest(out, written)
         present = any((out / r).is_dir() for r in runs)
         claims = claims_file(out) if present else None

@@ -77,6 +77,22 @@ class SweepPlan:
     def folder(self, run: str, seed: int) -> Path:
         return self.out / run / seed_folder_name(seed)
 
+    def is_done(self, key: str) -> bool:
+        """Whether the run folder of task ``key`` (``<setting>/seed<S>``) is settled (finished
+        or diverged) and fitted since its metrics were last written: a rerun of the sweep then
+        keeps it without starting its task (``measure`` would only reload the data, ``fit``
+        recompute the same ``fit.json``: a minute per run at the paper preset). An unreadable
+        ``config.json`` is not done (the task's ``measure`` says what is wrong)."""
+        folder = self.out / key
+        try:
+            config = json.loads(read_file(folder / "config.json", MAX_MANIFEST_BYTES))
+        except (OSError, ValueError):
+            return False
+        fit, metrics = folder / "fit.json", folder / "metrics.csv"
+        return isinstance(config, dict) and config.get("status") in ("finished", "diverged") \
+            and fit.is_file() and metrics.is_file() and \
+            fit.stat().st_mtime_ns >= metrics.stat().st_mtime_ns
+
     def tasks(self) -> list[Task]:
         """One task per (setting, seed), settings in :data:`RUN_NAMES` order, seeds increasing:
         ``measure`` (resumes a finished or interrupted folder) then ``fit``."""
@@ -211,9 +227,11 @@ def read_manifest(out: Path) -> dict | None:
     return data
 
 
-def manifest(plan: SweepPlan, engine: dict, results, previous: dict | None) -> dict:
-    """The content of ``sweep.json``: this call's plan, engine and task outcomes, and the
-    union of the settings and seeds of every call (``previous``: the old manifest)."""
+def manifest(plan: SweepPlan, engine: dict, results, previous: dict | None,
+             kept=()) -> dict:
+    """The content of ``sweep.json``: this call's plan, engine and task outcomes (``kept``:
+    the keys of runs already done, :meth:`SweepPlan.is_done`, not started again), and the union
+    of the settings and seeds of every call (``previous``: the old manifest)."""
     old_runs = set((previous or {}).get("runs_all", []))
     old_seeds = set((previous or {}).get("seeds_all", []))
     return {
@@ -224,7 +242,7 @@ def manifest(plan: SweepPlan, engine: dict, results, previous: dict | None) -> d
         "threads_per_run": plan.threads_per_run, "device": plan.device, "engine": engine,
         "tasks": [{"key": r.key, "returncode": r.returncode, "timed_out": r.timed_out,
                    "seconds": r.seconds if math.isfinite(r.seconds) else None,
-                   "host": r.host} for r in results],
+                   "host": r.host, "kept": r.key in kept} for r in results],
         "git_revision": git_revision(),
         "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
 

@@ -60,10 +60,20 @@ def test_local_and_dask_with_two_workers_write_identical_files(tmp_path):
     # the seeds differ: the sweep really ran two seeds, not one twice
     assert fa["lstm_lr30clip0.25/seed0/metrics.csv"] != fa["lstm_lr30clip0.25/seed1/metrics.csv"]
     # a rerun resumes: nothing is retrained, the files stay as they are
-    stamps = {p: p.stat().st_mtime_ns for p in local.rglob("metrics.csv")}
+    stamps = {p: p.stat().st_mtime_ns for p in local.rglob("*") if p.name in
+              ("metrics.csv", "fit.json") or p.suffix == ".log"}
     c = sweep(local, "--threads-per-run", "1")
     assert c.returncode == 0 and files(local) == fa
-    assert {p: p.stat().st_mtime_ns for p in local.rglob("metrics.csv")} == stamps  # not rerun
+    # not rerun: no measure, no fit (fit.json untouched), nothing logged
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+    assert all(t["kept"] for t in json.loads((local / "sweep.json").read_text())["tasks"])
+    # a fit older than its metrics is redone (and only that run's task runs)
+    redo = local / "lstm_lr30clip0.25" / "seed1"
+    (redo / "fit.json").unlink()
+    e = sweep(local, "--threads-per-run", "1")
+    assert e.returncode == 0 and files(local) == fa
+    kept = {t["key"]: t["kept"] for t in json.loads((local / "sweep.json").read_text())["tasks"]}
+    assert kept == {k: k != "lstm_lr30clip0.25/seed1" for k in kept}
     # and another thread count is refused before anything runs (its results would differ)
     d = sweep(local, "--threads-per-run", "2")
     assert d.returncode == 2 and "threads_per_run = 1" in d.stderr and files(local) == fa
